@@ -1,0 +1,3 @@
+from personalize_mcp.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,94 @@
+"""Command line: `personalize-mcp [serve|demo|login|accounts|logout]`.
+
+Parsing only; each subcommand lives in its own module, imported when chosen so that starting
+the stdio server does not pay for the login machinery (and the other way round).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from personalize_mcp import __version__
+from personalize_mcp.errors import UserFacingError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="personalize-mcp",
+        description="MCP server for Contentstack Personalize: projects, audiences, experiences, versions "
+        "and the audiences of CMS variants. Without a subcommand it serves MCP over stdio.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="serve MCP over stdio (default) or Streamable HTTP")
+    add_serve_arguments(serve)
+
+    demo = sub.add_parser("demo", help="drive the server through a real MCP client against the built-in sandbox")
+    demo.add_argument("--mode", choices=["auto", "legacy"], default="auto", help="protocol era to connect with")
+
+    login = sub.add_parser("login", help="log in with OAuth (authorization code + PKCE) and store the account")
+    login.add_argument("--account", default=None, help="name to store the account under (default: 'default')")
+    login.add_argument("--region", default=None, help="Contentstack region: na, eu, au, azure-na, azure-eu, ...")
+    login.add_argument("--no-browser", action="store_true", help="print the authorize URL without opening a browser")
+    login.add_argument(
+        "--timeout", type=float, default=300.0, metavar="SECONDS", help="how long to wait for the redirect"
+    )
+
+    accounts = sub.add_parser("accounts", help="list stored accounts (never their tokens)")
+    accounts.add_argument("--default", dest="make_default", metavar="NAME", help="make NAME the default account")
+
+    logout = sub.add_parser("logout", help="forget a stored account's tokens")
+    logout.add_argument("--account", default=None, help="account to forget (default: the default account)")
+    return parser
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--transport", choices=["stdio", "http"], default="stdio")
+    parser.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
+    parser.add_argument("--sandbox", action="store_true", help="use the built-in sandbox instead of Contentstack")
+    parser.add_argument("--account", default=None, help="stored account to use (default: the default account)")
+    parser.add_argument("--region", default=None, help="override the account's region")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    command = args.command or "serve"
+    if args.command is None:
+        # Bare `personalize-mcp` is `serve` with its defaults.
+        add_serve_arguments(defaults := argparse.ArgumentParser())
+        args = defaults.parse_args([])
+    try:
+        return _dispatch(command, args)
+    except UserFacingError as error:
+        print(f"personalize-mcp: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(command: str, args: argparse.Namespace) -> int:
+    if command == "serve":
+        from personalize_mcp.serve import run_serve
+
+        return run_serve(args)
+    if command == "demo":
+        from personalize_mcp.demo import run_demo
+
+        return run_demo(args)
+    from personalize_mcp.auth import commands
+
+    if command == "login":
+        return commands.run_login(args)
+    if command == "accounts":
+        return commands.run_accounts(args)
+    if command == "logout":
+        return commands.run_logout(args)
+    raise AssertionError(f"unhandled command {command}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -25,7 +25,7 @@ Audiences of the Web project (every condition and preset of contentstack-api.md 
 |---|---|
 | AUSTRALIA_AUDIENCE_UID | COUNTRY STRING_EQUALS "AU" (one simple rule) |
 | MOBILE_VISITORS_AUDIENCE_UID | DEVICE_TYPE STRING_EQUALS "MOBILE" |
-| RETURNING_CUSTOMERS_AUDIENCE_UID | AND[lifetime_orders > 1, OR[loyalty_member IS_TRUE, order_value > 100]] |
+| RETURNING_CUSTOMERS_AUDIENCE_UID | AND[lifetime_orders>1, OR[loyalty_member IS_TRUE, last_order_value>100]] |
 | EU_DESKTOP_AUDIENCE_UID | AND[OR[COUNTRY DE, COUNTRY FR, AND[COUNTRY NL, REGION "North Holland"]], |
 | | AND[DEVICE_TYPE DESKTOP, OPERATING_SYSTEM CONTAINS_SUBSTRING "Windows"]] (3 levels) |
 | CAMPAIGN_VISITORS_AUDIENCE_UID | OR[QUERY_PARAMETERS JSON_MATCH utm_campaign, REFERRER CONTAINS_SUBSTRING] |

@@ -55,7 +55,9 @@ def consent_url(authorize_url: str, *, organization_uid: str | None = None, deny
         raise ValueError("not a Contentstack authorize URL (no #!/ fragment)")
     url = f"{base.rstrip('/')}/sandbox/{rest}"
     extra = {k: v for k, v in (("organization_uid", organization_uid), ("deny", "1" if deny else None)) if v}
-    return f"{url}&{urlencode(extra)}" if extra else url
+    if not extra:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}{urlencode(extra)}"
 
 
 def redirect_allowed(app: OAuthApp, redirect_uri: str) -> bool:

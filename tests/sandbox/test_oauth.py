@@ -83,7 +83,7 @@ async def test_full_dance_with_pkce(client: httpx2.AsyncClient, state: SandboxSt
 async def test_authorize_page_forwards_the_fragment(client: httpx2.AsyncClient) -> None:
     page = await client.get("/app/")
     assert page.status_code == 200
-    assert "sandbox/apps/" in page.text
+    assert "sandbox/consent?app_uid=" in page.text
     assert "location.hash" in page.text
 
 
@@ -405,3 +405,13 @@ async def test_malformed_token_requests(
 
 async def test_cli_app_constants() -> None:
     assert (CLI_APP_UID, CLI_CLIENT_ID) == ("6400aa06db64de001a31c8a9", "Ie0FEfTzlfAHL4xM")
+
+
+async def test_consent_url_and_an_awkward_state_round_trip(client: httpx2.AsyncClient) -> None:
+    _, challenge = pkce_pair()
+    url = consent_url(authorize_url(challenge=challenge, state="a b&c=d/é"), organization_uid=MAIN_ORG_UID)
+    assert url.startswith(f"http://sandbox/app/sandbox/consent?app_uid={CLI_APP_UID}&response_type=code&")
+    assert url.endswith(f"&organization_uid={MAIN_ORG_UID}")
+    assert redirect_params(await client.get(url))["state"] == "a b&c=d/é"
+    with pytest.raises(ValueError, match="authorize URL"):
+        consent_url("http://sandbox/app/#!/apps/x/settings")

@@ -62,7 +62,7 @@ async def test_oauth_and_app_requests_are_logged(client: httpx2.AsyncClient, sta
     await client.post("/app/apps-api/token", data={"grant_type": "refresh_token"})
     await client.post("/developerhub/token", data={"grant_type": "refresh_token"})
     assert [(r.api, r.path, r.status) for r in state.request_log()] == [
-        ("app", "/sandbox/apps/6400aa06db64de001a31c8a9/authorize", 302),
+        ("app", "/sandbox/consent", 302),
         ("oauth", "/apps-api/token", 400),
         ("oauth", "/token", 400),
     ]

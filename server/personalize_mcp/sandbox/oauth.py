@@ -2,9 +2,10 @@
 
 The real authorize page lives in a URL fragment (`{app host}/#!/apps/{uid}/authorize?...`) that never
 reaches a server, so `GET /app/` serves a page whose script forwards the fragment to
-`/app/sandbox/apps/{uid}/authorize?...`; tests call that, or `/app/sandbox/consent?...`, directly
-(`consent_url()` builds it from an authorize URL). Consent is automatic, as MAIN_USER_UID, in the
-organisation `organization_uid` (default: the main one); `deny=1` refuses.
+`/app/sandbox/consent?app_uid={uid}&...`; tests call that directly (`consent_url()` builds it from
+an authorize URL; `app_uid` may be left out; `/app/sandbox/apps/{uid}/authorize?...` is an alias).
+Consent is automatic, as MAIN_USER_UID, in the organisation `organization_uid` (default: the main
+one); `deny=1` refuses.
 
 Choices where the docs are silent: redirect URIs must be registered or loopback (RFC 8252 §7.3: any
 port, any path); problems with client or redirect URI answer 400 JSON, every other consent problem
@@ -42,22 +43,25 @@ AUTHORIZE_PAGE = """<!doctype html>
 <body><p id="msg">Forwarding to the sandbox consent step&hellip;</p>
 <script>
 var m = location.hash.match(/^#!\\/apps\\/([^\\/?]+)\\/authorize\\?(.*)$/);
-if (m) { location.replace("sandbox/apps/" + encodeURIComponent(m[1]) + "/authorize?" + m[2]); }
+if (m) { location.replace("sandbox/consent?app_uid=" + encodeURIComponent(m[1]) + "&" + m[2]); }
 else { document.getElementById("msg").textContent = "No authorize request in the URL fragment."; }
 </script></body></html>
 """
 
 
 def consent_url(authorize_url: str, *, organization_uid: str | None = None, deny: bool = False) -> str:
-    """Turn `{app}/#!/apps/{uid}/authorize?q` into the sandbox URL a test can GET instead of a browser."""
-    base, marker, rest = authorize_url.partition("#!/")
-    if not marker:
-        raise ValueError("not a Contentstack authorize URL (no #!/ fragment)")
-    url = f"{base.rstrip('/')}/sandbox/{rest}"
-    extra = {k: v for k, v in (("organization_uid", organization_uid), ("deny", "1" if deny else None)) if v}
-    if not extra:
-        return url
-    return f"{url}{'&' if '?' in url else '?'}{urlencode(extra)}"
+    """Turn `{app}/#!/apps/{uid}/authorize?q` into `{app}/sandbox/consent?app_uid={uid}&q`: what a
+    test GETs instead of a browser (the answer is the 302 to the redirect URI)."""
+    base, _, fragment = authorize_url.partition("#!/")
+    match = re.fullmatch(r"apps/([A-Za-z0-9_-]+)/authorize(?:\?(.*))?", fragment, flags=re.DOTALL)
+    if match is None:
+        raise ValueError("not a Contentstack authorize URL ({app}/#!/apps/{app_uid}/authorize?...)")
+    params = [("app_uid", match.group(1)), *parse_qsl(match.group(2) or "", keep_blank_values=True)]
+    if organization_uid is not None:
+        params.append(("organization_uid", organization_uid))
+    if deny:
+        params.append(("deny", "1"))
+    return f"{base.rstrip('/')}/sandbox/consent?{urlencode(params)}"
 
 
 def redirect_allowed(app: OAuthApp, redirect_uri: str) -> bool:

@@ -377,6 +377,17 @@ async def test_confidential_app(client: httpx2.AsyncClient) -> None:
     assert ok.status_code == 200
 
 
+async def test_client_secret_travels_in_the_form_not_basic_auth(client: httpx2.AsyncClient) -> None:
+    response = await client.post(
+        "/developerhub/token",
+        data={"grant_type": "refresh_token", "refresh_token": "x", "redirect_uri": DEFAULT_REDIRECT_URI},
+        auth=(CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET),
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_client"
+    assert "form body" in response.json()["error_description"]
+
+
 async def test_public_app_must_not_send_a_secret(client: httpx2.AsyncClient) -> None:
     verifier, challenge = pkce_pair()
     code = await _code(client, challenge)
@@ -413,5 +424,11 @@ async def test_consent_url_and_an_awkward_state_round_trip(client: httpx2.AsyncC
     assert url.startswith(f"http://sandbox/app/sandbox/consent?app_uid={CLI_APP_UID}&response_type=code&")
     assert url.endswith(f"&organization_uid={MAIN_ORG_UID}")
     assert redirect_params(await client.get(url))["state"] == "a b&c=d/é"
-    with pytest.raises(ValueError, match="authorize URL"):
-        consent_url("http://sandbox/app/#!/apps/x/settings")
+    for wrong in (
+        "http://sandbox/app/#!/apps/x/settings",
+        "http://sandbox/app/#!/apps/x/authorize",
+        # what a generic OAuth client makes of the fragment URL: the query lands before the fragment
+        "http://sandbox/app/?response_type=code&client_id=c#!/apps/x/authorize",
+    ):
+        with pytest.raises(ValueError, match="inside the #! fragment"):
+            consent_url(wrong)

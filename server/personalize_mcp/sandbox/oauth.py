@@ -44,7 +44,8 @@ AUTHORIZE_PAGE = """<!doctype html>
 <script>
 var m = location.hash.match(/^#!\\/apps\\/([^\\/?]+)\\/authorize\\?(.*)$/);
 if (m) { location.replace("sandbox/consent?app_uid=" + encodeURIComponent(m[1]) + "&" + m[2]); }
-else { document.getElementById("msg").textContent = "No authorize request in the URL fragment."; }
+else { document.getElementById("msg").textContent = "No authorize request in the URL fragment: expected "
+  + "#!/apps/{app_uid}/authorize?response_type=code&... (the query belongs inside the fragment)."; }
 </script></body></html>
 """
 
@@ -53,10 +54,13 @@ def consent_url(authorize_url: str, *, organization_uid: str | None = None, deny
     """Turn `{app}/#!/apps/{uid}/authorize?q` into `{app}/sandbox/consent?app_uid={uid}&q`: what a
     test GETs instead of a browser (the answer is the 302 to the redirect URI)."""
     base, _, fragment = authorize_url.partition("#!/")
-    match = re.fullmatch(r"apps/([A-Za-z0-9_-]+)/authorize(?:\?(.*))?", fragment, flags=re.DOTALL)
-    if match is None:
-        raise ValueError("not a Contentstack authorize URL ({app}/#!/apps/{app_uid}/authorize?...)")
-    params = [("app_uid", match.group(1)), *parse_qsl(match.group(2) or "", keep_blank_values=True)]
+    match = re.fullmatch(r"apps/([A-Za-z0-9_-]+)/authorize\?(.+)", fragment, flags=re.DOTALL)
+    if match is None or "?" in base:
+        raise ValueError(
+            "not a Contentstack authorize URL: expected {app}/#!/apps/{app_uid}/authorize?<query>, "
+            "with the query inside the #! fragment"
+        )
+    params = [("app_uid", match.group(1)), *parse_qsl(match.group(2), keep_blank_values=True)]
     if organization_uid is not None:
         params.append(("organization_uid", organization_uid))
     if deny:
@@ -271,9 +275,16 @@ async def token(request: Request) -> Response:
             state.token_requests[""] += 1
         return refused.response
     grant_type = form.get("grant_type", "")
+    basic_auth = request.headers.get("authorization", "").lower().startswith("basic ")
     with state.lock:
         state.token_requests[grant_type] += 1
         try:
+            if basic_auth and "client_secret" not in form:
+                raise _Refused(
+                    "invalid_client",
+                    "Send client_id and client_secret in the form body (client_secret_post); "
+                    "HTTP Basic client authentication is not accepted.",
+                )
             if grant_type == "authorization_code":
                 return _exchange_code(state, form)
             if grant_type == "refresh_token":

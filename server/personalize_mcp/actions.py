@@ -98,6 +98,11 @@ class PersonalizeActions:
 
     # ---- cached lookups (shared by tools, resources and completions) -------------------------
 
+    @property
+    def cache_ttl(self) -> float:
+        """Seconds a lookup is reused before Contentstack is asked again (0: never reused)."""
+        return self._cache.ttl
+
     async def _cached(self, key: tuple[str, ...], fetch: Callable[[], Awaitable[T]]) -> T:
         # Keyed by account too: one cache must never hand an account another's data.
         return await self._cache.get((self._credentials.account_name, *key), fetch)

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field, ValidationError
 from personalize_mcp import __version__
 from personalize_mcp.actions import PersonalizeActions
 from personalize_mcp.errors import UserFacingError
+from personalize_mcp.mcp_resources import cache_hints, register_resources
 from personalize_mcp.results import (
     AudiencesResult,
     ExperiencesResult,
@@ -127,8 +128,10 @@ def build_server(actions: PersonalizeActions) -> PersonalizeMCPServer:
         description="Answers questions about a Contentstack Personalize account.",
         instructions=INSTRUCTIONS,
         version=__version__,
+        cache_hints=cache_hints(actions.cache_ttl),
     )
     register_tools(server, actions)
+    register_resources(server, actions)
     return server
 
 

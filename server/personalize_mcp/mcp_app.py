@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field, ValidationError
 from personalize_mcp import __version__
 from personalize_mcp.actions import PersonalizeActions
 from personalize_mcp.errors import UserFacingError
+from personalize_mcp.mcp_completions import register_completions
 from personalize_mcp.mcp_prompts import register_prompts
 from personalize_mcp.mcp_resources import cache_hints, register_resources
 from personalize_mcp.results import (
@@ -134,6 +135,7 @@ def build_server(actions: PersonalizeActions) -> PersonalizeMCPServer:
     register_tools(server, actions)
     register_resources(server, actions)
     register_prompts(server)
+    register_completions(server, actions)
     return server
 
 

@@ -1,0 +1,18 @@
+"""Accounts: OAuth login with PKCE, stored tokens that refresh themselves, several accounts.
+
+Modules, one job each:
+
+* `account`     — the stored account's schema (`StoredAccount`), secrets wrapped in `SecretStr`;
+* `store`       — account files: atomic writes, per-account file locks, the default marker;
+* `oauth`       — Contentstack's authorize URL, code exchange and refresh (authlib + httpx2);
+* `listener`    — the loopback listener that receives the OAuth redirect;
+* `identity`    — who a fresh token belongs to (`/v3/user`, `/v3/organizations/{uid}`);
+* `login`       — the login flow, from authorize URL to stored account;
+* `credentials` — `StoredAccountCredentials`: single-flight refresh, in and across processes;
+* `session`     — `load_credentials`, which `serve` calls;
+* `commands`    — the `login` / `accounts` / `logout` subcommands.
+"""
+
+from personalize_mcp.auth.session import load_credentials
+
+__all__ = ["load_credentials"]

@@ -129,7 +129,8 @@ def test_corrupt_file_is_reported_with_path_and_fix_and_left_alone(
     assert path.read_bytes() == content
 
     listed = store.list_accounts()
-    assert len(listed) == 1 and isinstance(listed[0], UnreadableAccount)
+    assert len(listed) == 1
+    assert isinstance(listed[0], UnreadableAccount)
     # A login into the same name must not overwrite it either: `login` loads first and stops.
     assert path.read_bytes() == content
 
@@ -209,7 +210,8 @@ def test_account_lock_excludes_other_holders(home: Path) -> None:
         second.save(make_account(access_token="other"))
     second.save(make_account(access_token="other"))
     loaded = first.load("default")
-    assert loaded is not None and loaded.access_token.get_secret_value() == "other"
+    assert loaded is not None
+    assert loaded.access_token.get_secret_value() == "other"
 
 
 def test_lock_can_be_released_from_another_thread(store: AccountStore) -> None:

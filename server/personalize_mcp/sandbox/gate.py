@@ -1,0 +1,174 @@
+"""The edge every API request passes, in the order a real edge applies it.
+
+latency → injected fault → bearer token (401) → rate limit (429) → route → request log.
+Routes get the caller from `principal_of(request)` and refuse with `raise Refusal(response)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import anyio
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from personalize_mcp.sandbox.errors import Api, forbidden, generic_error, personalize_error, unauthorized
+from personalize_mcp.sandbox.state import RequestRecord, SandboxState
+from personalize_mcp.sandbox.tokens import Principal
+
+_PRINCIPAL_KEY = "sandbox.principal"
+_STATE_KEY = "sandbox.state"
+
+
+class Refusal(Exception):
+    """Raised by a route to answer with an error response in its API's dialect."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def principal_of(request: Request) -> Principal:
+    principal = request.scope.get(_PRINCIPAL_KEY)
+    assert isinstance(principal, Principal), "route is not behind an authenticating ApiGate"
+    return principal
+
+
+def state_of(request: Request) -> SandboxState:
+    state = request.scope.get(_STATE_KEY)
+    assert isinstance(state, SandboxState), "route is not behind an ApiGate"
+    return state
+
+
+def require_scope(request: Request, api: Api, scope: str) -> Principal:
+    """The caller, if its token carries `scope` (always true for seeded tokens)."""
+    principal = principal_of(request)
+    if state_of(request).enforce_scopes and not principal.allows(scope):
+        raise Refusal(forbidden(api, f"The access token lacks the {scope} scope."))
+    return principal
+
+
+def route_path(scope: Scope) -> str:
+    """The path on the API's own host: the sandbox prefix (root_path) removed."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+def bearer_token(headers: Headers) -> str | None:
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token or " " in token:
+        return None
+    return token
+
+
+class ApiGate:
+    """ASGI wrapper around one API's routes (or one endpoint)."""
+
+    def __init__(self, app: ASGIApp, state: SandboxState, api: Api, *, authenticate: bool) -> None:
+        self.app = app
+        self.state = state
+        self.api = api
+        self.authenticate = authenticate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state, api = self.state, self.api
+        headers = Headers(scope=scope)
+        status = 0
+        principal: Principal | None = None
+        extra_headers: dict[str, str] = {}
+        latency, slow = state.faults.conditions(api)
+
+        async def observed_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message).update(extra_headers)
+            elif message["type"] == "http.response.body" and slow:
+                await anyio.sleep(slow)
+            await send(message)
+
+        async def answer(response: ASGIApp) -> None:
+            await response(scope, receive, observed_send)
+
+        fault = state.faults.take(api)
+        try:
+            if latency:
+                await anyio.sleep(latency)
+            if fault is not None:
+                result = fault.answer(api)
+                await answer(result.app)
+                status = status or result.status
+                return
+            if self.authenticate:
+                token = bearer_token(headers)
+                principal = state.tokens.authenticate(token) if token else None
+                if principal is None:
+                    await answer(unauthorized(api))
+                    return
+                refusal = self._rate_limit(principal, extra_headers)
+                if refusal is not None:
+                    await answer(refusal)
+                    return
+                scope[_PRINCIPAL_KEY] = principal
+            scope[_STATE_KEY] = state
+            await self._route(scope, receive, observed_send, answer)
+        finally:
+            state.record(
+                RequestRecord(
+                    time=state.now(),
+                    api=api,
+                    method=scope["method"],
+                    path=route_path(scope),
+                    query=scope.get("query_string", b"").decode("latin-1"),
+                    organization=principal.org_uid if principal else None,
+                    project=headers.get("x-project-uid"),
+                    api_key=headers.get("api_key"),
+                    status=status,
+                    fault=fault.kind if fault is not None else None,
+                )
+            )
+
+    async def _route(
+        self, scope: Scope, receive: Receive, send: Send, answer: Callable[[ASGIApp], Awaitable[None]]
+    ) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except Refusal as refusal:
+            await answer(refusal.response)
+        except HTTPException as exc:  # unknown path (404) or method (405) in the API's dialect
+            if self.api == "personalize" and exc.status_code == 404:  # NestJS's words for a missing route
+                await answer(personalize_error(404, f"Cannot {scope['method']} {route_path(scope)}"))
+            else:
+                await answer(generic_error(self.api, exc.status_code, dict(exc.headers or {})))
+
+    def _rate_limit(self, principal: Principal, extra_headers: dict[str, str]) -> Response | None:
+        limit = self.state.rate_limit_per_second
+        if limit is None or self.api not in ("personalize", "cma"):
+            return None
+        with self.state.lock:
+            decision = self.state.rate_limiter.hit((principal.org_uid, self.api), self.state.now(), limit)
+        if self.api == "cma":
+            extra_headers["X-RateLimit-Limit"] = str(limit)
+            extra_headers["X-RateLimit-Remaining"] = str(decision.remaining)
+        if decision.allowed:
+            return None
+        return generic_error(self.api, 429, {"Retry-After": str(decision.retry_after)})
+
+
+class WithState:
+    """Gives un-gated routes (the `/_sandbox` controls) access to the state via `state_of`."""
+
+    def __init__(self, app: ASGIApp, state: SandboxState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[_STATE_KEY] = self.state
+        await self.app(scope, receive, send)

@@ -1,0 +1,84 @@
+"""Personalize Management API (contentstack-api.md §2): projects, audiences, experiences, versions.
+
+Lists are bare JSON arrays, fields camelCase, served as stored in `data`. Choices where the
+reference is silent: a missing `x-project-uid` is 400; a project that does not exist or belongs to
+another organisation is 404 (existence is not revealed across organisations); an `organization_uid`
+header naming another organisation on `GET /projects` is 403; there is no per-version GET (404).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from personalize_mcp.sandbox.errors import personalize_error
+from personalize_mcp.sandbox.gate import Refusal, require_scope, state_of
+
+READ_SCOPE = "personalize:read"
+JSON = dict[str, Any]
+
+
+def _project(request: Request) -> JSON:
+    """The project named by `x-project-uid`, if the caller's organisation owns it."""
+    principal = require_scope(request, "personalize", READ_SCOPE)
+    project_uid = request.headers.get("x-project-uid", "").strip()
+    if not project_uid:
+        raise Refusal(personalize_error(400, "x-project-uid header is required"))
+    for project in state_of(request).data.projects:
+        if project["uid"] == project_uid and project["organizationUid"] == principal.org_uid:
+            return project
+    raise Refusal(personalize_error(404, f"Project {project_uid} not found"))
+
+
+def _experience(request: Request) -> JSON:
+    project = _project(request)
+    uid = request.path_params["experience_uid"]
+    for experience in state_of(request).data.experiences.get(project["uid"], []):
+        if experience["uid"] == uid:
+            return experience
+    raise Refusal(personalize_error(404, f"Experience {uid} not found"))
+
+
+async def list_projects(request: Request) -> JSONResponse:
+    """`GET /projects`: the token organisation's projects; `?connectedStackApiKey=` filters."""
+    principal = require_scope(request, "personalize", READ_SCOPE)
+    asked_org = request.headers.get("organization_uid")
+    if asked_org is not None and asked_org != principal.org_uid:
+        raise Refusal(personalize_error(403, "Forbidden resource"))
+    projects = [p for p in state_of(request).data.projects if p["organizationUid"] == principal.org_uid]
+    stack = request.query_params.get("connectedStackApiKey")
+    if stack is not None:
+        projects = [p for p in projects if p.get("connectedStackApiKey") == stack]
+    return JSONResponse(projects)
+
+
+async def list_audiences(request: Request) -> JSONResponse:
+    project = _project(request)
+    return JSONResponse(state_of(request).data.audiences.get(project["uid"], []))
+
+
+async def list_experiences(request: Request) -> JSONResponse:
+    project = _project(request)
+    return JSONResponse(state_of(request).data.experiences.get(project["uid"], []))
+
+
+async def get_experience(request: Request) -> JSONResponse:
+    return JSONResponse(_experience(request))
+
+
+async def list_versions(request: Request) -> JSONResponse:
+    experience = _experience(request)
+    return JSONResponse(state_of(request).data.versions.get(experience["uid"], []))
+
+
+def personalize_routes() -> list[BaseRoute]:
+    return [
+        Route("/projects", list_projects, methods=["GET"]),
+        Route("/audiences", list_audiences, methods=["GET"]),
+        Route("/experiences", list_experiences, methods=["GET"]),
+        Route("/experiences/{experience_uid}", get_experience, methods=["GET"]),
+        Route("/experiences/{experience_uid}/versions", list_versions, methods=["GET"]),
+    ]

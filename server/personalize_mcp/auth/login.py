@@ -81,17 +81,9 @@ async def login(
     async with RedirectListener(target, authorization.state) as listener:
         _say(err, "Open this URL in a browser to log in to Contentstack and choose the organisation:")
         print(authorization.url, file=out, flush=True)
-        if request.open_browser:
-            opened = await anyio.to_thread.run_sync(open_url, authorization.url)
-            _say(
-                err,
-                "Opened it in your browser."
-                if opened
-                else "Could not open a browser; open the URL yourself.",
-            )
-        _say(
-            err, f"Waiting up to {request.timeout:g} seconds for the redirect to {settings.redirect_uri} ..."
-        )
+        _say(err, f"Waiting up to {request.timeout:g} s for the redirect to {settings.redirect_uri} ...")
+        if request.open_browser and not await anyio.to_thread.run_sync(open_url, authorization.url):
+            _say(err, "Could not open a browser; open the URL above yourself.")
         try:
             async with asyncio.timeout(request.timeout):
                 redirect = await listener.wait()

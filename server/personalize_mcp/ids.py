@@ -31,9 +31,7 @@ def validate_identifier(name: str, value: object) -> str:
         return value
     hint = _NEXT_STEP.get(name, "check the value")
     shown = _describe(value)
-    raise InvalidInputError(
-        f"{name} {shown} is not a valid identifier (1-64 letters, digits, '_' or '-'); {hint}."
-    )
+    raise InvalidInputError(f"{name} {shown} is not a valid identifier (1-64 letters, digits, '_' or '-'); {hint}.")
 
 
 def _describe(value: object) -> str:

@@ -186,9 +186,7 @@ class ServerSettings:
     sandbox: bool = False
 
     @classmethod
-    def from_env(
-        cls, env: Mapping[str, str], *, account: str | None = None, sandbox: bool = False
-    ) -> ServerSettings:
+    def from_env(cls, env: Mapping[str, str], *, account: str | None = None, sandbox: bool = False) -> ServerSettings:
         chosen = account or env.get(ENV_ACCOUNT, "").strip() or None
         return cls(
             default_project_uid=default_project_uid(env),

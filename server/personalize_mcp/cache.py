@@ -1,0 +1,86 @@
+"""A small async TTL cache with single-flight, for lookup lists that change rarely.
+
+Concurrent requests for the same key share one upstream call even when caching is off
+(`ttl=0`): a burst of identical tool calls costs one request, and nobody sees stale data for
+longer than the TTL.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import anyio
+
+T = TypeVar("T")
+
+
+@dataclass
+class _Flight:
+    done: anyio.Event = field(default_factory=anyio.Event)
+    value: Any = None
+    error: BaseException | None = None
+    finished: bool = False
+
+
+class TTLCache:
+    """Values by key for `ttl` seconds; at most `max_entries` kept, oldest dropped first."""
+
+    def __init__(self, ttl: float, *, max_entries: int = 512, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self._max_entries = max_entries
+        self._clock = clock
+        self._entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._flights: dict[Hashable, _Flight] = {}
+
+    async def get(self, key: Hashable, fetch: Callable[[], Awaitable[T]]) -> T:
+        """The cached value for `key`, or the result of one shared call to `fetch`."""
+        while True:
+            cached = self._entries.get(key)
+            if cached is not None and cached[0] > self._clock():
+                value: T = cached[1]
+                return value
+            flight = self._flights.get(key)
+            if flight is None:
+                return await self._lead(key, fetch)
+            await flight.done.wait()
+            if flight.finished:
+                if flight.error is not None:
+                    raise flight.error
+                result: T = flight.value
+                return result
+            # The leader was cancelled: try again, possibly as the new leader.
+
+    async def _lead(self, key: Hashable, fetch: Callable[[], Awaitable[T]]) -> T:
+        flight = _Flight()
+        self._flights[key] = flight
+        try:
+            value = await fetch()
+        except anyio.get_cancelled_exc_class():
+            raise
+        except Exception as error:
+            flight.error = error
+            flight.finished = True
+            raise
+        else:
+            flight.value = value
+            flight.finished = True
+            self._store(key, value)
+            return value
+        finally:
+            del self._flights[key]
+            flight.done.set()
+
+    def _store(self, key: Hashable, value: Any) -> None:
+        if self.ttl <= 0:
+            return
+        self._entries[key] = (self._clock() + self.ttl, value)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._max_entries:
+            self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self._entries.clear()

@@ -1,0 +1,120 @@
+"""CMS Management API: stacks, variant groups, variants, the user and the organisation (§3)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from personalize_mcp.concurrency import gather_all
+from personalize_mcp.contentstack.errors import Api, UpstreamNotFoundError
+from personalize_mcp.contentstack.http import ContentstackHTTP, url_path
+from personalize_mcp.contentstack.models import CMSVariant, Organization, Stack, User, VariantGroup
+from personalize_mcp.contentstack.parsing import count_of, parse_list, parse_object
+
+PAGE_SIZE = 100  # the CMS's largest page
+MAX_PAGES = 200  # 20,000 items: beyond any real stack, and a stop for a server that never says "done"
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class CMSAPI:
+    """Reads the CMS side of the join; ids must already be validated."""
+
+    def __init__(self, http: ContentstackHTTP) -> None:
+        self._http = http
+
+    async def list_stacks(self, organization_uid: str) -> list[Stack]:
+        return await self._paged(
+            "/stacks", {"organization_uid": organization_uid}, Stack, key="stacks", what="stacks", params={}
+        )
+
+    async def list_variant_groups(self, stack_api_key: str) -> list[VariantGroup]:
+        return await self._paged(
+            "/variant_groups",
+            {"api_key": stack_api_key},
+            VariantGroup,
+            key="variant_groups",
+            what="variant groups",
+            params={"include_variant_info": "false"},
+        )
+
+    async def list_variants(self, stack_api_key: str, variant_group_uid: str) -> list[CMSVariant]:
+        return await self._paged(
+            url_path("variant_groups", variant_group_uid, "variants"),
+            {"api_key": stack_api_key},
+            CMSVariant,
+            key="variants",
+            what="variants",
+            params={},
+        )
+
+    async def get_variant(self, stack_api_key: str, variant_group_uid: str, variant_uid: str) -> CMSVariant:
+        """One variant. The response key is unconfirmed (`variant` or `variants`), so both are read."""
+        body = await self._http.get_json(
+            Api.CMA,
+            url_path("variant_groups", variant_group_uid, "variants", variant_uid),
+            headers={"api_key": stack_api_key},
+        )
+        variant = parse_object(Api.CMA, body, CMSVariant, keys=("variant", "variants"), what="a variant")
+        if variant.uid != variant_uid:
+            raise UpstreamNotFoundError("The variant answered is not the one asked for.", api=Api.CMA, status=200)
+        return variant
+
+    async def get_user(self) -> User:
+        body = await self._http.get_json(Api.CMA, "/user")
+        return parse_object(Api.CMA, body, User, keys=("user",), what="the user")
+
+    async def get_organization(self, organization_uid: str) -> Organization:
+        body = await self._http.get_json(
+            Api.CMA, url_path("organizations", organization_uid), headers={"organization_uid": organization_uid}
+        )
+        return parse_object(Api.CMA, body, Organization, keys=("organization",), what="the organisation")
+
+    async def _paged(
+        self,
+        path: str,
+        headers: dict[str, str],
+        model: type[ModelT],
+        *,
+        key: str,
+        what: str,
+        params: dict[str, str | int],
+    ) -> list[ModelT]:
+        """Every item of a `skip`/`limit` list: the first page tells the count, the rest run in parallel."""
+
+        async def page(skip: int) -> tuple[list[ModelT], Any]:
+            body = await self._http.get_json(
+                Api.CMA,
+                path,
+                headers=headers,
+                params={**params, "include_count": "true", "limit": PAGE_SIZE, "skip": skip},
+            )
+            return parse_list(Api.CMA, body, model, keys=(key,), what=what), body
+
+        items, body = await page(0)
+        total = count_of(body)
+        if total is not None:
+            if len(items) >= total or not items:
+                return items
+            # Step by what the server actually returned, in case it caps pages below our limit.
+            step = len(items)
+            skips = range(step, min(total, step * MAX_PAGES), step)
+            rest = await gather_all([functools.partial(_items, page, skip) for skip in skips])
+            for chunk in rest:
+                items.extend(chunk)
+            return items
+        # No count: walk until a short page.
+        last = items
+        for number in range(1, MAX_PAGES):
+            if len(last) < PAGE_SIZE:
+                break
+            last = (await page(number * PAGE_SIZE))[0]
+            items.extend(last)
+        return items
+
+
+async def _items(page: Callable[[int], Awaitable[tuple[list[ModelT], Any]]], skip: int) -> list[ModelT]:
+    return (await page(skip))[0]

@@ -1,0 +1,51 @@
+"""Personalize Management API: one method per upstream call (contentstack-api.md §2)."""
+
+from __future__ import annotations
+
+from personalize_mcp.contentstack.errors import Api
+from personalize_mcp.contentstack.http import ContentstackHTTP, url_path
+from personalize_mcp.contentstack.models import Audience, Experience, Project, Version
+from personalize_mcp.contentstack.parsing import parse_list, parse_object
+
+_LIST_KEYS = ("items", "data", "results")
+
+
+class PersonalizeAPI:
+    """Reads projects, audiences, experiences and versions; ids must already be validated."""
+
+    def __init__(self, http: ContentstackHTTP) -> None:
+        self._http = http
+
+    def _org_headers(self) -> dict[str, str]:
+        org = self._http.credentials.organization_uid
+        return {"organization_uid": org} if org else {}
+
+    def _project_headers(self, project_uid: str) -> dict[str, str]:
+        return {**self._org_headers(), "x-project-uid": project_uid}
+
+    async def list_projects(self, *, connected_stack_api_key: str | None = None) -> list[Project]:
+        params = {"connectedStackApiKey": connected_stack_api_key} if connected_stack_api_key else None
+        body = await self._http.get_json(Api.PERSONALIZE, "/projects", headers=self._org_headers(), params=params)
+        return parse_list(Api.PERSONALIZE, body, Project, keys=("projects", *_LIST_KEYS), what="projects")
+
+    async def list_audiences(self, project_uid: str) -> list[Audience]:
+        body = await self._http.get_json(Api.PERSONALIZE, "/audiences", headers=self._project_headers(project_uid))
+        return parse_list(Api.PERSONALIZE, body, Audience, keys=("audiences", *_LIST_KEYS), what="audiences")
+
+    async def list_experiences(self, project_uid: str) -> list[Experience]:
+        body = await self._http.get_json(Api.PERSONALIZE, "/experiences", headers=self._project_headers(project_uid))
+        return parse_list(Api.PERSONALIZE, body, Experience, keys=("experiences", *_LIST_KEYS), what="experiences")
+
+    async def get_experience(self, project_uid: str, experience_uid: str) -> Experience:
+        body = await self._http.get_json(
+            Api.PERSONALIZE, url_path("experiences", experience_uid), headers=self._project_headers(project_uid)
+        )
+        return parse_object(Api.PERSONALIZE, body, Experience, keys=("experience",), what="an experience")
+
+    async def list_versions(self, project_uid: str, experience_uid: str) -> list[Version]:
+        body = await self._http.get_json(
+            Api.PERSONALIZE,
+            url_path("experiences", experience_uid, "versions"),
+            headers=self._project_headers(project_uid),
+        )
+        return parse_list(Api.PERSONALIZE, body, Version, keys=("versions", *_LIST_KEYS), what="versions")

@@ -1,0 +1,225 @@
+"""`personalize-mcp demo`: a real MCP client drives `serve --sandbox` over stdio and prints each answer.
+
+The demo finds its ids the way a model would (lists first, then the actions), so it doubles as
+a smoke test of the whole path: stdio transport, tools, HTTP client, sandbox.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
+
+import anyio
+from mcp import Client, StdioServerParameters
+from mcp_types import CallToolResult, TextContent
+
+from personalize_mcp.logging_setup import configure_logging
+
+
+class DemoError(Exception):
+    """The demo could not go on (a tool failed where it should have answered)."""
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    configure_logging()
+    try:
+        anyio.run(_demo, args.mode, sys.stdout)
+    except DemoError as error:
+        print(f"demo failed: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def server_parameters() -> StdioServerParameters:
+    """`personalize-mcp serve --sandbox` with this interpreter, so it works installed or from source."""
+    env = {k: v for k, v in os.environ.items() if k in ("PYTHONPATH", "PERSONALIZE_MCP_LOG_LEVEL")}
+    return StdioServerParameters(command=sys.executable, args=["-m", "personalize_mcp", "serve", "--sandbox"], env=env)
+
+
+class Printer:
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def heading(self, title: str, call: str) -> None:
+        self.out.write(f"\n== {title} ==\n   {call}\n")
+
+    def line(self, text: str = "") -> None:
+        self.out.write(f"   {text}\n")
+
+    def table(self, headers: Sequence[str], rows: Iterable[Sequence[Any]], *, max_width: int = 60) -> None:
+        cells = [[_cell(v, max_width) for v in row] for row in rows]
+        widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+        self.line("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+        self.line("  ".join("-" * w for w in widths))
+        for row in cells:
+            self.line("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        if not cells:
+            self.line("(none)")
+
+
+def _cell(value: Any, max_width: int) -> str:
+    if value is None:
+        text = "-"
+    elif isinstance(value, list):
+        text = ", ".join(str(v) for v in value) or "-"
+    else:
+        text = str(value)
+    return text if len(text) <= max_width else text[: max_width - 1] + "…"
+
+
+async def call(client: Client, name: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
+    result = await client.call_tool(name, arguments or {})
+    if result.is_error:
+        raise DemoError(f"{name} answered with an error: {_text(result)}")
+    if not isinstance(result.structured_content, dict):
+        raise DemoError(f"{name} gave no structured content")
+    return result.structured_content
+
+
+def _text(result: CallToolResult) -> str:
+    return " ".join(block.text for block in result.content if isinstance(block, TextContent))
+
+
+async def _demo(mode: str, out: TextIO) -> None:
+    p = Printer(out)
+    out.write("contentstack-personalize-mcp demo: a real MCP client talking to `personalize-mcp serve --sandbox`\n")
+    async with Client(server_parameters(), mode=mode) as client:
+        tools = await client.list_tools()
+        p.heading("Tools", "tools/list")
+        p.table(["NAME", "TITLE"], [[t.name, t.title] for t in tools.tools])
+
+        projects = (await call(client, "list_projects"))["projects"]
+        p.heading("List Projects", "list_projects()")
+        p.table(
+            ["UID", "NAME", "CONNECTED STACK"],
+            [[x["uid"], x["name"], x.get("connected_stack_api_key")] for x in projects],
+        )
+        project = next((x for x in projects if x.get("connected_stack_api_key")), projects[0])
+        project_uid = project["uid"]
+
+        audiences = (await call(client, "get_all_audiences", {"project_uid": project_uid}))["audiences"]
+        p.heading(f"Get All Audiences — project {project['name']}", f"get_all_audiences(project_uid={project_uid!r})")
+        p.table(
+            ["UID", "NAME", "SOURCE", "RULES"], [[a["uid"], a["name"], a.get("source"), a["rules"]] for a in audiences]
+        )
+
+        audience = max(audiences, key=lambda a: len(a["rules"]))
+        single = await call(
+            client, "get_single_audience", {"project_uid": project_uid, "audience_uid": audience["uid"]}
+        )
+        p.heading("Get a Single Audience", f"get_single_audience(audience_uid={audience['uid']!r})")
+        p.line(f"Name:   {single['audience']['name']}")
+        p.line(f"Source: {single['audience'].get('source') or '-'}")
+        p.line(f"Rules:  {single['audience']['rules']}")
+
+        experiences = (await call(client, "get_all_experiences", {"project_uid": project_uid}))["experiences"]
+        p.heading(
+            f"Get All Experiences — project {project['name']}", f"get_all_experiences(project_uid={project_uid!r})"
+        )
+        p.table(
+            ["UID", "NAME", "TYPE", "STATUS", "VARIANT GROUP"],
+            [[e["uid"], e["name"], e["type"], e["status"], e.get("variant_group_uid")] for e in experiences],
+        )
+
+        linked = [e for e in experiences if e.get("variant_group_uid") and e["type"] == "SEGMENTED"]
+        experience = linked[0] if linked else experiences[0]
+        one = await call(
+            client, "get_single_experience", {"project_uid": project_uid, "experience_uid": experience["uid"]}
+        )
+        p.heading("Get a Single Experience", f"get_single_experience(experience_uid={experience['uid']!r})")
+        for key in ("name", "type", "status", "short_uid", "latest_version_uid", "audience_uids", "variant_group_uid"):
+            p.line(f"{key + ':':<20}{_cell(one['experience'].get(key), 80)}")
+
+        versions = await call(
+            client, "get_all_versions", {"project_uid": project_uid, "experience_uid": experience["uid"]}
+        )
+        p.heading(f"Get All Versions — {experience['name']}", f"get_all_versions(experience_uid={experience['uid']!r})")
+        p.table(
+            ["VERSION", "STATUS", "VARIANTS"],
+            [
+                [v["uid"], v["status"], [f"{x['short_uid']}:{x['name']}" for x in v["variants"]]]
+                for v in versions["versions"]
+            ],
+        )
+        _print_resolved(p, versions)
+
+        stacks = (await call(client, "list_stacks"))["stacks"]
+        p.heading("List Stacks", "list_stacks()")
+        p.table(
+            ["API KEY", "NAME", "MASTER LOCALE"], [[s["api_key"], s["name"], s.get("master_locale")] for s in stacks]
+        )
+        stack_key = project.get("connected_stack_api_key") or stacks[0]["api_key"]
+
+        groups = (await call(client, "list_variant_groups", {"stack_api_key": stack_key}))["variant_groups"]
+        p.heading("List Variant Groups", f"list_variant_groups(stack_api_key={stack_key!r})")
+        p.table(["UID", "NAME", "EXPERIENCE"], [[g["uid"], g["name"], g.get("experience_uid")] for g in groups])
+        group = next((g for g in groups if g.get("experience_uid") == experience["uid"]), None)
+        group = group or next(g for g in groups if g.get("experience_uid"))
+
+        variants = await call(client, "list_variants", {"stack_api_key": stack_key, "variant_group_uid": group["uid"]})
+        p.heading("List Variants", f"list_variants(variant_group_uid={group['uid']!r})")
+        p.table(
+            ["UID", "NAME", "ALIAS", "SHORT UID"],
+            [[v["uid"], v["name"], v.get("alias"), v.get("variant_short_uid")] for v in variants["variants"]],
+        )
+
+        for variant in variants["variants"]:
+            arguments = {"stack_api_key": stack_key, "variant_group_uid": group["uid"], "variant_uid": variant["uid"]}
+            p.heading(
+                f"Get Audience(s) of a Variant — {variant['name']}",
+                f"get_variant_audiences(variant_uid={variant['uid']!r})",
+            )
+            result = await client.call_tool("get_variant_audiences", arguments)
+            if result.is_error:
+                p.line(f"(tool error) {_text(result)}")
+                continue
+            answer = result.structured_content or {}
+            p.line(
+                f"Experience {answer.get('experience_name')!r}, {answer['version']['status']} version "
+                f"{answer['version']['uid']}, variant {answer['variant']['name']!r} — audiences combined with "
+                f"{answer.get('audience_combination') or '-'}:"
+            )
+            p.table(["UID", "NAME", "RULES"], [[a["uid"], a["name"], a["rules"]] for a in answer["audiences"]])
+
+        plain = next((g for g in groups if not g.get("experience_uid")), None)
+        if plain is not None:
+            plain_variants = (
+                await call(client, "list_variants", {"stack_api_key": stack_key, "variant_group_uid": plain["uid"]})
+            )["variants"]
+            if plain_variants:
+                arguments = {
+                    "stack_api_key": stack_key,
+                    "variant_group_uid": plain["uid"],
+                    "variant_uid": plain_variants[0]["uid"],
+                }
+                result = await client.call_tool("get_variant_audiences", arguments)
+                p.heading(
+                    "A clear error — a plain CMS variant group",
+                    f"get_variant_audiences(variant_group_uid={plain['uid']!r})",
+                )
+                p.line(_text(result))
+    out.write("\nDemo finished: every action answered through the MCP client.\n")
+
+
+def _print_resolved(p: Printer, versions: dict[str, Any]) -> None:
+    resolved = versions.get("audiences_version")
+    if resolved is None:
+        p.line(f"No active version: {versions.get('note')}")
+        return
+    p.line("")
+    p.line(f"Audiences of the {resolved['status']} version {resolved['uid']}:")
+    rows = []
+    for variant in resolved["variants"]:
+        names = [a["name"] or a["uid"] for a in variant["audiences"]]
+        if variant.get("type") == "AB_TEST":
+            names = [f"A/B traffic {variant.get('traffic_distribution')}%"]
+        rows.append([variant["short_uid"], variant["name"], variant.get("audience_combination"), names])
+    p.table(["SHORT UID", "VARIANT", "COMBINE", "AUDIENCES"], rows, max_width=80)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,51 @@
+"""Assembling one account's client stack: HTTP core, API clients, cache and actions.
+
+Owned by whoever runs the server (stdio loop, HTTP app, tests, demo) rather than by an MCP
+session, so every session of an HTTP server shares one connection pool and one cache.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import httpx2
+
+from personalize_mcp.actions import DEFAULT_CACHE_TTL, PersonalizeActions
+from personalize_mcp.cache import TTLCache
+from personalize_mcp.contentstack.cms import CMSAPI
+from personalize_mcp.contentstack.http import ContentstackHTTP
+from personalize_mcp.contentstack.personalize import PersonalizeAPI
+from personalize_mcp.credentials import Credentials
+from personalize_mcp.settings import ConnectionSettings
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """Where to reach Contentstack, as whom, and (for the in-process sandbox) over what."""
+
+    settings: ConnectionSettings
+    credentials: Credentials
+    transport: httpx2.AsyncBaseTransport | None = None
+
+
+@asynccontextmanager
+async def open_actions(
+    connection: Connection,
+    *,
+    default_project_uid: str | None = None,
+    cache_ttl: float = DEFAULT_CACHE_TTL,
+) -> AsyncIterator[PersonalizeActions]:
+    """Actions bound to one account; the HTTP client is closed on exit."""
+    http = ContentstackHTTP(connection.settings, connection.credentials, transport=connection.transport)
+    try:
+        yield PersonalizeActions(
+            PersonalizeAPI(http),
+            CMSAPI(http),
+            credentials=connection.credentials,
+            default_project_uid=default_project_uid,
+            cache=TTLCache(cache_ttl),
+        )
+    finally:
+        await http.aclose()

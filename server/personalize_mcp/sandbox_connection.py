@@ -1,0 +1,40 @@
+"""The built-in sandbox as a `Connection`: its fixed demo login, reached over HTTP.
+
+`serve --sandbox` and `demo` talk to the sandbox in-process through `httpx2.ASGITransport`;
+tests pass the origin of a sandbox served on loopback instead. Either way every request goes
+through the same `ContentstackHTTP` code that talks to Contentstack.
+"""
+
+from __future__ import annotations
+
+import httpx2
+
+from personalize_mcp.credentials import StaticCredentials
+from personalize_mcp.runtime import Connection
+from personalize_mcp.sandbox import SANDBOX_ACCESS_TOKEN, create_sandbox_app, sandbox_base_urls
+from personalize_mcp.sandbox.data import MAIN_ORG_UID
+from personalize_mcp.settings import ConnectionOverrides, ConnectionSettings
+
+IN_PROCESS_ORIGIN = "http://sandbox.invalid"
+
+
+def sandbox_connection(
+    origin: str | None = None,
+    *,
+    token: str = SANDBOX_ACCESS_TOKEN,
+    organization_uid: str = MAIN_ORG_UID,
+    account_name: str = "sandbox",
+) -> Connection:
+    """In-process when `origin` is None, else the sandbox served at `origin` (e.g. on loopback)."""
+    urls = sandbox_base_urls(origin or IN_PROCESS_ORIGIN)
+    settings = ConnectionSettings.resolve(
+        ConnectionOverrides(
+            personalize_base_url=urls.personalize,
+            cma_base_url=urls.cma,
+            app_base_url=urls.app,
+            token_url=urls.token_url,
+        )
+    )
+    transport = httpx2.ASGITransport(app=create_sandbox_app()) if origin is None else None
+    credentials = StaticCredentials(token, organization_uid=organization_uid, account_name=account_name)
+    return Connection(settings=settings, credentials=credentials, transport=transport)

@@ -56,13 +56,21 @@ async def login(
 ) -> dict[str, object]:
     """Consent + code exchange with PKCE; returns the token response body."""
     verifier, challenge = pkce_pair()
-    url = consent_url(authorize_url(challenge=challenge, scope=scope, redirect_uri=redirect_uri),
-                      organization_uid=organization_uid)
+    url = consent_url(
+        authorize_url(challenge=challenge, scope=scope, redirect_uri=redirect_uri),
+        organization_uid=organization_uid,
+    )
     code = redirect_params(await client.get(url))["code"]
-    response = await client.post(token_path, data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
-        "client_id": CLI_CLIENT_ID, "code_verifier": verifier,
-    })
+    response = await client.post(
+        token_path,
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "client_id": CLI_CLIENT_ID,
+            "code_verifier": verifier,
+        },
+    )
     assert response.status_code == 200, response.text
     body: dict[str, object] = response.json()
     return body
@@ -71,7 +79,12 @@ async def login(
 async def refresh(
     client: httpx2.AsyncClient, refresh_token: str, *, redirect_uri: str = DEFAULT_REDIRECT_URI
 ) -> httpx2.Response:
-    return await client.post("/developerhub/token", data={
-        "grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": CLI_CLIENT_ID,
-        "redirect_uri": redirect_uri,
-    })
+    return await client.post(
+        "/developerhub/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            "client_id": CLI_CLIENT_ID,
+            "redirect_uri": redirect_uri,
+        },
+    )

@@ -64,16 +64,24 @@ async def test_stacks_need_the_organization_uid_header(client: httpx2.AsyncClien
 async def test_stacks_of_my_organisation_only(client: httpx2.AsyncClient) -> None:
     body = (await client.get("/cma/v3/stacks", headers=bearer(organization_uid=MAIN_ORG_UID))).json()
     assert "count" not in body
-    assert {s["api_key"] for s in body["stacks"]} == {MAIN_STACK_API_KEY, BIG_STACK_API_KEY, EMPTY_STACK_API_KEY}
+    assert {s["api_key"] for s in body["stacks"]} == {
+        MAIN_STACK_API_KEY,
+        BIG_STACK_API_KEY,
+        EMPTY_STACK_API_KEY,
+    }
     for stack in body["stacks"]:
         assert {"uid", "name", "api_key", "org_uid", "master_locale"} <= stack.keys()
         assert stack["org_uid"] == MAIN_ORG_UID
-    counted = await client.get("/cma/v3/stacks", params={"include_count": "true", "limit": 2},
-                               headers=bearer(organization_uid=MAIN_ORG_UID))
+    counted = await client.get(
+        "/cma/v3/stacks",
+        params={"include_count": "true", "limit": 2},
+        headers=bearer(organization_uid=MAIN_ORG_UID),
+    )
     assert counted.json()["count"] == 3
     assert len(counted.json()["stacks"]) == 2
-    second = await client.get("/cma/v3/stacks",
-                              headers=bearer(SANDBOX_SECOND_ORG_ACCESS_TOKEN, organization_uid=SECOND_ORG_UID))
+    second = await client.get(
+        "/cma/v3/stacks", headers=bearer(SANDBOX_SECOND_ORG_ACCESS_TOKEN, organization_uid=SECOND_ORG_UID)
+    )
     assert [s["api_key"] for s in second.json()["stacks"]] == [SECOND_STACK_API_KEY]
 
 
@@ -102,9 +110,13 @@ async def test_variant_groups_embed_variants_and_count_only_when_asked(client: h
     plain = (await client.get("/cma/v3/variant_groups", headers=bearer(**MAIN))).json()
     assert set(plain) == {"variant_groups"}
     assert all("variants" not in g for g in plain["variant_groups"])
-    full = (await client.get("/cma/v3/variant_groups", params={"include_variant_info": "true",
-                                                                "include_count": "true"},
-                             headers=bearer(**MAIN))).json()
+    full = (
+        await client.get(
+            "/cma/v3/variant_groups",
+            params={"include_variant_info": "true", "include_count": "true"},
+            headers=bearer(**MAIN),
+        )
+    ).json()
     assert full["count"] == len(full["variant_groups"]) == 6
     hero = next(g for g in full["variant_groups"] if g["uid"] == HERO_VARIANT_GROUP_UID)
     assert hero["personalize_metadata"]["status"] == "linked"
@@ -114,8 +126,13 @@ async def test_variant_groups_embed_variants_and_count_only_when_asked(client: h
 
 
 async def test_empty_stack(client: httpx2.AsyncClient) -> None:
-    body = (await client.get("/cma/v3/variant_groups", params={"include_count": "true"},
-                             headers=bearer(api_key=EMPTY_STACK_API_KEY))).json()
+    body = (
+        await client.get(
+            "/cma/v3/variant_groups",
+            params={"include_count": "true"},
+            headers=bearer(api_key=EMPTY_STACK_API_KEY),
+        )
+    ).json()
     assert body == {"variant_groups": [], "count": 0}
 
 
@@ -123,9 +140,13 @@ async def test_variant_groups_page_past_100(client: httpx2.AsyncClient) -> None:
     seen: list[str] = []
     skip = 0
     while True:
-        body = (await client.get("/cma/v3/variant_groups",
-                                 params={"limit": 100, "skip": skip, "include_count": "true"},
-                                 headers=bearer(**BIG))).json()
+        body = (
+            await client.get(
+                "/cma/v3/variant_groups",
+                params={"limit": 100, "skip": skip, "include_count": "true"},
+                headers=bearer(**BIG),
+            )
+        ).json()
         assert body["count"] == BIG_STACK_GROUP_COUNT
         seen += [g["uid"] for g in body["variant_groups"]]
         skip += 100
@@ -138,9 +159,14 @@ async def test_variant_groups_page_past_100(client: httpx2.AsyncClient) -> None:
 
 async def test_variants_page_past_100(client: httpx2.AsyncClient) -> None:
     path = f"/cma/v3/variant_groups/{BIG_VARIANT_GROUP_UID}/variants"
-    first = (await client.get(path, params={"limit": 100, "include_count": "true"}, headers=bearer(**BIG))).json()
-    second = (await client.get(path, params={"limit": 100, "skip": 100, "include_count": "true"},
-                               headers=bearer(**BIG))).json()
+    first = (
+        await client.get(path, params={"limit": 100, "include_count": "true"}, headers=bearer(**BIG))
+    ).json()
+    second = (
+        await client.get(
+            path, params={"limit": 100, "skip": 100, "include_count": "true"}, headers=bearer(**BIG)
+        )
+    ).json()
     assert first["count"] == second["count"] == BIG_VARIANT_COUNT
     assert len(first["variants"]) == 100
     assert len(second["variants"]) == BIG_VARIANT_COUNT - 100
@@ -161,7 +187,9 @@ async def test_single_variant_and_its_switchable_key(client: httpx2.AsyncClient,
     variant = (await client.get(path, headers=bearer(**MAIN))).json()["variant"]
     assert variant["personalize_metadata"]["variant_short_uid"] == "1"
     state.single_variant_key = "variants"
-    assert (await client.get(path, headers=bearer(**MAIN))).json()["variants"]["uid"] == HERO_MOBILE_VARIANT_UID
+    assert (await client.get(path, headers=bearer(**MAIN))).json()["variants"][
+        "uid"
+    ] == HERO_MOBILE_VARIANT_UID
 
 
 async def test_plain_variant_with_a_user_chosen_uid(client: httpx2.AsyncClient) -> None:
@@ -171,11 +199,14 @@ async def test_plain_variant_with_a_user_chosen_uid(client: httpx2.AsyncClient) 
     assert "personalize_metadata" not in variant
 
 
-@pytest.mark.parametrize("path", [
-    "/cma/v3/variant_groups/csnope/variants",
-    f"/cma/v3/variant_groups/{HERO_VARIANT_GROUP_UID}/variants/csnope",
-    f"/cma/v3/variant_groups/{BIG_VARIANT_GROUP_UID}/variants",  # exists, but in another stack
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/cma/v3/variant_groups/csnope/variants",
+        f"/cma/v3/variant_groups/{HERO_VARIANT_GROUP_UID}/variants/csnope",
+        f"/cma/v3/variant_groups/{BIG_VARIANT_GROUP_UID}/variants",  # exists, but in another stack
+    ],
+)
 async def test_unknown_group_or_variant_is_404(client: httpx2.AsyncClient, path: str) -> None:
     response = await client.get(path, headers=bearer(**MAIN))
     assert response.status_code == 404

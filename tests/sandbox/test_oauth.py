@@ -25,17 +25,31 @@ from .helpers import authorize_url, bearer, login, pkce_pair, redirect_params, r
 
 pytestmark = pytest.mark.anyio
 
-TOKEN_KEYS = {"access_token", "refresh_token", "token_type", "expires_in", "location", "organization_uid",
-              "authorization_type", "user_uid"}
+TOKEN_KEYS = {
+    "access_token",
+    "refresh_token",
+    "token_type",
+    "expires_in",
+    "location",
+    "organization_uid",
+    "authorization_type",
+    "user_uid",
+}
 
 
 async def _code(client: httpx2.AsyncClient, challenge: str | None, **kwargs: str) -> str:
-    return redirect_params(await client.get(consent_url(authorize_url(challenge=challenge, **kwargs))))["code"]
+    return redirect_params(await client.get(consent_url(authorize_url(challenge=challenge, **kwargs))))[
+        "code"
+    ]
 
 
 def _exchange(code: str, verifier: str | None = None, **overrides: str) -> dict[str, str]:
-    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": DEFAULT_REDIRECT_URI,
-            "client_id": CLI_CLIENT_ID}
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": DEFAULT_REDIRECT_URI,
+        "client_id": CLI_CLIENT_ID,
+    }
     if verifier is not None:
         form["code_verifier"] = verifier
     return form | overrides
@@ -56,7 +70,11 @@ async def test_full_dance_with_pkce(client: httpx2.AsyncClient, state: SandboxSt
     assert body["token_type"] == "Bearer"
     assert body["expires_in"] == 3600
     assert body["authorization_type"] == "oauth"
-    assert (body["organization_uid"], body["user_uid"], body["location"]) == (MAIN_ORG_UID, MAIN_USER_UID, "NA")
+    assert (body["organization_uid"], body["user_uid"], body["location"]) == (
+        MAIN_ORG_UID,
+        MAIN_USER_UID,
+        "NA",
+    )
     user = await client.get("/cma/v3/user", headers=bearer(body["access_token"]))
     assert user.json()["user"]["uid"] == MAIN_USER_UID
     assert dict(state.token_requests) == {"authorization_code": 1}
@@ -65,7 +83,7 @@ async def test_full_dance_with_pkce(client: httpx2.AsyncClient, state: SandboxSt
 async def test_authorize_page_forwards_the_fragment(client: httpx2.AsyncClient) -> None:
     page = await client.get("/app/")
     assert page.status_code == 200
-    assert "sandbox/apps/" in page.text
+    assert "sandbox/consent?app_uid=" in page.text
     assert "location.hash" in page.text
 
 
@@ -94,18 +112,24 @@ async def test_consent_refuses_an_organisation_the_user_is_not_in(client: httpx2
 async def test_deny(client: httpx2.AsyncClient) -> None:
     _, challenge = pkce_pair()
     params = redirect_params(await client.get(consent_url(authorize_url(challenge=challenge), deny=True)))
-    assert params == {"error": "access_denied", "error_description": "The user denied access.", "state": "st-123"}
+    assert params == {
+        "error": "access_denied",
+        "error_description": "The user denied access.",
+        "state": "st-123",
+    }
 
 
-@pytest.mark.parametrize("redirect_uri", ["http://127.0.0.1:53682/callback", "http://localhost:9000",
-                                          "http://[::1]:8184/cb"])
+@pytest.mark.parametrize(
+    "redirect_uri", ["http://127.0.0.1:53682/callback", "http://localhost:9000", "http://[::1]:8184/cb"]
+)
 async def test_any_loopback_redirect_is_accepted(client: httpx2.AsyncClient, redirect_uri: str) -> None:
     body = await login(client, redirect_uri=redirect_uri)
     assert body["access_token"]
 
 
-@pytest.mark.parametrize("redirect_uri", ["https://evil.example/cb", "http://example.com:8184", "",
-                                          "http://localhost:notaport"])
+@pytest.mark.parametrize(
+    "redirect_uri", ["https://evil.example/cb", "http://example.com:8184", "", "http://localhost:notaport"]
+)
 async def test_unregistered_redirect_is_refused_without_redirecting(
     client: httpx2.AsyncClient, redirect_uri: str
 ) -> None:
@@ -174,17 +198,25 @@ async def test_expired_code(client: httpx2.AsyncClient, clock: ManualClock) -> N
     code = await _code(client, challenge)
     clock.advance(60)
     response = await client.post("/developerhub/token", data=_exchange(code, verifier))
-    assert response.json() == {"error": "invalid_grant", "error_description": "The authorization code has expired."}
+    assert response.json() == {
+        "error": "invalid_grant",
+        "error_description": "The authorization code has expired.",
+    }
 
 
 async def test_code_is_bound_to_redirect_uri_and_client(client: httpx2.AsyncClient) -> None:
     verifier, challenge = pkce_pair()
     code = await _code(client, challenge)
-    wrong_redirect = await client.post("/developerhub/token",
-                                       data=_exchange(code, verifier, redirect_uri="http://localhost:9999"))
+    wrong_redirect = await client.post(
+        "/developerhub/token", data=_exchange(code, verifier, redirect_uri="http://localhost:9999")
+    )
     assert wrong_redirect.json()["error"] == "invalid_grant"
-    wrong_client = await client.post("/developerhub/token", data=_exchange(
-        code, verifier, client_id=CONFIDENTIAL_CLIENT_ID, client_secret=CONFIDENTIAL_CLIENT_SECRET))
+    wrong_client = await client.post(
+        "/developerhub/token",
+        data=_exchange(
+            code, verifier, client_id=CONFIDENTIAL_CLIENT_ID, client_secret=CONFIDENTIAL_CLIENT_SECRET
+        ),
+    )
     assert wrong_client.json()["error"] == "invalid_grant"
     unknown = await client.post("/developerhub/token", data=_exchange("nope", verifier))
     assert unknown.json()["error"] == "invalid_grant"
@@ -219,7 +251,9 @@ async def test_reusing_a_rotated_refresh_token_revokes_the_whole_grant(client: h
     assert (await client.get("/cma/v3/user", headers=bearer(SANDBOX_ACCESS_TOKEN))).status_code == 200
 
 
-async def test_omit_refresh_token_switch_keeps_the_old_one(client: httpx2.AsyncClient, state: SandboxState) -> None:
+async def test_omit_refresh_token_switch_keeps_the_old_one(
+    client: httpx2.AsyncClient, state: SandboxState
+) -> None:
     first = await login(client)
     state.omit_refresh_token_on_refresh = True
     for _ in range(2):
@@ -239,15 +273,23 @@ async def test_rotation_can_be_turned_off(client: httpx2.AsyncClient, state: San
 
 async def test_refresh_needs_redirect_uri_matching_the_grant(client: httpx2.AsyncClient) -> None:
     first = await login(client)
-    missing = await client.post("/developerhub/token", data={
-        "grant_type": "refresh_token", "refresh_token": first["refresh_token"], "client_id": CLI_CLIENT_ID})
+    missing = await client.post(
+        "/developerhub/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": first["refresh_token"],
+            "client_id": CLI_CLIENT_ID,
+        },
+    )
     assert missing.json() == {"error": "invalid_request", "error_description": "redirect_uri is required."}
     other = await refresh(client, str(first["refresh_token"]), redirect_uri="http://localhost:1")
     assert other.json()["error"] == "invalid_grant"
     assert (await refresh(client, "not-a-token")).json()["error"] == "invalid_grant"
 
 
-async def test_short_access_token_ttl(client: httpx2.AsyncClient, state: SandboxState, clock: ManualClock) -> None:
+async def test_short_access_token_ttl(
+    client: httpx2.AsyncClient, state: SandboxState, clock: ManualClock
+) -> None:
     state.access_token_ttl = 2
     body = await login(client)
     assert body["expires_in"] == 2
@@ -299,24 +341,51 @@ async def test_scopes_limit_what_a_token_may_read(client: httpx2.AsyncClient) ->
 
 
 async def test_confidential_app(client: httpx2.AsyncClient) -> None:
-    query = urlencode({"response_type": "code", "client_id": CONFIDENTIAL_CLIENT_ID,
-                       "redirect_uri": DEFAULT_REDIRECT_URI, "state": "s"})
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": CONFIDENTIAL_CLIENT_ID,
+            "redirect_uri": DEFAULT_REDIRECT_URI,
+            "state": "s",
+        }
+    )
     consent = await client.get(f"/app/sandbox/apps/{CONFIDENTIAL_APP_UID}/authorize?{query}")
     code = redirect_params(consent)["code"]
-    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": DEFAULT_REDIRECT_URI,
-            "client_id": CONFIDENTIAL_CLIENT_ID}
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": DEFAULT_REDIRECT_URI,
+        "client_id": CONFIDENTIAL_CLIENT_ID,
+    }
     assert (await client.post("/developerhub/token", data=form)).json()["error"] == "invalid_client"
     wrong = await client.post("/developerhub/token", data=form | {"client_secret": "wrong"})
     assert wrong.json()["error"] == "invalid_client"
-    body = (await client.post("/developerhub/token", data=form | {"client_secret": CONFIDENTIAL_CLIENT_SECRET}))
+    body = await client.post("/developerhub/token", data=form | {"client_secret": CONFIDENTIAL_CLIENT_SECRET})
     assert body.status_code == 200
     tokens = body.json()
-    refresh_form = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"],
-                    "client_id": CONFIDENTIAL_CLIENT_ID, "redirect_uri": DEFAULT_REDIRECT_URI}
+    refresh_form = {
+        "grant_type": "refresh_token",
+        "refresh_token": tokens["refresh_token"],
+        "client_id": CONFIDENTIAL_CLIENT_ID,
+        "redirect_uri": DEFAULT_REDIRECT_URI,
+    }
     no_secret = await client.post("/developerhub/token", data=refresh_form)
     assert no_secret.json()["error"] == "invalid_client"
-    ok = await client.post("/developerhub/token", data=refresh_form | {"client_secret": CONFIDENTIAL_CLIENT_SECRET})
+    ok = await client.post(
+        "/developerhub/token", data=refresh_form | {"client_secret": CONFIDENTIAL_CLIENT_SECRET}
+    )
     assert ok.status_code == 200
+
+
+async def test_client_secret_travels_in_the_form_not_basic_auth(client: httpx2.AsyncClient) -> None:
+    response = await client.post(
+        "/developerhub/token",
+        data={"grant_type": "refresh_token", "refresh_token": "x", "redirect_uri": DEFAULT_REDIRECT_URI},
+        auth=(CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET),
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_client"
+    assert "form body" in response.json()["error_description"]
 
 
 async def test_public_app_must_not_send_a_secret(client: httpx2.AsyncClient) -> None:
@@ -347,3 +416,19 @@ async def test_malformed_token_requests(
 
 async def test_cli_app_constants() -> None:
     assert (CLI_APP_UID, CLI_CLIENT_ID) == ("6400aa06db64de001a31c8a9", "Ie0FEfTzlfAHL4xM")
+
+
+async def test_consent_url_and_an_awkward_state_round_trip(client: httpx2.AsyncClient) -> None:
+    _, challenge = pkce_pair()
+    url = consent_url(authorize_url(challenge=challenge, state="a b&c=d/é"), organization_uid=MAIN_ORG_UID)
+    assert url.startswith(f"http://sandbox/app/sandbox/consent?app_uid={CLI_APP_UID}&response_type=code&")
+    assert url.endswith(f"&organization_uid={MAIN_ORG_UID}")
+    assert redirect_params(await client.get(url))["state"] == "a b&c=d/é"
+    for wrong in (
+        "http://sandbox/app/#!/apps/x/settings",
+        "http://sandbox/app/#!/apps/x/authorize",
+        # what a generic OAuth client makes of the fragment URL: the query lands before the fragment
+        "http://sandbox/app/?response_type=code&client_id=c#!/apps/x/authorize",
+    ):
+        with pytest.raises(ValueError, match="inside the #! fragment"):
+            consent_url(wrong)

@@ -60,7 +60,9 @@ async def test_projects_are_a_bare_array_of_the_token_organisation(client: httpx
     assert {p["name"] for p in projects} == {"Web", "Mobile App"}
     assert {p["organizationUid"] for p in projects} == {MAIN_ORG_UID}
 
-    second = (await client.get("/personalize/projects", headers=bearer(SANDBOX_SECOND_ORG_ACCESS_TOKEN))).json()
+    second = (
+        await client.get("/personalize/projects", headers=bearer(SANDBOX_SECOND_ORG_ACCESS_TOKEN))
+    ).json()
     assert [p["uid"] for p in second] == [SECOND_ORG_PROJECT_UID]
 
 
@@ -75,24 +77,37 @@ async def test_projects_accept_the_matching_organization_uid_header_and_refuse_a
 
 
 async def test_projects_filter_by_connected_stack(client: httpx2.AsyncClient) -> None:
-    response = await client.get("/personalize/projects", params={"connectedStackApiKey": MAIN_STACK_API_KEY},
-                                headers=bearer())
+    response = await client.get(
+        "/personalize/projects", params={"connectedStackApiKey": MAIN_STACK_API_KEY}, headers=bearer()
+    )
     assert [p["uid"] for p in response.json()] == [WEB_PROJECT_UID]
-    none = await client.get("/personalize/projects", params={"connectedStackApiKey": "bltnope"}, headers=bearer())
+    none = await client.get(
+        "/personalize/projects", params={"connectedStackApiKey": "bltnope"}, headers=bearer()
+    )
     assert none.json() == []
 
 
-@pytest.mark.parametrize("path", ["/audiences", "/experiences", f"/experiences/{HERO_EXPERIENCE_UID}",
-                                  f"/experiences/{HERO_EXPERIENCE_UID}/versions"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/audiences",
+        "/experiences",
+        f"/experiences/{HERO_EXPERIENCE_UID}",
+        f"/experiences/{HERO_EXPERIENCE_UID}/versions",
+    ],
+)
 async def test_project_scoped_calls_need_x_project_uid(client: httpx2.AsyncClient, path: str) -> None:
     response = await client.get(f"/personalize{path}", headers=bearer())
     assert response.status_code == 400
     assert "x-project-uid" in response.json()["message"]
 
 
-@pytest.mark.parametrize("project", ["6650b8f1a3c94e2d17ffffff", SECOND_ORG_PROJECT_UID],
-                         ids=["unknown", "other-organisation"])
-async def test_a_project_outside_the_token_organisation_is_404(client: httpx2.AsyncClient, project: str) -> None:
+@pytest.mark.parametrize(
+    "project", ["6650b8f1a3c94e2d17ffffff", SECOND_ORG_PROJECT_UID], ids=["unknown", "other-organisation"]
+)
+async def test_a_project_outside_the_token_organisation_is_404(
+    client: httpx2.AsyncClient, project: str
+) -> None:
     response = await client.get("/personalize/audiences", headers=bearer(**{"x-project-uid": project}))
     assert response.status_code == 404
     assert response.json()["error"] == "Not Found"
@@ -115,12 +130,13 @@ async def test_experiences_list_and_single(client: httpx2.AsyncClient) -> None:
     assert one["uid"] == HERO_EXPERIENCE_UID
     assert "variants" not in one
     assert one["_cms"]["variantGroup"]
-    footer = (await client.get(f"/personalize/experiences/{FOOTER_AB_EXPERIENCE_UID}", headers=bearer(**WEB)))
+    footer = await client.get(f"/personalize/experiences/{FOOTER_AB_EXPERIENCE_UID}", headers=bearer(**WEB))
     assert "_cms" not in footer.json()
 
 
-@pytest.mark.parametrize("uid", ["6652d1e3c4a8b1f027ffffff", ONBOARDING_EXPERIENCE_UID],
-                         ids=["unknown", "other-project"])
+@pytest.mark.parametrize(
+    "uid", ["6652d1e3c4a8b1f027ffffff", ONBOARDING_EXPERIENCE_UID], ids=["unknown", "other-project"]
+)
 async def test_unknown_experience_is_404(client: httpx2.AsyncClient, uid: str) -> None:
     for path in (f"/personalize/experiences/{uid}", f"/personalize/experiences/{uid}/versions"):
         response = await client.get(path, headers=bearer(**WEB))
@@ -128,26 +144,31 @@ async def test_unknown_experience_is_404(client: httpx2.AsyncClient, uid: str) -
 
 
 async def test_versions_are_a_bare_array_and_there_is_no_per_version_get(client: httpx2.AsyncClient) -> None:
-    versions = (await client.get(f"/personalize/experiences/{HERO_EXPERIENCE_UID}/versions",
-                                 headers=bearer(**WEB))).json()
+    versions = (
+        await client.get(f"/personalize/experiences/{HERO_EXPERIENCE_UID}/versions", headers=bearer(**WEB))
+    ).json()
     assert isinstance(versions, list)
     assert {v["status"] for v in versions} == {"ACTIVE", "DRAFT", "ARCHIVED"}
     assert {v["experienceUid"] for v in versions} == {HERO_EXPERIENCE_UID}
-    single = await client.get(f"/personalize/experiences/{HERO_EXPERIENCE_UID}/versions/{HERO_ACTIVE_VERSION_UID}",
-                              headers=bearer(**WEB))
+    single = await client.get(
+        f"/personalize/experiences/{HERO_EXPERIENCE_UID}/versions/{HERO_ACTIVE_VERSION_UID}",
+        headers=bearer(**WEB),
+    )
     assert single.status_code == 404
     assert single.json()["message"].startswith("Cannot GET /experiences/")
 
 
 async def test_mobile_project_experiences_have_no_cms_link(client: httpx2.AsyncClient) -> None:
-    experiences = (await client.get("/personalize/experiences",
-                                    headers=bearer(**{"x-project-uid": MOBILE_PROJECT_UID}))).json()
+    experiences = (
+        await client.get("/personalize/experiences", headers=bearer(**{"x-project-uid": MOBILE_PROJECT_UID}))
+    ).json()
     assert experiences
     assert all("_cms" not in e for e in experiences)
 
 
-@pytest.mark.parametrize("path", ["/personalize/v3/stacks", "/personalize/projects/", "/personalize//projects",
-                                  "/cma/projects"])
+@pytest.mark.parametrize(
+    "path", ["/personalize/v3/stacks", "/personalize/projects/", "/personalize//projects", "/cma/projects"]
+)
 async def test_mixed_up_base_urls_and_sloppy_paths_are_404(client: httpx2.AsyncClient, path: str) -> None:
     response = await client.get(path, headers=bearer(organization_uid=MAIN_ORG_UID))
     assert response.status_code == 404

@@ -14,7 +14,6 @@ from types import FrameType
 
 from personalize_mcp.sandbox.app import sandbox_base_urls
 from personalize_mcp.sandbox.server import bind_socket, make_server, origin_of
-from personalize_mcp.sandbox.state import SANDBOX_ACCESS_TOKEN
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,13 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     origin = origin_of(sock)
     urls = sandbox_base_urls(origin)
     logging.getLogger("personalize_mcp.sandbox").info(
-        "Personalize %s | CMA %s | app %s | token %s | control %s | demo token %s",
+        "Personalize %s | CMA %s | app %s | token %s | control %s",
         urls.personalize,
         urls.cma,
         urls.app,
         urls.token_url,
         urls.control,
-        SANDBOX_ACCESS_TOKEN,
     )
     print(f"Sandbox listening on {origin}", flush=True)
     try:

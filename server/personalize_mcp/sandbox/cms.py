@@ -101,6 +101,10 @@ def _stack(request: Request) -> JSON:
     )
 
 
+def _not_found(what: str, field: str) -> Refusal:
+    return Refusal(cms_error(404, f"{what} was not found.", CMSCode.NOT_FOUND, {field: ["is not valid."]}))
+
+
 def _group(request: Request) -> JSON:
     stack = _stack(request)
     group_uid = request.path_params["group_uid"]
@@ -114,10 +118,6 @@ def _org_stacks(request: Request, org_uid: str) -> JSONResponse:
     page = _page(request)
     stacks = [s for s in state_of(request).data.stacks if s["org_uid"] == org_uid]
     return JSONResponse(page.body("stacks", stacks))
-
-
-def _not_found(what: str, field: str) -> Refusal:
-    return Refusal(cms_error(404, f"{what} was not found.", CMSCode.NOT_FOUND, {field: ["is not valid."]}))
 
 
 async def get_user(request: Request) -> JSONResponse:

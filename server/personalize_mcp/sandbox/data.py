@@ -25,7 +25,7 @@ Audiences of the Web project (every condition and preset of contentstack-api.md 
 |---|---|
 | AUSTRALIA_AUDIENCE_UID | COUNTRY STRING_EQUALS "AU" (one simple rule) |
 | MOBILE_VISITORS_AUDIENCE_UID | DEVICE_TYPE STRING_EQUALS "MOBILE" |
-| RETURNING_CUSTOMERS_AUDIENCE_UID | AND[lifetime_orders>1, OR[loyalty_member IS_TRUE, last_order_value>100]] |
+| RETURNING_CUSTOMERS_AUDIENCE_UID | AND[lifetime_orders>1, OR[loyalty_member IS_TRUE, last_order_value>100]]|
 | EU_DESKTOP_AUDIENCE_UID | AND[OR[COUNTRY DE, COUNTRY FR, AND[COUNTRY NL, REGION "North Holland"]], |
 | | AND[DEVICE_TYPE DESKTOP, OPERATING_SYSTEM CONTAINS_SUBSTRING "Windows"]] (3 levels) |
 | CAMPAIGN_VISITORS_AUDIENCE_UID | OR[QUERY_PARAMETERS JSON_MATCH utm_campaign, REFERRER CONTAINS_SUBSTRING] |
@@ -77,6 +77,10 @@ e.g. HERO_MOBILE_VARIANT_UID is cs_personalize_0_1). PLAIN_VARIANT_GROUP_UID "iP
 personalize_metadata and user-chosen variant uids PLAIN_VARIANT_UIDS (PLAIN_VARIANT_UID =
 "iphone_color_white"). BIG_VARIANT_GROUP_UID holds BIG_VARIANT_COUNT (130) variants; the big stack
 holds BIG_STACK_GROUP_COUNT (121) groups.
+
+OAuth apps: CLI_APP_UID / CLI_CLIENT_ID, Contentstack's public CLI app (PKCE, no secret), and
+CONFIDENTIAL_APP_UID / CONFIDENTIAL_CLIENT_ID / CONFIDENTIAL_CLIENT_SECRET (secret; PKCE optional).
+Both accept DEFAULT_REDIRECT_URI and any http loopback redirect.
 """
 
 from __future__ import annotations

@@ -6,9 +6,9 @@ Routes get the caller from `principal_of(request)` and refuse with `raise Refusa
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
-import anyio
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -91,7 +91,7 @@ class ApiGate:
                 status = message["status"]
                 MutableHeaders(scope=message).update(extra_headers)
             elif message["type"] == "http.response.body" and slow:
-                await anyio.sleep(slow)
+                await asyncio.sleep(slow)
             await send(message)
 
         async def answer(response: ASGIApp) -> None:
@@ -100,7 +100,7 @@ class ApiGate:
         fault = state.faults.take(api)
         try:
             if latency:
-                await anyio.sleep(latency)
+                await asyncio.sleep(latency)
             if fault is not None:
                 result = fault.answer(api)
                 await answer(result.app)

@@ -2,9 +2,10 @@
 
 The real authorize page lives in a URL fragment (`{app host}/#!/apps/{uid}/authorize?...`) that never
 reaches a server, so `GET /app/` serves a page whose script forwards the fragment to
-`/app/sandbox/apps/{uid}/authorize?...`; tests call that, or `/app/sandbox/consent?...`, directly
-(`consent_url()` builds it from an authorize URL). Consent is automatic, as MAIN_USER_UID, in the
-organisation `organization_uid` (default: the main one); `deny=1` refuses.
+`/app/sandbox/consent?app_uid={uid}&...`; tests call that directly (`consent_url()` builds it from
+an authorize URL; `app_uid` may be left out; `/app/sandbox/apps/{uid}/authorize?...` is an alias).
+Consent is automatic, as MAIN_USER_UID, in the organisation `organization_uid` (default: the main
+one); `deny=1` refuses.
 
 Choices where the docs are silent: redirect URIs must be registered or loopback (RFC 8252 §7.3: any
 port, any path); problems with client or redirect URI answer 400 JSON, every other consent problem
@@ -42,20 +43,29 @@ AUTHORIZE_PAGE = """<!doctype html>
 <body><p id="msg">Forwarding to the sandbox consent step&hellip;</p>
 <script>
 var m = location.hash.match(/^#!\\/apps\\/([^\\/?]+)\\/authorize\\?(.*)$/);
-if (m) { location.replace("sandbox/apps/" + encodeURIComponent(m[1]) + "/authorize?" + m[2]); }
-else { document.getElementById("msg").textContent = "No authorize request in the URL fragment."; }
+if (m) { location.replace("sandbox/consent?app_uid=" + encodeURIComponent(m[1]) + "&" + m[2]); }
+else { document.getElementById("msg").textContent = "No authorize request in the URL fragment: expected "
+  + "#!/apps/{app_uid}/authorize?response_type=code&... (the query belongs inside the fragment)."; }
 </script></body></html>
 """
 
 
 def consent_url(authorize_url: str, *, organization_uid: str | None = None, deny: bool = False) -> str:
-    """Turn `{app}/#!/apps/{uid}/authorize?q` into the sandbox URL a test can GET instead of a browser."""
-    base, marker, rest = authorize_url.partition("#!/")
-    if not marker:
-        raise ValueError("not a Contentstack authorize URL (no #!/ fragment)")
-    url = f"{base.rstrip('/')}/sandbox/{rest}"
-    extra = {k: v for k, v in (("organization_uid", organization_uid), ("deny", "1" if deny else None)) if v}
-    return f"{url}&{urlencode(extra)}" if extra else url
+    """Turn `{app}/#!/apps/{uid}/authorize?q` into `{app}/sandbox/consent?app_uid={uid}&q`: what a
+    test GETs instead of a browser (the answer is the 302 to the redirect URI)."""
+    base, _, fragment = authorize_url.partition("#!/")
+    match = re.fullmatch(r"apps/([A-Za-z0-9_-]+)/authorize\?(.+)", fragment, flags=re.DOTALL)
+    if match is None or "?" in base:
+        raise ValueError(
+            "not a Contentstack authorize URL: expected {app}/#!/apps/{app_uid}/authorize?<query>, "
+            "with the query inside the #! fragment"
+        )
+    params = [("app_uid", match.group(1)), *parse_qsl(match.group(2), keep_blank_values=True)]
+    if organization_uid is not None:
+        params.append(("organization_uid", organization_uid))
+    if deny:
+        params.append(("deny", "1"))
+    return f"{base.rstrip('/')}/sandbox/consent?{urlencode(params)}"
 
 
 def redirect_allowed(app: OAuthApp, redirect_uri: str) -> bool:
@@ -265,9 +275,16 @@ async def token(request: Request) -> Response:
             state.token_requests[""] += 1
         return refused.response
     grant_type = form.get("grant_type", "")
+    basic_auth = request.headers.get("authorization", "").lower().startswith("basic ")
     with state.lock:
         state.token_requests[grant_type] += 1
         try:
+            if basic_auth and "client_secret" not in form:
+                raise _Refused(
+                    "invalid_client",
+                    "Send client_id and client_secret in the form body (client_secret_post); "
+                    "HTTP Basic client authentication is not accepted.",
+                )
             if grant_type == "authorization_code":
                 return _exchange_code(state, form)
             if grant_type == "refresh_token":

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from auth_helpers import Sandbox, free_port
 
 from personalize_mcp.auth.store import AccountStore
 from personalize_mcp.sandbox.app import sandbox_base_urls
 from personalize_mcp.sandbox.server import serve_in_thread
 from personalize_mcp.sandbox.state import SandboxState
+from tests.auth.helpers import Sandbox, free_port
 
 
 @pytest.fixture

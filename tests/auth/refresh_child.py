@@ -31,9 +31,7 @@ async def main(start_at: float, mode: str) -> None:
     else:
         token = await creds.access_token()  # expired on disk: refresh ahead of use
     async with httpx2.AsyncClient() as client:
-        response = await client.get(
-            f"{settings.cma_base_url}/v3/user", headers={"authorization": f"Bearer {token}"}
-        )
+        response = await client.get(f"{settings.cma_base_url}/v3/user", headers={"authorization": f"Bearer {token}"})
     digest = hashlib.sha256(token.encode()).hexdigest()
     print(json.dumps({"status": response.status_code, "token": digest}), flush=True)
 

@@ -10,13 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
-from auth_helpers import make_account
 from hypothesis import given
 from hypothesis import strategies as st
 
 from personalize_mcp.auth.account import StoredAccount, validate_account_name
 from personalize_mcp.auth.store import AccountStore, UnreadableAccount
 from personalize_mcp.errors import AccountStoreError, ConfigurationError
+from tests.auth.helpers import make_account
 
 
 def mode(path: Path) -> int:
@@ -66,9 +66,7 @@ def test_client_secret_is_stored_but_not_shown(store: AccountStore) -> None:
     from personalize_mcp.auth.account import StoredConnection
     from personalize_mcp.settings import ConnectionOverrides
 
-    connection = StoredConnection.from_overrides(
-        ConnectionOverrides(region="eu", client_secret="s3cret-value")
-    )
+    connection = StoredConnection.from_overrides(ConnectionOverrides(region="eu", client_secret="s3cret-value"))
     account = make_account().model_copy(update={"connection": connection})
     store.save(account)
     assert "s3cret-value" not in repr(account)
@@ -166,9 +164,7 @@ def test_unreadable_file_is_reported(store: AccountStore) -> None:
     assert path.is_dir()
 
 
-def test_failed_replace_leaves_the_old_file_intact(
-    store: AccountStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_failed_replace_leaves_the_old_file_intact(store: AccountStore, monkeypatch: pytest.MonkeyPatch) -> None:
     store.save(make_account(access_token="old-token"))
     path = store.path("default")
     before = path.read_bytes()
@@ -185,9 +181,7 @@ def test_failed_replace_leaves_the_old_file_intact(
     assert sorted(p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")) == []
 
 
-def test_failed_write_midway_leaves_the_old_file_intact(
-    store: AccountStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_failed_write_midway_leaves_the_old_file_intact(store: AccountStore, monkeypatch: pytest.MonkeyPatch) -> None:
     store.save(make_account(access_token="old-token"))
     before = store.path("default").read_bytes()
 

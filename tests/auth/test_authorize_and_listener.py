@@ -76,9 +76,7 @@ def test_custom_app_host_and_scopes() -> None:
         scopes=("a:read", "b:read"),
     )
     request = OAuthClient(ConnectionSettings.resolve(overrides)).authorization_request()
-    assert request.url.startswith(
-        "http://127.0.0.1:9999/app/#!/apps/myapp/authorize?response_type=code&client_id=cid&"
-    )
+    assert request.url.startswith("http://127.0.0.1:9999/app/#!/apps/myapp/authorize?response_type=code&client_id=cid&")
     assert "scope=a%3Aread%20b%3Aread" in request.url
 
 
@@ -95,13 +93,9 @@ def test_redirect_targets(uri: str, expected: RedirectTarget) -> None:
     assert RedirectTarget.parse(uri) == expected
 
 
-@pytest.mark.parametrize(
-    "uri", ["https://localhost:8184", "http://example.com:8184/cb", "http://10.0.0.1/cb", "x"]
-)
+@pytest.mark.parametrize("uri", ["https://localhost:8184", "http://example.com:8184/cb", "http://10.0.0.1/cb", "x"])
 def test_non_loopback_redirects_are_refused(uri: str) -> None:
-    with pytest.raises(
-        ConfigurationError, match="CONTENTSTACK_OAUTH_REDIRECT_URI must be an http:// loopback"
-    ):
+    with pytest.raises(ConfigurationError, match="CONTENTSTACK_OAUTH_REDIRECT_URI must be an http:// loopback"):
         RedirectTarget.parse(uri)
 
 
@@ -129,9 +123,7 @@ async def test_listener_ignores_other_paths_and_takes_the_first_redirect() -> No
         base = f"http://127.0.0.1:{port}"
         assert (await http.get(f"{base}/favicon.ico")).status_code == 404
         assert (await http.get(f"{base}/callback")).status_code == 400
-        response = await http.get(
-            f"{base}/callback", params={"code": "abc", "state": "the-state", "location": "EU"}
-        )
+        response = await http.get(f"{base}/callback", params={"code": "abc", "state": "the-state", "location": "EU"})
         assert response.status_code == 200
         assert "close this tab" in response.text
         assert response.headers["referrer-policy"] == "no-referrer"

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import httpx2
 import pytest
-from auth_helpers import PYTHON, Sandbox, login_in_process, subprocess_env
 
 from personalize_mcp.auth.store import AccountStore
+from tests.auth.helpers import PYTHON, Sandbox, login_in_process, subprocess_env
 
 CHILD = Path(__file__).with_name("refresh_child.py")
 
@@ -39,9 +39,7 @@ def test_the_hazard_is_real(sandbox: Sandbox, home: Path) -> None:
 
 @pytest.mark.parametrize("mode", ["expiry", "401"])
 @pytest.mark.parametrize("processes", [2, 4])
-def test_processes_sharing_an_account_refresh_once(
-    sandbox: Sandbox, home: Path, mode: str, processes: int
-) -> None:
+def test_processes_sharing_an_account_refresh_once(sandbox: Sandbox, home: Path, mode: str, processes: int) -> None:
     login_in_process(sandbox, home)
     store = AccountStore(home)
     account = store.load("default")

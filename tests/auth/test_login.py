@@ -8,7 +8,6 @@ import stat
 from pathlib import Path
 
 import pytest
-from auth_helpers import Sandbox, login_in_process
 
 from personalize_mcp.auth.listener import ListenerError
 from personalize_mcp.auth.login import LoginError
@@ -23,6 +22,7 @@ from personalize_mcp.sandbox.data import (
     MAIN_USER_UID,
     SECOND_ORG_UID,
 )
+from tests.auth.helpers import Sandbox, login_in_process
 
 
 def tokens_in(path: Path) -> list[str]:
@@ -153,12 +153,10 @@ def test_port_in_use(sandbox: Sandbox, home: Path, existing: dict[str, bytes]) -
     assert snapshot(home) == existing
 
 
-def test_timeout(
-    sandbox: Sandbox, home: Path, existing: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import auth_helpers
+def test_timeout(sandbox: Sandbox, home: Path, existing: dict[str, bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.auth import helpers
 
-    monkeypatch.setattr(auth_helpers, "consent", lambda url, **_: None)  # the user never consents
+    monkeypatch.setattr(helpers, "consent", lambda url, **_: None)  # the user never consents
     with pytest.raises(LoginError) as caught:
         login_in_process(sandbox, home, timeout=0.3)
     assert "within 0.3 seconds" in assert_one_sentence(caught.value)
@@ -200,9 +198,7 @@ def test_token_endpoint_errors(
     assert snapshot(home) == existing
 
 
-def test_expired_code_is_a_token_endpoint_error(
-    sandbox: Sandbox, home: Path, existing: dict[str, bytes]
-) -> None:
+def test_expired_code_is_a_token_endpoint_error(sandbox: Sandbox, home: Path, existing: dict[str, bytes]) -> None:
     sandbox.set(code_ttl=1)
     sandbox.state.set_latency("oauth", 1100)  # the code expires on its way to the token endpoint
     with pytest.raises(LoginError, match="invalid_grant"):

@@ -10,7 +10,6 @@ from pathlib import Path
 import anyio
 import httpx2
 import pytest
-from auth_helpers import Sandbox, login_async
 
 from personalize_mcp.auth import load_credentials
 from personalize_mcp.auth.credentials import StoredAccountCredentials
@@ -19,15 +18,14 @@ from personalize_mcp.auth.store import AccountStore
 from personalize_mcp.credentials import NOT_CONNECTED_MESSAGE, Credentials, MissingCredentials
 from personalize_mcp.errors import NotConnectedError, ReauthenticationRequiredError
 from personalize_mcp.settings import ServerSettings
+from tests.auth.helpers import Sandbox, login_async
 
 pytestmark = pytest.mark.anyio
 
 
 def credentials_for(home: Path, account: str | None = None) -> StoredAccountCredentials:
     """What `serve` gets: credentials loaded with only the home folder in the environment."""
-    creds, _ = load_credentials(
-        ServerSettings(home=home, account_name=account), {"PERSONALIZE_MCP_HOME": str(home)}
-    )
+    creds, _ = load_credentials(ServerSettings(home=home, account_name=account), {"PERSONALIZE_MCP_HOME": str(home)})
     assert isinstance(creds, StoredAccountCredentials)
     return creds
 
@@ -206,9 +204,7 @@ async def test_revoked_grant_asks_to_log_in_again(sandbox: Sandbox, home: Path) 
     assert (home / "accounts" / "work.json").read_bytes() == before
 
 
-async def test_token_endpoint_outage_is_one_sentence_and_changes_nothing(
-    sandbox: Sandbox, home: Path
-) -> None:
+async def test_token_endpoint_outage_is_one_sentence_and_changes_nothing(sandbox: Sandbox, home: Path) -> None:
     await login_async(sandbox, home)
     expire_on_disk(home)
     before = (home / "accounts" / "default.json").read_bytes()
@@ -263,9 +259,7 @@ async def test_nothing_stored(home: Path) -> None:
 async def test_unknown_and_logged_out_accounts(sandbox: Sandbox, home: Path) -> None:
     await login_async(sandbox, home)
     creds, _ = load_credentials(ServerSettings(home=home, account_name="nope"), {})
-    await assert_missing(
-        creds, "No Contentstack account named 'nope'", "personalize-mcp login --account nope"
-    )
+    await assert_missing(creds, "No Contentstack account named 'nope'", "personalize-mcp login --account nope")
     creds, _ = load_credentials(ServerSettings(home=home, account_name="bad/name"), {})
     await assert_missing(creds, "is not valid")
 
@@ -279,9 +273,7 @@ async def test_no_default_among_several(sandbox: Sandbox, home: Path) -> None:
     await login_async(sandbox, home, account="b")
     AccountStore(home).delete("a")
     creds, _ = load_credentials(ServerSettings(home=home), {})
-    await assert_missing(
-        creds, "No default Contentstack account", "accounts --default NAME", "personalize-mcp login"
-    )
+    await assert_missing(creds, "No default Contentstack account", "accounts --default NAME", "personalize-mcp login")
 
 
 async def test_corrupt_account_file(sandbox: Sandbox, home: Path) -> None:

@@ -25,9 +25,7 @@ def validate_account_name(name: str) -> str:
     """Account names become file names, so only a safe alphabet is accepted."""
     if ACCOUNT_NAME_PATTERN.fullmatch(name) is None:
         shown = name if len(name) <= 40 else name[:37] + "..."
-        raise ConfigurationError(
-            f"Account name {shown!r} is not valid; use 1-64 letters, digits, '_' or '-'."
-        )
+        raise ConfigurationError(f"Account name {shown!r} is not valid; use 1-64 letters, digits, '_' or '-'.")
     return name
 
 

@@ -83,9 +83,7 @@ class RedirectTarget:
         try:
             port = parts.port or 80
         except ValueError:
-            raise ConfigurationError(
-                f"{ENV_OAUTH_REDIRECT_URI} has an invalid port: {redirect_uri!r}."
-            ) from None
+            raise ConfigurationError(f"{ENV_OAUTH_REDIRECT_URI} has an invalid port: {redirect_uri!r}.") from None
         return cls(host=host, port=port, path=parts.path or "/")
 
 
@@ -161,9 +159,7 @@ class RedirectListener:
         try:
             method, target, _version = head.split(b"\r\n", 1)[0].decode("latin-1").split(" ", 2)
         except ValueError:
-            return "400 Bad Request", _page(
-                "Bad request", "This address only receives the Contentstack login."
-            )
+            return "400 Bad Request", _page("Bad request", "This address only receives the Contentstack login.")
         url = urlsplit(target)
         if method not in ("GET", "HEAD") or url.path != self._target.path:
             return "404 Not Found", _page("Not found", "This address only receives the Contentstack login.")
@@ -253,8 +249,7 @@ _PAGES: dict[Outcome, tuple[str, str]] = {
         "400 Bad Request",
         _page(
             "Login not accepted",
-            "This redirect does not belong to the login that is waiting, so it was ignored. "
-            "You can close this tab.",
+            "This redirect does not belong to the login that is waiting, so it was ignored. You can close this tab.",
         ),
     ),
 }

@@ -114,13 +114,10 @@ async def login(
     region = _final_region(region_flag, explicit.region, redirect.location, err)
     settings = ConnectionSettings.resolve(replace(explicit, region=region))
     try:
-        tokens = await OAuthClient(settings, transport=transport).exchange_code(
-            code, authorization.code_verifier
-        )
+        tokens = await OAuthClient(settings, transport=transport).exchange_code(code, authorization.code_verifier)
     except TokenEndpointError as error:
         raise LoginError(
-            f"Login failed, no account was stored: {error.message.rstrip('.')}; "
-            "run `personalize-mcp login` again."
+            f"Login failed, no account was stored: {error.message.rstrip('.')}; run `personalize-mcp login` again."
         ) from None
 
     access_token = tokens.access_token.get_secret_value()
@@ -175,8 +172,7 @@ def _final_region(flag: str | None, explicit: str | None, location: str | None, 
         except ConfigurationError:
             _say(
                 err,
-                f"Ignoring the unknown region {_safe_code(location)} in the redirect; "
-                f"using '{DEFAULT_REGION}'.",
+                f"Ignoring the unknown region {_safe_code(location)} in the redirect; using '{DEFAULT_REGION}'.",
             )
     return DEFAULT_REGION
 

@@ -205,11 +205,7 @@ class OAuthClient:
                 error_code=error_code,
                 status=status,
             )
-        if (
-            not isinstance(body, dict)
-            or not isinstance(body.get("access_token"), str)
-            or not body["access_token"]
-        ):
+        if not isinstance(body, dict) or not isinstance(body.get("access_token"), str) or not body["access_token"]:
             raise TokenEndpointError(
                 f"Contentstack's token endpoint answered HTTP {status} without an access token; try again.",
                 status=status,
@@ -228,9 +224,7 @@ def _error_code(body: Any) -> str | None:
     return None
 
 
-def _token_response(
-    token: dict[str, Any], started: datetime, *, previous_refresh_token: str | None
-) -> TokenResponse:
+def _token_response(token: dict[str, Any], started: datetime, *, previous_refresh_token: str | None) -> TokenResponse:
     expires_in = token.get("expires_in")
     try:
         seconds = int(expires_in) if expires_in is not None else DEFAULT_EXPIRES_IN

@@ -197,8 +197,7 @@ class AccountStore:
                 return False
             except OSError as error:
                 raise AccountStoreError(
-                    f"Cannot remove the account file {path} ({error.strerror or error}); "
-                    "check its permissions."
+                    f"Cannot remove the account file {path} ({error.strerror or error}); check its permissions."
                 ) from None
             _fsync_dir(self.folder)
         with self._hold(self._lock(self.folder / DEFAULT_LOCK), "default-account marker"):
@@ -318,6 +317,4 @@ def _write_failed(path: Path, error: OSError) -> AccountStoreError:
 
 def _unknown_account_sentence(name: str, known: list[str]) -> str:
     stored = f" (stored: {', '.join(known)})" if known else ""
-    return (
-        f"No stored account named '{name}'{stored}; run `personalize-mcp login --account {name}` to add it."
-    )
+    return f"No stored account named '{name}'{stored}; run `personalize-mcp login --account {name}` to add it."

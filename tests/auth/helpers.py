@@ -1,4 +1,4 @@
-"""Helpers shared by the account tests (imported as `auth_helpers`)."""
+"""Helpers shared by the account tests."""
 
 from __future__ import annotations
 
@@ -134,9 +134,7 @@ def login_in_process(
 ) -> tuple[StoredAccount, str, str]:
     """`login_async` for synchronous tests."""
     return asyncio.run(
-        login_async(
-            sandbox, home, account=account, region=region, env=env, wait_seconds=timeout, **browser_options
-        )
+        login_async(sandbox, home, account=account, region=region, env=env, wait_seconds=timeout, **browser_options)
     )
 
 
@@ -160,9 +158,7 @@ def make_account(
     now = datetime.now(UTC)
     return StoredAccount(
         name=name,
-        connection=StoredConnection(
-            region=region, client_id="client-1", redirect_uri="http://127.0.0.1:1/cb"
-        ),
+        connection=StoredConnection(region=region, client_id="client-1", redirect_uri="http://127.0.0.1:1/cb"),
         access_token=SecretStr(access_token),
         refresh_token=SecretStr(refresh_token) if refresh_token else None,
         expires_at=now + expires_in,

@@ -117,7 +117,7 @@ async def login(
         tokens = await OAuthClient(settings, transport=transport).exchange_code(code, authorization.code_verifier)
     except TokenEndpointError as error:
         raise LoginError(
-            f"Login failed, no account was stored: {error.message.rstrip('.')}; run `personalize-mcp login` again."
+            f"Login failed and no account was stored: {error.reason}; run `personalize-mcp login` again."
         ) from None
 
     access_token = tokens.access_token.get_secret_value()

@@ -36,11 +36,16 @@ _OAUTH_ERROR_CODE = re.compile(r"[a-z][a-z0-9_.]{0,63}")
 
 
 class TokenEndpointError(UserFacingError):
-    """The token endpoint refused or failed a request. `error_code` is the OAuth `error` value
-    (e.g. `invalid_grant`) when the endpoint sent a well-formed one; `status` the HTTP status."""
+    """The token endpoint refused or failed a request.
 
-    def __init__(self, message: str, *, error_code: str | None = None, status: int | None = None) -> None:
-        super().__init__(message)
+    `reason` is the clause saying what happened (callers such as `login` build their own
+    sentence around it); the message adds what to do. `error_code` is the OAuth `error` value
+    (e.g. `invalid_grant`) when the endpoint sent a well-formed one; `status` the HTTP status.
+    """
+
+    def __init__(self, reason: str, advice: str, *, error_code: str | None = None, status: int | None = None) -> None:
+        super().__init__(f"{reason}; {advice}.")
+        self.reason = reason
         self.error_code = error_code
         self.status = status
 
@@ -171,18 +176,18 @@ class OAuthClient:
             raise
         except httpx2.TimeoutException:
             raise TokenEndpointError(
-                f"Contentstack's token endpoint ({host}) did not answer in time; try again in a moment."
+                f"Contentstack's token endpoint ({host}) did not answer in time", "try again in a moment"
             ) from None
         except httpx2.TransportError as error:
             raise TokenEndpointError(
-                f"Could not reach Contentstack's token endpoint ({host}): {type(error).__name__}; "
-                "check the network connection or CONTENTSTACK_OAUTH_TOKEN_URL."
+                f"Could not reach Contentstack's token endpoint ({host}: {type(error).__name__})",
+                "check the network connection or CONTENTSTACK_OAUTH_TOKEN_URL",
             ) from None
         except Exception:
             # authlib's own parsing failures; `_check_response` has vetted the response already,
             # so this is unexpected. Keep the sentence, drop the details (they may hold values).
             raise TokenEndpointError(
-                f"Contentstack's token endpoint ({host}) sent a response this client cannot use; try again."
+                f"Contentstack's token endpoint ({host}) sent a response this client cannot use", "try again"
             ) from None
         return dict(token)
 
@@ -196,18 +201,21 @@ class OAuthClient:
         error_code = _error_code(body)
         if status >= 500:
             raise TokenEndpointError(
-                f"Contentstack's token endpoint failed (HTTP {status}); try again in a moment.", status=status
+                f"Contentstack's token endpoint failed (HTTP {status})", "try again in a moment", status=status
             )
         if status >= 300 or error_code is not None:
             detail = f"{error_code}, HTTP {status}" if error_code else f"HTTP {status}"
             raise TokenEndpointError(
-                f"Contentstack's token endpoint refused the request ({detail}).",
+                f"Contentstack's token endpoint refused the request ({detail})",
+                "check the OAuth app settings (CONTENTSTACK_OAUTH_APP_UID, CONTENTSTACK_OAUTH_CLIENT_ID, "
+                "CONTENTSTACK_OAUTH_CLIENT_SECRET, CONTENTSTACK_OAUTH_REDIRECT_URI) and log in again",
                 error_code=error_code,
                 status=status,
             )
         if not isinstance(body, dict) or not isinstance(body.get("access_token"), str) or not body["access_token"]:
             raise TokenEndpointError(
-                f"Contentstack's token endpoint answered HTTP {status} without an access token; try again.",
+                f"Contentstack's token endpoint answered HTTP {status} without an access token",
+                "try again",
                 status=status,
             )
         return response

@@ -223,3 +223,20 @@ def test_user_lookup_forbidden_falls_back_to_uids(sandbox: Sandbox, home: Path) 
     assert account.user.uid == MAIN_USER_UID
     assert account.user.email is None
     assert f"Logged in as user {MAIN_USER_UID} to organisation {MAIN_ORG_UID}" in out
+
+
+def test_no_console_browser_without_a_graphical_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    import webbrowser
+
+    from personalize_mcp.auth import login as login_module
+
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url, new=0: opened.append(url) or True)
+    monkeypatch.setattr(login_module.sys, "platform", "linux")
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"):
+        monkeypatch.delenv(name, raising=False)
+    assert login_module.open_in_browser("https://example.com") is False
+    assert opened == []
+    monkeypatch.setenv("DISPLAY", ":0")
+    assert login_module.open_in_browser("https://example.com") is True
+    assert opened == ["https://example.com"]

@@ -4,6 +4,7 @@ rotation, a response without a refresh token, a revoked grant, and `load_credent
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -93,7 +94,10 @@ async def test_short_lived_tokens_refresh_ahead_every_time(sandbox: Sandbox, hom
     assert sandbox.token_requests("refresh_token") == 2
 
 
-async def test_401_refreshes_once_and_the_new_token_works(sandbox: Sandbox, home: Path) -> None:
+async def test_401_refreshes_once_and_the_new_token_works(
+    sandbox: Sandbox, home: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     await login_async(sandbox, home)
     creds = credentials_for(home)
     old = await creds.access_token()
@@ -108,6 +112,9 @@ async def test_401_refreshes_once_and_the_new_token_works(sandbox: Sandbox, home
     assert await creds.refresh(old) == new
     assert await creds.access_token() == new
     assert sandbox.token_requests("refresh_token") == 1
+    assert "Renewed the access token of account 'default'" in caplog.text
+    for token in (old, new, *stored_tokens(home)):
+        assert token not in caplog.text
 
 
 async def test_twenty_concurrent_callers_cause_one_refresh(sandbox: Sandbox, home: Path) -> None:

@@ -19,6 +19,7 @@ waits on it.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 
@@ -33,6 +34,8 @@ from personalize_mcp.errors import ReauthenticationRequiredError
 from personalize_mcp.settings import ConnectionSettings
 
 REFRESH_MARGIN = timedelta(seconds=60)
+
+logger = logging.getLogger(__name__)
 
 
 class StoredAccountCredentials:
@@ -103,6 +106,7 @@ class StoredAccountCredentials:
             moved_on = current.access_token.get_secret_value() != held
             if moved_on and not self._is_stale(current):
                 # Another process (or an earlier login) already stored a newer token: use it.
+                logger.info("Using the access token another process stored for account '%s'.", name)
                 self._account = current
                 return current
             refresh_token = current.refresh_token
@@ -124,6 +128,11 @@ class StoredAccountCredentials:
             # the lock is released: a rotated refresh token is on disk before any other process looks.
             self._account = renewed
             await anyio.to_thread.run_sync(self._store.write_locked, renewed)
+            logger.info(
+                "Renewed the access token of account '%s'; it is valid until %s.",
+                name,
+                renewed.expires_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            )
             return renewed
 
     @contextlib.asynccontextmanager

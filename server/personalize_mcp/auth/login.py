@@ -9,6 +9,7 @@ sentence) and leaves the store as it was.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import webbrowser
 from collections.abc import Callable, Mapping
@@ -49,11 +50,24 @@ class LoginRequest:
 
 
 def open_in_browser(url: str) -> bool:
-    """The system browser; False when none could be started (the URL is printed anyway)."""
+    """The system browser; False when none could be started (the URL is printed anyway).
+
+    On Linux and the BSDs without a graphical session, `webbrowser` falls back to console browsers
+    (lynx, w3m) that take over the terminal and cannot run the consent page; there we only print
+    the URL, unless the user chose a browser with `BROWSER`.
+    """
+    if _headless():
+        return False
     try:
         return webbrowser.open(url, new=2)
     except Exception:
         return False
+
+
+def _headless() -> bool:
+    if sys.platform in ("darwin", "win32") or os.environ.get("BROWSER"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 async def login(

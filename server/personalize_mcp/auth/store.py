@@ -272,7 +272,8 @@ class AccountStore:
         temp = Path(temp_name)
         try:
             with os.fdopen(fd, "wb") as handle:
-                os.fchmod(handle.fileno(), 0o600)
+                if hasattr(os, "fchmod"):  # mkstemp already made it 0600; this is belt and braces
+                    os.fchmod(handle.fileno(), 0o600)
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())

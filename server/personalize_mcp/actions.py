@@ -8,6 +8,7 @@ and which tool lists the valid ids.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
@@ -71,6 +72,7 @@ from personalize_mcp.views import (
 )
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 DEFAULT_CACHE_TTL = 30.0
 _STACK_ERRORS = (UpstreamNotFoundError, UpstreamRejectedError, PermissionDeniedError)
@@ -108,6 +110,28 @@ class PersonalizeActions:
             return await self._cached(("audiences", project_uid), lambda: self._personalize.list_audiences(project_uid))
         except _STACK_ERRORS as error:
             raise await self._project_error(project_uid, error) from None
+
+    async def attribute_names(self, project_uid: str) -> dict[str, str]:
+        """Custom attribute uid -> name, to make rules readable; {} when they cannot be read.
+
+        Names are a nicety: an account without access to `GET /attributes` (or an API without
+        it) still gets every answer, with attribute uids in the rules.
+        """
+
+        async def fetch() -> dict[str, str]:
+            attributes = await self._personalize.list_attributes(project_uid)
+            return {a.uid: name for a in attributes if (name := a.display_name)}
+
+        try:
+            return await self._cached(("attributes", project_uid), fetch)
+        except UpstreamError as error:
+            logger.info("Custom attribute names unavailable for project %s (%s)", project_uid, type(error).__name__)
+            return {}
+
+    async def audience_set(self, project_uid: str) -> tuple[list[Audience], dict[str, str]]:
+        """A project's audiences and the names their rules need, fetched side by side."""
+        audiences, names = await gather(lambda: self.audiences(project_uid), lambda: self.attribute_names(project_uid))
+        return audiences, names
 
     async def experiences(self, project_uid: str) -> list[Experience]:
         try:
@@ -184,7 +208,7 @@ class PersonalizeActions:
     ) -> AudiencesResult:
         wanted = _validated_uids("audience_uids", audience_uids)
         project = await self.resolve_project(project_uid)
-        audiences = await self.audiences(project)
+        audiences, names = await self.audience_set(project)
         if wanted:
             known = audiences_by_uid(audiences)
             missing = [uid for uid in wanted if uid not in known]
@@ -194,18 +218,19 @@ class PersonalizeActions:
                     "call get_all_audiences without audience_uids to list the project's audiences."
                 )
             audiences = [known[uid] for uid in wanted]
-        return AudiencesResult(project_uid=project, audiences=[audience_view(a) for a in audiences])
+        return AudiencesResult(project_uid=project, audiences=[audience_view(a, names) for a in audiences])
 
     async def get_single_audience(self, project_uid: str | None, audience_uid: str) -> SingleAudienceResult:
         uid = validate_identifier("audience_uid", audience_uid)
         project = await self.resolve_project(project_uid)
-        audience = audiences_by_uid(await self.audiences(project)).get(uid)
+        audiences, names = await self.audience_set(project)
+        audience = audiences_by_uid(audiences).get(uid)
         if audience is None:
             raise NotFoundError(
                 f"Audience {uid} was not found in project {project}; "
                 "call get_all_audiences to list the project's audiences."
             )
-        return SingleAudienceResult(project_uid=project, audience=audience_view(audience))
+        return SingleAudienceResult(project_uid=project, audience=audience_view(audience, names))
 
     async def get_all_experiences(self, project_uid: str | None) -> ExperiencesResult:
         project = await self.resolve_project(project_uid)
@@ -229,9 +254,9 @@ class PersonalizeActions:
         uid = validate_identifier("experience_uid", experience_uid)
         status = _status_for(audiences_of)
         project = await self.resolve_project(project_uid)
-        versions, audiences = await gather(
+        versions, (audiences, names) = await gather(
             lambda: self.versions(project, uid),
-            lambda: self.audiences(project),
+            lambda: self.audience_set(project),
         )
         chosen = select_version(versions, status)
         note = None
@@ -241,7 +266,7 @@ class PersonalizeActions:
             project_uid=project,
             experience_uid=uid,
             versions=[version_view(v) for v in versions],
-            audiences_version=resolve_version(chosen, audiences_by_uid(audiences)) if chosen else None,
+            audiences_version=resolve_version(chosen, audiences_by_uid(audiences), names) if chosen else None,
             note=note,
         )
 
@@ -255,9 +280,9 @@ class PersonalizeActions:
 
         link = await self._personalize_link(stack, group, variant_id)
         project, experience_uid, short_uid = _checked_link(link, group, variant_id)
-        versions, audiences, experiences = await gather(
+        versions, (audiences, names), experiences = await gather(
             lambda: self.versions(project, experience_uid),
-            lambda: self.audiences(project),
+            lambda: self.audience_set(project),
             lambda: self._experiences_or_empty(project),
         )
         experience = next((e for e in experiences if e.uid == experience_uid), None)
@@ -289,7 +314,7 @@ class PersonalizeActions:
             version=VersionRef(uid=version.uid, status=version.status),
             variant=VariantRef(short_uid=personalize_variant.short_uid, name=personalize_variant.name),
             audience_combination=personalize_variant.audience_combination_type,
-            audiences=resolve_audiences(personalize_variant.all_audience_uids, audiences_by_uid(audiences)),
+            audiences=resolve_audiences(personalize_variant.all_audience_uids, audiences_by_uid(audiences), names),
         )
 
     # ---- the lookups ------------------------------------------------------------------------------

@@ -31,12 +31,16 @@ def audiences_by_uid(audiences: Iterable[Audience]) -> dict[str, Audience]:
     return {a.uid: a for a in audiences}
 
 
-def resolve_audiences(uids: Iterable[str], known: Mapping[str, Audience]) -> list[AudienceInfo]:
+def resolve_audiences(
+    uids: Iterable[str], known: Mapping[str, Audience], attribute_names: Mapping[str, str] | None = None
+) -> list[AudienceInfo]:
     """Audience views in the given order; a dangling uid stays visible as an unknown audience."""
-    return [audience_view(known[uid]) if uid in known else unknown_audience_view(uid) for uid in uids]
+    return [audience_view(known[uid], attribute_names) if uid in known else unknown_audience_view(uid) for uid in uids]
 
 
-def resolve_version(version: Version, known: Mapping[str, Audience]) -> AudiencesVersion:
+def resolve_version(
+    version: Version, known: Mapping[str, Audience], attribute_names: Mapping[str, str] | None = None
+) -> AudiencesVersion:
     return AudiencesVersion(
         uid=version.uid,
         status=version.status,
@@ -47,7 +51,7 @@ def resolve_version(version: Version, known: Mapping[str, Audience]) -> Audience
                 type=variant_type(variant),
                 audience_combination=None if variant.is_ab_test else variant.audience_combination_type,
                 traffic_distribution=variant.traffic_distribution,
-                audiences=resolve_audiences(variant.all_audience_uids, known),
+                audiences=resolve_audiences(variant.all_audience_uids, known, attribute_names),
             )
             for variant in version.variants
         ],

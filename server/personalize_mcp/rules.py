@@ -120,16 +120,19 @@ _CONDITIONS: dict[str, tuple[str, str, _Operand]] = {
 }
 
 
-def render_definition(definition: object) -> str:
+def render_definition(definition: object, attribute_names: Mapping[str, str] | None = None) -> str:
     """Render an audience `definition` as one bounded line; `everyone (no rules)` when it has none.
 
     Total by design: any input (None, lists, wrong types, cycles, deep nesting) gives a non-empty
     string of at most `MAX_OUTPUT_CHARS` characters, because a listing tool must not fail on one
-    malformed audience.
+    malformed audience. `attribute_names` maps custom attribute uids to their names (from the
+    project's `GET /attributes`), so rules read "custom attribute "Lifetime orders"" not a uid.
     """
     try:
         if definition is None or (isinstance(definition, Mapping | list | tuple) and not definition):
             return EVERYONE
+        if attribute_names:
+            definition = _with_attribute_names(definition, attribute_names, 0)
         return _finish(_render_node(definition, 0, _Budget(MAX_OUTPUT_CHARS)).text)
     except Exception:  # never let one odd audience break a response
         return UNRECOGNISED_RULE
@@ -141,6 +144,25 @@ def render_rule(rule: object) -> str:
         return _finish(_render_node(rule, 0, _Budget(MAX_OUTPUT_CHARS)).text)
     except Exception:  # never let one odd rule break a response
         return UNRECOGNISED_RULE
+
+
+def _with_attribute_names(node: object, names: Mapping[str, str], depth: int) -> object:
+    """A copy of the tree whose custom attribute references carry their names (bounded like rendering)."""
+    if depth > MAX_DEPTH + 1 or not isinstance(node, Mapping):
+        return node
+    if node.get("__type") == "CustomAttributeReference":
+        ref = node.get("ref")
+        has_name = any(isinstance(node.get(f), str) and node.get(f) for f in _NAME_FIELDS)
+        if isinstance(ref, str) and ref in names and not has_name:
+            return {**node, "name": names[ref]}
+        return node
+    copied = dict(node)
+    rules = node.get("rules")
+    if isinstance(rules, list | tuple):
+        copied["rules"] = [_with_attribute_names(child, names, depth + 1) for child in rules]
+    if "attribute" in node:
+        copied["attribute"] = _with_attribute_names(node.get("attribute"), names, depth + 1)
+    return copied
 
 
 # --- tree --------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from personalize_mcp.contentstack.models import (
     Audience,
     CMSVariant,
@@ -38,13 +40,13 @@ def project_view(project: Project) -> ProjectInfo:
     )
 
 
-def audience_view(audience: Audience) -> AudienceInfo:
+def audience_view(audience: Audience, attribute_names: Mapping[str, str] | None = None) -> AudienceInfo:
     return AudienceInfo(
         uid=audience.uid,
         name=audience.name,
         description=audience.description or None,
         source=audience.source,
-        rules=render_definition(audience.definition),
+        rules=render_definition(audience.definition, attribute_names),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -55,28 +56,39 @@ async def test_serve_sandbox_over_stdio(mode: str) -> None:
 
 def test_stdout_carries_only_protocol_and_logs_go_to_stderr() -> None:
     """Bytes written to stdout by the server are JSON-RPC lines and nothing else."""
-    request = (
+    messages = [
         '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",'
-        '"capabilities":{},"clientInfo":{"name":"t","version":"0"}}}\n'
-        '{"jsonrpc":"2.0","method":"notifications/initialized"}\n'
+        '"capabilities":{},"clientInfo":{"name":"t","version":"0"}}}',
+        '{"jsonrpc":"2.0","method":"notifications/initialized"}',
         '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"get_single_audience",'
-        '"arguments":{"project_uid":"' + data.WEB_PROJECT_UID + '","audience_uid":"nope"}}}\n'
-    )
-    completed = subprocess.run(
+        '"arguments":{"project_uid":"' + data.WEB_PROJECT_UID + '","audience_uid":"nope"}}}',
+    ]
+    process = subprocess.Popen(
         [sys.executable, "-m", "personalize_mcp", "serve", "--sandbox"],
-        input=request,
-        capture_output=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=60,
         env=subprocess_env(PERSONALIZE_MCP_LOG_LEVEL="DEBUG"),
-        check=False,
     )
-    lines = [line for line in completed.stdout.splitlines() if line.strip()]
-    assert len(lines) == 2, completed.stdout
-    assert all(line.startswith('{"') and '"jsonrpc":"2.0"' in line.replace(" ", "") for line in lines)
+    assert process.stdin is not None and process.stdout is not None
+    try:
+        process.stdin.write("\n".join(messages) + "\n")
+        process.stdin.flush()
+        lines = [process.stdout.readline(), process.stdout.readline()]  # the two responses
+        process.stdin.close()  # end of input: the server exits
+        rest = process.stdout.read()
+        stderr = process.stderr.read() if process.stderr else ""
+        process.wait(timeout=30)
+    finally:
+        process.kill()
+    assert rest.strip() == "", rest
+    for line in lines:
+        assert json.loads(line)["jsonrpc"] == "2.0"
     assert "was not found in project" in lines[1]
-    assert "DEBUG" in completed.stderr  # logging happened, and went to stderr
-    assert SANDBOX_ACCESS_TOKEN not in completed.stderr and SANDBOX_ACCESS_TOKEN not in completed.stdout
+    assert "DEBUG" in stderr  # logging happened, and went to stderr
+    assert SANDBOX_ACCESS_TOKEN not in stderr
+    assert SANDBOX_ACCESS_TOKEN not in "".join(lines)
 
 
 def test_demo_runs_every_action_and_exits_zero() -> None:

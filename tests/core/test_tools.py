@@ -161,7 +161,9 @@ async def test_get_all_versions_draft_audiences_differ_from_active(client: Clien
 
 
 async def test_get_all_versions_without_active_version_says_what_to_try(client: Client) -> None:
-    result = await call_ok(client, "get_all_versions", {"project_uid": WEB, "experience_uid": data.PROMO_EXPERIENCE_UID})
+    result = await call_ok(
+        client, "get_all_versions", {"project_uid": WEB, "experience_uid": data.PROMO_EXPERIENCE_UID}
+    )
     assert [v["status"] for v in result["versions"]] == ["DRAFT"]
     assert result["audiences_version"] is None
     assert "DRAFT" in result["note"] and "audiences_of='draft'" in result["note"]
@@ -283,7 +285,11 @@ async def test_get_variant_audiences_of_plain_variant_group(client: Client) -> N
     message = await call_error(
         client,
         "get_variant_audiences",
-        {"stack_api_key": STACK, "variant_group_uid": data.PLAIN_VARIANT_GROUP_UID, "variant_uid": data.PLAIN_VARIANT_UID},
+        {
+            "stack_api_key": STACK,
+            "variant_group_uid": data.PLAIN_VARIANT_GROUP_UID,
+            "variant_uid": data.PLAIN_VARIANT_UID,
+        },
     )
     assert "plain CMS variant group" in message and "list_variant_groups" in message
 

@@ -159,13 +159,9 @@ async def test_variant_groups_page_past_100(client: httpx2.AsyncClient) -> None:
 
 async def test_variants_page_past_100(client: httpx2.AsyncClient) -> None:
     path = f"/cma/v3/variant_groups/{BIG_VARIANT_GROUP_UID}/variants"
-    first = (
-        await client.get(path, params={"limit": 100, "include_count": "true"}, headers=bearer(**BIG))
-    ).json()
+    first = (await client.get(path, params={"limit": 100, "include_count": "true"}, headers=bearer(**BIG))).json()
     second = (
-        await client.get(
-            path, params={"limit": 100, "skip": 100, "include_count": "true"}, headers=bearer(**BIG)
-        )
+        await client.get(path, params={"limit": 100, "skip": 100, "include_count": "true"}, headers=bearer(**BIG))
     ).json()
     assert first["count"] == second["count"] == BIG_VARIANT_COUNT
     assert len(first["variants"]) == 100
@@ -187,9 +183,7 @@ async def test_single_variant_and_its_switchable_key(client: httpx2.AsyncClient,
     variant = (await client.get(path, headers=bearer(**MAIN))).json()["variant"]
     assert variant["personalize_metadata"]["variant_short_uid"] == "1"
     state.single_variant_key = "variants"
-    assert (await client.get(path, headers=bearer(**MAIN))).json()["variants"][
-        "uid"
-    ] == HERO_MOBILE_VARIANT_UID
+    assert (await client.get(path, headers=bearer(**MAIN))).json()["variants"]["uid"] == HERO_MOBILE_VARIANT_UID
 
 
 async def test_plain_variant_with_a_user_chosen_uid(client: httpx2.AsyncClient) -> None:

@@ -60,9 +60,7 @@ async def test_settings(client: httpx2.AsyncClient, state: SandboxState) -> None
         assert (await client.post("/_sandbox/settings", json=bad)).status_code == 400
 
 
-async def test_reset_restores_the_seed_but_keeps_logins(
-    client: httpx2.AsyncClient, state: SandboxState
-) -> None:
+async def test_reset_restores_the_seed_but_keeps_logins(client: httpx2.AsyncClient, state: SandboxState) -> None:
     tokens = await login(client)
     state.data.projects.clear()
     state.single_variant_key = "variants"

@@ -56,9 +56,7 @@ def _rules(node: dict[str, Any], depth: int = 0) -> Iterator[tuple[dict[str, Any
 
 
 def _all_rules(seed: SandboxData) -> list[tuple[dict[str, Any], int]]:
-    return [
-        pair for audiences in seed.audiences.values() for a in audiences for pair in _rules(a["definition"])
-    ]
+    return [pair for audiences in seed.audiences.values() for a in audiences for pair in _rules(a["definition"])]
 
 
 def _project_of_stack(seed: SandboxData, api_key: str) -> str | None:
@@ -138,9 +136,7 @@ def test_versions_follow_the_lifecycle_rules(seed: SandboxData) -> None:
 def test_scenarios_the_product_relies_on(seed: SandboxData) -> None:
     versions = {e: {v["status"]: v for v in vs} for e, vs in seed.versions.items()}
     hero = versions[data.HERO_EXPERIENCE_UID]
-    assert [v["audiences"] for v in hero["ACTIVE"]["variants"]] != [
-        v["audiences"] for v in hero["DRAFT"]["variants"]
-    ]
+    assert [v["audiences"] for v in hero["ACTIVE"]["variants"]] != [v["audiences"] for v in hero["DRAFT"]["variants"]]
     assert set(versions[data.PROMO_EXPERIENCE_UID]) == {"DRAFT"}
     assert set(versions[data.CHECKOUT_EXPERIENCE_UID]) == {"PAUSED"}
     lytics_variant = versions[data.LYTICS_EXPERIENCE_UID]["ACTIVE"]["variants"][0]
@@ -154,17 +150,13 @@ def test_scenarios_the_product_relies_on(seed: SandboxData) -> None:
     assert len(second_projects) == 1
     assert _project_of_stack(seed, data.BIG_STACK_API_KEY) is None
     assert len(seed.variant_groups[data.BIG_STACK_API_KEY]) == data.BIG_STACK_GROUP_COUNT > 100
-    big = next(
-        g for g in seed.variant_groups[data.BIG_STACK_API_KEY] if g["uid"] == data.BIG_VARIANT_GROUP_UID
-    )
+    big = next(g for g in seed.variant_groups[data.BIG_STACK_API_KEY] if g["uid"] == data.BIG_VARIANT_GROUP_UID)
     assert len(big["variants"]) == data.BIG_VARIANT_COUNT > 100
     lytics = next(a for a in seed.audiences[data.WEB_PROJECT_UID] if a["uid"] == data.LYTICS_AUDIENCE_UID)
     assert lytics["source"] == "LYTICS"
     empty = next(a for a in seed.audiences[data.WEB_PROJECT_UID] if a["uid"] == data.EMPTY_AUDIENCE_UID)
     assert empty["definition"]["rules"] == []
-    plain = next(
-        g for g in seed.variant_groups[data.MAIN_STACK_API_KEY] if g["uid"] == data.PLAIN_VARIANT_GROUP_UID
-    )
+    plain = next(g for g in seed.variant_groups[data.MAIN_STACK_API_KEY] if g["uid"] == data.PLAIN_VARIANT_GROUP_UID)
     assert "personalize_metadata" not in plain
     assert [v["uid"] for v in plain["variants"]] == list(data.PLAIN_VARIANT_UIDS)
 
@@ -173,9 +165,7 @@ def test_audience_rules_cover_every_condition_and_preset(seed: SandboxData) -> N
     rules = _all_rules(seed)
     leaves = [r for r, _ in rules if r["__type"] == "Rule"]
     assert {r["attributeMatchCondition"] for r in leaves} >= CONDITIONS
-    assert {
-        r["attribute"]["ref"] for r in leaves if r["attribute"]["__type"] == "PresetAttributeReference"
-    } >= PRESETS
+    assert {r["attribute"]["ref"] for r in leaves if r["attribute"]["__type"] == "PresetAttributeReference"} >= PRESETS
     assert {r["attribute"]["__type"] for r in leaves} == {
         "PresetAttributeReference",
         "CustomAttributeReference",

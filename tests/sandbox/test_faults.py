@@ -160,9 +160,7 @@ async def test_latency(client: httpx2.AsyncClient, state: SandboxState) -> None:
 async def test_slow_responses(client: httpx2.AsyncClient, state: SandboxState) -> None:
     state.set_slow("personalize", seconds=0.2)
     start = time.monotonic()
-    response = await client.get(
-        "/personalize/audiences", headers=bearer(**{"x-project-uid": WEB_PROJECT_UID})
-    )
+    response = await client.get("/personalize/audiences", headers=bearer(**{"x-project-uid": WEB_PROJECT_UID}))
     assert time.monotonic() - start >= 0.2
     assert response.status_code == 200
     state.set_slow("personalize", enabled=False)

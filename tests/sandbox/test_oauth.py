@@ -38,9 +38,7 @@ TOKEN_KEYS = {
 
 
 async def _code(client: httpx2.AsyncClient, challenge: str | None, **kwargs: str) -> str:
-    return redirect_params(await client.get(consent_url(authorize_url(challenge=challenge, **kwargs))))[
-        "code"
-    ]
+    return redirect_params(await client.get(consent_url(authorize_url(challenge=challenge, **kwargs))))["code"]
 
 
 def _exchange(code: str, verifier: str | None = None, **overrides: str) -> dict[str, str]:
@@ -213,9 +211,7 @@ async def test_code_is_bound_to_redirect_uri_and_client(client: httpx2.AsyncClie
     assert wrong_redirect.json()["error"] == "invalid_grant"
     wrong_client = await client.post(
         "/developerhub/token",
-        data=_exchange(
-            code, verifier, client_id=CONFIDENTIAL_CLIENT_ID, client_secret=CONFIDENTIAL_CLIENT_SECRET
-        ),
+        data=_exchange(code, verifier, client_id=CONFIDENTIAL_CLIENT_ID, client_secret=CONFIDENTIAL_CLIENT_SECRET),
     )
     assert wrong_client.json()["error"] == "invalid_grant"
     unknown = await client.post("/developerhub/token", data=_exchange("nope", verifier))
@@ -251,9 +247,7 @@ async def test_reusing_a_rotated_refresh_token_revokes_the_whole_grant(client: h
     assert (await client.get("/cma/v3/user", headers=bearer(SANDBOX_ACCESS_TOKEN))).status_code == 200
 
 
-async def test_omit_refresh_token_switch_keeps_the_old_one(
-    client: httpx2.AsyncClient, state: SandboxState
-) -> None:
+async def test_omit_refresh_token_switch_keeps_the_old_one(client: httpx2.AsyncClient, state: SandboxState) -> None:
     first = await login(client)
     state.omit_refresh_token_on_refresh = True
     for _ in range(2):
@@ -287,9 +281,7 @@ async def test_refresh_needs_redirect_uri_matching_the_grant(client: httpx2.Asyn
     assert (await refresh(client, "not-a-token")).json()["error"] == "invalid_grant"
 
 
-async def test_short_access_token_ttl(
-    client: httpx2.AsyncClient, state: SandboxState, clock: ManualClock
-) -> None:
+async def test_short_access_token_ttl(client: httpx2.AsyncClient, state: SandboxState, clock: ManualClock) -> None:
     state.access_token_ttl = 2
     body = await login(client)
     assert body["expires_in"] == 2
@@ -371,9 +363,7 @@ async def test_confidential_app(client: httpx2.AsyncClient) -> None:
     }
     no_secret = await client.post("/developerhub/token", data=refresh_form)
     assert no_secret.json()["error"] == "invalid_client"
-    ok = await client.post(
-        "/developerhub/token", data=refresh_form | {"client_secret": CONFIDENTIAL_CLIENT_SECRET}
-    )
+    ok = await client.post("/developerhub/token", data=refresh_form | {"client_secret": CONFIDENTIAL_CLIENT_SECRET})
     assert ok.status_code == 200
 
 

@@ -60,9 +60,7 @@ async def test_projects_are_a_bare_array_of_the_token_organisation(client: httpx
     assert {p["name"] for p in projects} == {"Web", "Mobile App"}
     assert {p["organizationUid"] for p in projects} == {MAIN_ORG_UID}
 
-    second = (
-        await client.get("/personalize/projects", headers=bearer(SANDBOX_SECOND_ORG_ACCESS_TOKEN))
-    ).json()
+    second = (await client.get("/personalize/projects", headers=bearer(SANDBOX_SECOND_ORG_ACCESS_TOKEN))).json()
     assert [p["uid"] for p in second] == [SECOND_ORG_PROJECT_UID]
 
 
@@ -81,9 +79,7 @@ async def test_projects_filter_by_connected_stack(client: httpx2.AsyncClient) ->
         "/personalize/projects", params={"connectedStackApiKey": MAIN_STACK_API_KEY}, headers=bearer()
     )
     assert [p["uid"] for p in response.json()] == [WEB_PROJECT_UID]
-    none = await client.get(
-        "/personalize/projects", params={"connectedStackApiKey": "bltnope"}, headers=bearer()
-    )
+    none = await client.get("/personalize/projects", params={"connectedStackApiKey": "bltnope"}, headers=bearer())
     assert none.json() == []
 
 
@@ -105,9 +101,7 @@ async def test_project_scoped_calls_need_x_project_uid(client: httpx2.AsyncClien
 @pytest.mark.parametrize(
     "project", ["6650b8f1a3c94e2d17ffffff", SECOND_ORG_PROJECT_UID], ids=["unknown", "other-organisation"]
 )
-async def test_a_project_outside_the_token_organisation_is_404(
-    client: httpx2.AsyncClient, project: str
-) -> None:
+async def test_a_project_outside_the_token_organisation_is_404(client: httpx2.AsyncClient, project: str) -> None:
     response = await client.get("/personalize/audiences", headers=bearer(**{"x-project-uid": project}))
     assert response.status_code == 404
     assert response.json()["error"] == "Not Found"

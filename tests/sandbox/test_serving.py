@@ -31,9 +31,7 @@ def test_serve_in_thread() -> None:
             stacks = http.get(f"{urls.cma}/v3/stacks", headers=AUTH | {"organization_uid": MAIN_ORG_UID})
             assert stacks.headers["x-ratelimit-limit"] == "10"
             assert (
-                http.post(
-                    f"{urls.control}/faults", json={"api": "cma", "kind": "status", "status": 503}
-                ).status_code
+                http.post(f"{urls.control}/faults", json={"api": "cma", "kind": "status", "status": 503}).status_code
                 == 200
             )
             assert http.get(f"{urls.cma}/v3/user", headers=AUTH).status_code == 503

@@ -77,7 +77,9 @@ def test_resolve_version_merges_native_and_lytics_audiences_without_repeats() ->
 
 
 def test_ab_test_variants_have_traffic_and_no_audiences() -> None:
-    v = version("v", "ACTIVE", {"__type": "ABTestVariant", "shortUid": "0", "name": "Control", "trafficDistribution": 50})
+    v = version(
+        "v", "ACTIVE", {"__type": "ABTestVariant", "shortUid": "0", "name": "Control", "trafficDistribution": 50}
+    )
     variant = resolve_version(v, {}).variants[0]
     assert variant.type == "AB_TEST"
     assert variant.traffic_distribution == 50
@@ -86,7 +88,9 @@ def test_ab_test_variants_have_traffic_and_no_audiences() -> None:
 
 
 def test_short_uid_of_cms_variant_reads_the_cms_map_backwards() -> None:
-    experience = Experience.model_validate({"uid": "e", "_cms": {"variantGroup": "g", "variants": {"0": "a", "1": "b"}}})
+    experience = Experience.model_validate(
+        {"uid": "e", "_cms": {"variantGroup": "g", "variants": {"0": "a", "1": "b"}}}
+    )
     assert short_uid_of_cms_variant(experience, "b") == "1"
     assert short_uid_of_cms_variant(experience, "zz") is None
     assert short_uid_of_cms_variant(Experience.model_validate({"uid": "e"}), "b") is None

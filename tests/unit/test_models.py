@@ -38,7 +38,13 @@ def test_single_variant_under_either_key() -> None:
 
 def test_experience_tolerates_missing_and_odd_fields() -> None:
     experience = Experience.model_validate(
-        {"uid": "e", "shortUid": 3, "referredAudiences": ["a", {"uid": "b"}, 7], "_cms": "nonsense", "latestVersion": {"uid": "v"}}
+        {
+            "uid": "e",
+            "shortUid": 3,
+            "referredAudiences": ["a", {"uid": "b"}, 7],
+            "_cms": "nonsense",
+            "latestVersion": {"uid": "v"},
+        }
     )
     assert experience.short_uid == "3"
     assert experience.referred_audiences == ["a", "b"]
@@ -50,7 +56,14 @@ def test_experience_tolerates_missing_and_odd_fields() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("SEGMENTED", "SEGMENTED"), ("SegmentedExperience", "SEGMENTED"), ("AB_TEST", "AB_TEST"), ("ABTest", "AB_TEST"), ("OTHER", "OTHER"), (None, None)],
+    [
+        ("SEGMENTED", "SEGMENTED"),
+        ("SegmentedExperience", "SEGMENTED"),
+        ("AB_TEST", "AB_TEST"),
+        ("ABTest", "AB_TEST"),
+        ("OTHER", "OTHER"),
+        (None, None),
+    ],
 )
 def test_experience_type_spellings(raw: str | None, expected: str | None) -> None:
     assert experience_type(raw) == expected
@@ -63,7 +76,9 @@ def test_ab_variant_detected_by_type_or_by_traffic_without_audiences() -> None:
 
 
 def test_variant_group_metadata_without_experience_is_no_link() -> None:
-    group = VariantGroup.model_validate({"uid": "g", "personalize_metadata": {"status": "unlinked"}, "content_types": ["page"]})
+    group = VariantGroup.model_validate(
+        {"uid": "g", "personalize_metadata": {"status": "unlinked"}, "content_types": ["page"]}
+    )
     assert group.personalize_metadata is None
     assert [c.uid for c in group.content_types] == ["page"]
 

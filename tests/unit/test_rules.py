@@ -102,15 +102,10 @@ CONDITIONS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("condition", "options", "positive", "negative"), CONDITIONS, ids=[c[0] for c in CONDITIONS]
-)
+@pytest.mark.parametrize(("condition", "options", "positive", "negative"), CONDITIONS, ids=[c[0] for c in CONDITIONS])
 def test_each_condition_and_its_negation(condition: str, options: Json, positive: str, negative: str) -> None:
     assert render_definition(custom("plan", condition, options)) == f'custom attribute "plan" {positive}'
-    assert (
-        render_definition(custom("plan", condition, options, inverted=True))
-        == f'custom attribute "plan" {negative}'
-    )
+    assert render_definition(custom("plan", condition, options, inverted=True)) == f'custom attribute "plan" {negative}'
 
 
 # --- attribute kinds -------------------------------------------------------------------------
@@ -239,9 +234,7 @@ LYTICS = [
     ),
     (
         "flow state inverted",
-        lytics(
-            "LYTICS_FLOW_STATE", "IS_IN_FLOW_STATE", {"flowId": "f1", "flowState": "converted"}, inverted=True
-        ),
+        lytics("LYTICS_FLOW_STATE", "IS_IN_FLOW_STATE", {"flowId": "f1", "flowState": "converted"}, inverted=True),
         'visitor is not in state "converted" of Lytics flow "f1"',
     ),
     (
@@ -462,9 +455,7 @@ COMBINATIONS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("node", "expected"), [c[1:] for c in COMBINATIONS], ids=[c[0] for c in COMBINATIONS]
-)
+@pytest.mark.parametrize(("node", "expected"), [c[1:] for c in COMBINATIONS], ids=[c[0] for c in COMBINATIONS])
 def test_combinations(node: Json, expected: str) -> None:
     assert render_definition(node) == expected
 

@@ -72,6 +72,19 @@ class Audience(UpstreamModel):
     definition: Any = None
 
 
+class Attribute(UpstreamModel):
+    """A custom attribute (`GET /attributes`): what a `CustomAttributeReference` rule points at."""
+
+    uid: str
+    name: OptionalStr = None
+    key: OptionalStr = None
+    description: OptionalStr = None
+
+    @property
+    def display_name(self) -> str | None:
+        return self.name or self.key
+
+
 class ExperienceCMS(UpstreamModel):
     variant_group: str | None = Field(default=None, alias="variantGroup")
     variants: dict[str, str] = Field(default_factory=dict)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from personalize_mcp.contentstack.errors import Api
 from personalize_mcp.contentstack.http import ContentstackHTTP, url_path
-from personalize_mcp.contentstack.models import Audience, Experience, Project, Version
+from personalize_mcp.contentstack.models import Attribute, Audience, Experience, Project, Version
 from personalize_mcp.contentstack.parsing import parse_list, parse_object
 
 _LIST_KEYS = ("items", "data", "results")
@@ -31,6 +31,11 @@ class PersonalizeAPI:
     async def list_audiences(self, project_uid: str) -> list[Audience]:
         body = await self._http.get_json(Api.PERSONALIZE, "/audiences", headers=self._project_headers(project_uid))
         return parse_list(Api.PERSONALIZE, body, Audience, keys=("audiences", *_LIST_KEYS), what="audiences")
+
+    async def list_attributes(self, project_uid: str) -> list[Attribute]:
+        """Custom attributes: documented in the Personalize API reference, used to name rule subjects."""
+        body = await self._http.get_json(Api.PERSONALIZE, "/attributes", headers=self._project_headers(project_uid))
+        return parse_list(Api.PERSONALIZE, body, Attribute, keys=("attributes", *_LIST_KEYS), what="attributes")
 
     async def list_experiences(self, project_uid: str) -> list[Experience]:
         body = await self._http.get_json(Api.PERSONALIZE, "/experiences", headers=self._project_headers(project_uid))

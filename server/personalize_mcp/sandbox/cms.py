@@ -84,9 +84,7 @@ def _stack(request: Request) -> JSON:
     api_key = request.headers.get("api_key", "").strip()
     if not api_key:
         raise Refusal(
-            cms_error(
-                400, "The api_key header is required.", CMSCode.STACK_NOT_FOUND, {"api_key": ["is required."]}
-            )
+            cms_error(400, "The api_key header is required.", CMSCode.STACK_NOT_FOUND, {"api_key": ["is required."]})
         )
     for stack in state_of(request).data.stacks:
         if stack["api_key"] == api_key and stack["org_uid"] == principal.org_uid:

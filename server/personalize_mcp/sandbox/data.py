@@ -240,6 +240,8 @@ class SandboxData:
     """project uid → experiences (Personalize shape)."""
     versions: dict[str, list[JSON]] = field(default_factory=dict)
     """experience uid → versions (Personalize shape)."""
+    attributes: dict[str, list[JSON]] = field(default_factory=dict)
+    """project uid → custom attributes (Personalize `GET /attributes` shape)."""
     stacks: list[JSON] = field(default_factory=list)
     variant_groups: dict[str, list[JSON]] = field(default_factory=dict)
     """stack api key → variant groups (CMS shape), each with its full `variants` list."""
@@ -866,9 +868,7 @@ def _linked_group(stack_project: str, experience: JSON, content_type: str, varia
         "status": "linked",
     }
     variants = []
-    for (variant_short, variant_uid), name in zip(
-        experience["_cms"]["variants"].items(), variant_names, strict=True
-    ):
+    for (variant_short, variant_uid), name in zip(experience["_cms"]["variants"].items(), variant_names, strict=True):
         variants.append(
             {
                 "uid": variant_uid,
@@ -922,18 +922,12 @@ def _variant_groups(experiences: dict[str, list[JSON]]) -> dict[str, list[JSON]]
     web = {e["uid"]: e for e in experiences[WEB_PROJECT_UID]}
     eu = {e["uid"]: e for e in experiences[SECOND_ORG_PROJECT_UID]}
     main = [
-        _linked_group(
-            WEB_PROJECT_UID, web[HERO_EXPERIENCE_UID], "home_page", ["Australia", "Mobile shoppers"]
-        ),
-        _linked_group(
-            WEB_PROJECT_UID, web[PROMO_EXPERIENCE_UID], "banner", ["Summer campaign", "International"]
-        ),
+        _linked_group(WEB_PROJECT_UID, web[HERO_EXPERIENCE_UID], "home_page", ["Australia", "Mobile shoppers"]),
+        _linked_group(WEB_PROJECT_UID, web[PROMO_EXPERIENCE_UID], "banner", ["Summer campaign", "International"]),
         _linked_group(
             WEB_PROJECT_UID, web[CHECKOUT_EXPERIENCE_UID], "checkout", ["Loyal customers", "Bargain hunters"]
         ),
-        _linked_group(
-            WEB_PROJECT_UID, web[LYTICS_EXPERIENCE_UID], "offer", ["High-intent EU desktop", "Seasonal"]
-        ),
+        _linked_group(WEB_PROJECT_UID, web[LYTICS_EXPERIENCE_UID], "offer", ["High-intent EU desktop", "Seasonal"]),
         _linked_group(
             WEB_PROJECT_UID,
             web[PRICING_AB_EXPERIENCE_UID],
@@ -964,17 +958,12 @@ def _variant_groups(experiences: dict[str, list[JSON]]) -> dict[str, list[JSON]]
         _plain_group(
             BIG_VARIANT_GROUP_UID,
             "Regional price points",
-            [
-                (f"cs{_hex16(f'price-point-{n}')}", f"Price point {n:03d}")
-                for n in range(1, BIG_VARIANT_COUNT + 1)
-            ],
+            [(f"cs{_hex16(f'price-point-{n}')}", f"Price point {n:03d}") for n in range(1, BIG_VARIANT_COUNT + 1)],
             "product",
         )
     )
     second = [
-        _linked_group(
-            SECOND_ORG_PROJECT_UID, eu[EU_BANNER_EXPERIENCE_UID], "landing_page", ["Germany", "France"]
-        ),
+        _linked_group(SECOND_ORG_PROJECT_UID, eu[EU_BANNER_EXPERIENCE_UID], "landing_page", ["Germany", "France"]),
     ]
     return {
         MAIN_STACK_API_KEY: main,
@@ -1049,9 +1038,7 @@ def _build() -> SandboxData:
         organizations={MAIN_ORG_UID: main_org, SECOND_ORG_UID: second_org},
         users={
             MAIN_USER_UID: _user(MAIN_USER_UID, MAIN_USER_EMAIL, "Dana", "Whitfield", [main_org, second_org]),
-            SECOND_ORG_USER_UID: _user(
-                SECOND_ORG_USER_UID, SECOND_ORG_USER_EMAIL, "Kenji", "Sato", [second_org]
-            ),
+            SECOND_ORG_USER_UID: _user(SECOND_ORG_USER_UID, SECOND_ORG_USER_EMAIL, "Kenji", "Sato", [second_org]),
         },
         projects=[
             _project(
@@ -1106,7 +1093,47 @@ def _build() -> SandboxData:
             ),
         ],
         variant_groups=_variant_groups(experiences),
+        attributes=_attributes(),
     )
+
+
+def _attribute(uid: str, project: str, name: str, key: str, description: str) -> JSON:
+    """One custom attribute as `GET /attributes` documents it (`__type: "CUSTOM"`)."""
+    return {
+        "name": name,
+        "key": key,
+        "description": description,
+        "project": project,
+        "createdBy": MAIN_USER_UID,
+        "updatedBy": MAIN_USER_UID,
+        "createdAt": _CREATED,
+        "updatedAt": _UPDATED,
+        "uid": uid,
+        "createdByUserName": "Dana Whitfield",
+        "updatedByUserName": "Dana Whitfield",
+        "__type": "CUSTOM",
+    }
+
+
+def _attributes() -> dict[str, list[JSON]]:
+    web = WEB_PROJECT_UID
+    return {
+        web: [
+            _attribute(LIFETIME_ORDERS_ATTRIBUTE_UID, web, "Lifetime orders", "lifetime_orders", "Orders ever placed"),
+            _attribute(LOYALTY_MEMBER_ATTRIBUTE_UID, web, "Loyalty member", "loyalty_member", "In the loyalty club"),
+            _attribute(LAST_ORDER_VALUE_ATTRIBUTE_UID, web, "Last order value", "last_order_value", "In USD"),
+            _attribute(NEWSLETTER_OPT_IN_ATTRIBUTE_UID, web, "Newsletter opt-in", "newsletter_opt_in", ""),
+            _attribute(UNSUBSCRIBED_ATTRIBUTE_UID, web, "Unsubscribed", "unsubscribed", ""),
+            _attribute(EMAIL_DOMAIN_ATTRIBUTE_UID, web, "Email domain", "email_domain", ""),
+            _attribute(AVERAGE_ORDER_VALUE_ATTRIBUTE_UID, web, "Average order value", "average_order_value", "In USD"),
+            # LOYALTY_TIER is deliberately not listed: a rule whose attribute was deleted keeps its uid.
+        ],
+        MOBILE_PROJECT_UID: [
+            _attribute(
+                BETA_TESTER_ATTRIBUTE_UID, MOBILE_PROJECT_UID, "Beta tester", "beta_tester", "Joined TestFlight"
+            ),
+        ],
+    }
 
 
 _SEED = _build()

@@ -51,9 +51,7 @@ def cms_error(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def oauth_error(
-    error: str, description: str, status: int = 400, headers: dict[str, str] | None = None
-) -> JSONResponse:
+def oauth_error(error: str, description: str, status: int = 400, headers: dict[str, str] | None = None) -> JSONResponse:
     """An RFC 6749 §5.2 token-endpoint error."""
     return JSONResponse(
         {"error": error, "error_description": description},
@@ -88,8 +86,7 @@ def generic_error(api: Api, status: int, headers: dict[str, str] | None = None) 
     if status in (502, 503, 504):
         phrase = f"{status} {HTTPStatus(status).phrase}"
         return HTMLResponse(
-            f"<html><head><title>{phrase}</title></head><body><center><h1>{phrase}</h1>"
-            "</center></body></html>",
+            f"<html><head><title>{phrase}</title></head><body><center><h1>{phrase}</h1></center></body></html>",
             status_code=status,
             headers=headers,
         )

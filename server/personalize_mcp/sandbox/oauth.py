@@ -228,9 +228,7 @@ def _exchange_code(state: SandboxState, form: dict[str, str]) -> JSONResponse:
             raise _Refused("invalid_request", "code_verifier must be 43-128 unreserved characters.")
         if not hmac.compare_digest(s256(verifier), code.code_challenge):
             raise _Refused("invalid_grant", "code_verifier does not match the code_challenge.")
-    grant = state.tokens.open_grant(
-        client_id=app.client_id, redirect_uri=redirect_uri, principal=code.principal
-    )
+    grant = state.tokens.open_grant(client_id=app.client_id, redirect_uri=redirect_uri, principal=code.principal)
     code.used = True
     code.grant_uid = grant.uid
     return _token_response(state, grant, state.tokens.issue_refresh_token(grant))
@@ -291,9 +289,7 @@ async def token(request: Request) -> Response:
                 return _refresh(state, form)
             if not grant_type:
                 raise _Refused("invalid_request", "grant_type is required.")
-            raise _Refused(
-                "unsupported_grant_type", "grant_type must be authorization_code or refresh_token."
-            )
+            raise _Refused("unsupported_grant_type", "grant_type must be authorization_code or refresh_token.")
         except _Refused as refused:
             return refused.response
 

@@ -65,6 +65,12 @@ async def list_experiences(request: Request) -> JSONResponse:
     return JSONResponse(state_of(request).data.experiences.get(project["uid"], []))
 
 
+async def list_attributes(request: Request) -> JSONResponse:
+    """`GET /attributes`: the project's custom attributes (documented; not in contentstack-api.md)."""
+    project = _project(request)
+    return JSONResponse(state_of(request).data.attributes.get(project["uid"], []))
+
+
 async def get_experience(request: Request) -> JSONResponse:
     return JSONResponse(_experience(request))
 
@@ -79,6 +85,7 @@ def personalize_routes() -> list[BaseRoute]:
         Route("/projects", list_projects, methods=["GET"]),
         Route("/audiences", list_audiences, methods=["GET"]),
         Route("/experiences", list_experiences, methods=["GET"]),
+        Route("/attributes", list_attributes, methods=["GET"]),
         Route("/experiences/{experience_uid}", get_experience, methods=["GET"]),
         Route("/experiences/{experience_uid}/versions", list_versions, methods=["GET"]),
     ]

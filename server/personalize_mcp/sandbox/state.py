@@ -80,9 +80,7 @@ class SandboxState:
         self.data: SandboxData = seed_data()
         self._default_switches()
         self.tokens.add_permanent(SANDBOX_ACCESS_TOKEN, Principal(MAIN_ORG_UID, MAIN_USER_UID))
-        self.tokens.add_permanent(
-            SANDBOX_SECOND_ORG_ACCESS_TOKEN, Principal(SECOND_ORG_UID, SECOND_ORG_USER_UID)
-        )
+        self.tokens.add_permanent(SANDBOX_SECOND_ORG_ACCESS_TOKEN, Principal(SECOND_ORG_UID, SECOND_ORG_USER_UID))
 
     def _default_switches(self) -> None:
         self.rate_limit_per_second: int | None = 10

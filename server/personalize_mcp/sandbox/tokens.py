@@ -87,14 +87,10 @@ class TokenStore:
         """Seed a token that never expires and belongs to no grant (demo and fixtures)."""
         self.access_tokens[token] = AccessToken(principal=principal, grant_uid=None, expires_at=None)
 
-    def issue_access_token(
-        self, principal: Principal, ttl: float | None, grant_uid: str | None = None
-    ) -> str:
+    def issue_access_token(self, principal: Principal, ttl: float | None, grant_uid: str | None = None) -> str:
         token = secrets.token_urlsafe(32)
         expires_at = None if ttl is None else self.clock() + ttl
-        self.access_tokens[token] = AccessToken(
-            principal=principal, grant_uid=grant_uid, expires_at=expires_at
-        )
+        self.access_tokens[token] = AccessToken(principal=principal, grant_uid=grant_uid, expires_at=expires_at)
         return token
 
     def authenticate(self, token: str) -> Principal | None:
@@ -142,9 +138,7 @@ class TokenStore:
 
     # ------------------------------------------------------------------ grants
     def open_grant(self, *, client_id: str, redirect_uri: str, principal: Principal) -> Grant:
-        grant = Grant(
-            uid=secrets.token_hex(8), client_id=client_id, redirect_uri=redirect_uri, principal=principal
-        )
+        grant = Grant(uid=secrets.token_hex(8), client_id=client_id, redirect_uri=redirect_uri, principal=principal)
         self.grants[grant.uid] = grant
         return grant
 

@@ -7,7 +7,6 @@ a smoke test of the whole path: stdio transport, tools, HTTP client, sandbox.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
@@ -49,6 +48,16 @@ class Printer:
 
     def line(self, text: str = "") -> None:
         self.out.write(f"   {text}\n")
+
+    def audiences(self, audiences: Sequence[dict[str, Any]]) -> None:
+        """Name, uid and source on one line, the rules in full below: rules are the point."""
+        width = max((len(a.get("name") or "-") for a in audiences), default=0)
+        for audience in audiences:
+            source = audience.get("source") or "-"
+            self.line(f"{(audience.get('name') or '-').ljust(width)}  {audience['uid']}  {source}")
+            self.line(f"    {audience['rules']}")
+        if not audiences:
+            self.line("(none)")
 
     def table(self, headers: Sequence[str], rows: Iterable[Sequence[Any]], *, max_width: int = 60) -> None:
         cells = [[_cell(v, max_width) for v in row] for row in rows]
@@ -103,9 +112,7 @@ async def _demo(mode: str, out: TextIO) -> None:
 
         audiences = (await call(client, "get_all_audiences", {"project_uid": project_uid}))["audiences"]
         p.heading(f"Get All Audiences — project {project['name']}", f"get_all_audiences(project_uid={project_uid!r})")
-        p.table(
-            ["UID", "NAME", "SOURCE", "RULES"], [[a["uid"], a["name"], a.get("source"), a["rules"]] for a in audiences]
-        )
+        p.audiences(audiences)
 
         audience = max(audiences, key=lambda a: len(a["rules"]))
         single = await call(
@@ -167,23 +174,10 @@ async def _demo(mode: str, out: TextIO) -> None:
             [[v["uid"], v["name"], v.get("alias"), v.get("variant_short_uid")] for v in variants["variants"]],
         )
 
-        for variant in variants["variants"]:
-            arguments = {"stack_api_key": stack_key, "variant_group_uid": group["uid"], "variant_uid": variant["uid"]}
-            p.heading(
-                f"Get Audience(s) of a Variant — {variant['name']}",
-                f"get_variant_audiences(variant_uid={variant['uid']!r})",
-            )
-            result = await client.call_tool("get_variant_audiences", arguments)
-            if result.is_error:
-                p.line(f"(tool error) {_text(result)}")
-                continue
-            answer = result.structured_content or {}
-            p.line(
-                f"Experience {answer.get('experience_name')!r}, {answer['version']['status']} version "
-                f"{answer['version']['uid']}, variant {answer['variant']['name']!r} — audiences combined with "
-                f"{answer.get('audience_combination') or '-'}:"
-            )
-            p.table(["UID", "NAME", "RULES"], [[a["uid"], a["name"], a["rules"]] for a in answer["audiences"]])
+        asks = [(variant, False) for variant in variants["variants"]]
+        asks += [(variant, True) for variant in variants["variants"][:1]]  # draft vs active, once
+        for variant, draft in asks:
+            await _variant_audiences(p, client, stack_key, group["uid"], variant, draft=draft)
 
         plain = next((g for g in groups if not g.get("experience_uid")), None)
         if plain is not None:
@@ -205,6 +199,35 @@ async def _demo(mode: str, out: TextIO) -> None:
     out.write("\nDemo finished: every action answered through the MCP client.\n")
 
 
+async def _variant_audiences(
+    p: Printer, client: Client, stack_key: str, group_uid: str, variant: dict[str, Any], *, draft: bool
+) -> None:
+    arguments: dict[str, Any] = {
+        "stack_api_key": stack_key,
+        "variant_group_uid": group_uid,
+        "variant_uid": variant["uid"],
+    }
+    shown = f"variant_uid={variant['uid']!r}"
+    if draft:
+        arguments["draft"] = True
+        shown += ", draft=True"
+    p.heading(
+        f"Get Audience(s) of a Variant — {variant['name']}{' (draft)' if draft else ''}",
+        f"get_variant_audiences({shown})",
+    )
+    result = await client.call_tool("get_variant_audiences", arguments)
+    if result.is_error:
+        p.line(f"(tool error) {_text(result)}")
+        return
+    answer = result.structured_content or {}
+    p.line(
+        f"Experience {answer.get('experience_name')!r}, {answer['version']['status']} version "
+        f"{answer['version']['uid']}, variant {answer['variant']['name']!r}; audiences combined with "
+        f"{answer.get('audience_combination') or '-'}:"
+    )
+    p.audiences(answer["audiences"])
+
+
 def _print_resolved(p: Printer, versions: dict[str, Any]) -> None:
     resolved = versions.get("audiences_version")
     if resolved is None:
@@ -219,7 +242,3 @@ def _print_resolved(p: Printer, versions: dict[str, Any]) -> None:
             names = [f"A/B traffic {variant.get('traffic_distribution')}%"]
         rows.append([variant["short_uid"], variant["name"], variant.get("audience_combination"), names])
     p.table(["SHORT UID", "VARIANT", "COMBINE", "AUDIENCES"], rows, max_width=80)
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)

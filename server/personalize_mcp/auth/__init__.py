@@ -1,18 +1,18 @@
-"""Stored accounts and OAuth login (issue 3)."""
+"""Accounts: OAuth login with PKCE, stored tokens that refresh themselves, several accounts.
 
-from __future__ import annotations
+Modules, one job each:
 
-from collections.abc import Mapping
+* `account`     — the stored account's schema (`StoredAccount`), secrets wrapped in `SecretStr`;
+* `store`       — account files: atomic writes, per-account file locks, the default marker;
+* `oauth`       — Contentstack's authorize URL, code exchange and refresh (authlib + httpx2);
+* `listener`    — the loopback listener that receives the OAuth redirect;
+* `identity`    — who a fresh token belongs to (`/v3/user`, `/v3/organizations/{uid}`);
+* `login`       — the login flow, from authorize URL to stored account;
+* `credentials` — `StoredAccountCredentials`: single-flight refresh, in and across processes;
+* `session`     — `load_credentials`, which `serve` calls;
+* `commands`    — the `login` / `accounts` / `logout` subcommands.
+"""
 
-from personalize_mcp.credentials import Credentials, MissingCredentials
-from personalize_mcp.settings import ConnectionOverrides, ConnectionSettings, ServerSettings
+from personalize_mcp.auth.session import load_credentials
 
-
-def load_credentials(
-    server: ServerSettings, env: Mapping[str, str], *, region: str | None = None
-) -> tuple[Credentials, ConnectionSettings]:
-    """The chosen account's credentials and connection (no account store yet: not connected)."""
-    overrides = ConnectionOverrides.from_env(env)
-    if region:
-        overrides = ConnectionOverrides(region=region).over(overrides)
-    return MissingCredentials(), ConnectionSettings.resolve(overrides)
+__all__ = ["load_credentials"]

@@ -15,7 +15,8 @@ from typing import Annotated, Any
 from mcp.server import MCPServer
 from mcp.server.mcpserver.context import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
-from mcp_types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS, CallToolResult, GetPromptResult, InputRequiredResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field, ValidationError
 
 from personalize_mcp import __version__
@@ -52,6 +53,8 @@ project_uid may be omitted when a default project is configured or the organisat
 
 Who sees a CMS variant: list_stacks -> list_variant_groups -> list_variants -> get_variant_audiences.
 What an experience shows to whom: get_all_experiences -> get_all_versions (audiences resolved).
+The same lookup lists are resources (personalize://projects, contentstack://stacks and templates
+below them), and prompts explain a variant's audiences, review an experience or audit a project.
 """
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
@@ -91,6 +94,15 @@ class PersonalizeMCPServer(MCPServer[Any]):
             if isinstance(cause, UserFacingError):
                 raise ToolError(cause.message) from None
             raise
+
+    async def get_prompt(
+        self, name: str, arguments: dict[str, Any] | None = None, context: Context[Any, Any] | None = None
+    ) -> GetPromptResult | InputRequiredResult:
+        """An unknown prompt is the caller's mistake (-32602 with a sentence), not an internal error."""
+        if self._prompt_manager.get_prompt(name) is None:
+            known = ", ".join(sorted(p.name for p in self._prompt_manager.list_prompts()))
+            raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt {name!r}; the prompts are: {known}.")
+        return await super().get_prompt(name, arguments, context)
 
 
 def describe_validation_error(tool: str, error: ValidationError) -> str:

@@ -159,3 +159,11 @@ async def test_an_invalid_identifier_is_invalid_params_naming_it(client: Client,
 async def test_an_unreadable_draft_flag_is_invalid_params(client: Client) -> None:
     message = await get_prompt_error(client, "explain_variant_audiences", {**VARIANT_ARGS, "draft": "maybe"})
     assert "draft" in message
+
+
+async def test_an_unknown_prompt_is_invalid_params_naming_the_prompts(client: Client) -> None:
+    with pytest.raises(MCPError) as caught:
+        await client.get_prompt("no_such_prompt", {})
+    assert caught.value.error.code == INVALID_PARAMS
+    assert "'no_such_prompt'" in caught.value.error.message
+    assert "audit_project" in caught.value.error.message

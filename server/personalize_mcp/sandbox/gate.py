@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from personalize_mcp.sandbox.errors import Api, forbidden, generic_error, personalize_error, unauthorized
+from personalize_mcp.sandbox.faults import Fault
 from personalize_mcp.sandbox.state import RequestRecord, SandboxState
 from personalize_mcp.sandbox.tokens import Principal
 
@@ -84,12 +85,38 @@ class ApiGate:
         principal: Principal | None = None
         extra_headers: dict[str, str] = {}
         latency, slow = state.faults.conditions(api)
+        fault: Fault | None = None
+
+        recorded = False
+
+        def record() -> None:
+            # Logged when the response starts, before the client can read it, so a test that
+            # inspects the log right after its call always finds the request there.
+            nonlocal recorded
+            if recorded:
+                return
+            recorded = True
+            state.record(
+                RequestRecord(
+                    time=state.now(),
+                    api=api,
+                    method=scope["method"],
+                    path=route_path(scope),
+                    query=scope.get("query_string", b"").decode("latin-1"),
+                    organization=principal.org_uid if principal else None,
+                    project=headers.get("x-project-uid"),
+                    api_key=headers.get("api_key"),
+                    status=status,
+                    fault=fault.kind if fault is not None else None,
+                )
+            )
 
         async def observed_send(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
                 MutableHeaders(scope=message).update(extra_headers)
+                record()
             elif message["type"] == "http.response.body" and slow:
                 await asyncio.sleep(slow)
             await send(message)
@@ -97,8 +124,8 @@ class ApiGate:
         async def answer(response: ASGIApp) -> None:
             await response(scope, receive, observed_send)
 
-        fault = state.faults.take(api)
         try:
+            fault = state.faults.take(api)
             if latency:
                 await asyncio.sleep(latency)
             if fault is not None:
@@ -120,20 +147,7 @@ class ApiGate:
             scope[_STATE_KEY] = state
             await self._route(scope, receive, observed_send, answer)
         finally:
-            state.record(
-                RequestRecord(
-                    time=state.now(),
-                    api=api,
-                    method=scope["method"],
-                    path=route_path(scope),
-                    query=scope.get("query_string", b"").decode("latin-1"),
-                    organization=principal.org_uid if principal else None,
-                    project=headers.get("x-project-uid"),
-                    api_key=headers.get("api_key"),
-                    status=status,
-                    fault=fault.kind if fault is not None else None,
-                )
-            )
+            record()  # a request that never started a response (e.g. a dropped connection)
 
     async def _route(
         self, scope: Scope, receive: Receive, send: Send, answer: Callable[[ASGIApp], Awaitable[None]]

@@ -38,7 +38,7 @@ class CMSAPI:
             VariantGroup,
             key="variant_groups",
             what="variant groups",
-            params={"include_variant_info": "false"},
+            params={"include_variant_info": "true"},  # the documented call (contentstack-api.md §3)
         )
 
     async def list_variants(self, stack_api_key: str, variant_group_uid: str) -> list[CMSVariant]:
@@ -92,7 +92,7 @@ class CMSAPI:
                 headers=headers,
                 params={**params, "include_count": "true", "limit": PAGE_SIZE, "skip": skip},
             )
-            return parse_list(Api.CMA, body, model, keys=(key,), what=what), body
+            return parse_list(Api.CMA, body, model, keys=(key, "items"), what=what), body
 
         items, body = await page(0)
         total = count_of(body)

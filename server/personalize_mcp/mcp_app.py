@@ -13,6 +13,8 @@ import logging
 from typing import Annotated, Any
 
 from mcp.server import MCPServer
+from mcp.server.auth.provider import TokenVerifier
+from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver.context import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.shared.exceptions import MCPError
@@ -134,8 +136,17 @@ def as_tool_result(result: BaseModel) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
 
 
-def build_server(actions: PersonalizeActions) -> PersonalizeMCPServer:
-    """The MCP server for one account's actions (transport-agnostic)."""
+def build_server(
+    actions: PersonalizeActions,
+    *,
+    auth: AuthSettings | None = None,
+    token_verifier: TokenVerifier | None = None,
+) -> PersonalizeMCPServer:
+    """The MCP server for one account's actions (transport-agnostic).
+
+    `auth` and `token_verifier` make its Streamable HTTP endpoint an OAuth resource server
+    (see `http_auth`); they change nothing on stdio.
+    """
     server = PersonalizeMCPServer(
         SERVER_NAME,
         title="Contentstack Personalize",
@@ -143,6 +154,8 @@ def build_server(actions: PersonalizeActions) -> PersonalizeMCPServer:
         instructions=INSTRUCTIONS,
         version=__version__,
         cache_hints=cache_hints(actions.cache_ttl),
+        auth=auth,
+        token_verifier=token_verifier,
     )
     register_tools(server, actions)
     register_resources(server, actions)

@@ -52,6 +52,79 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sandbox", action="store_true", help="use the built-in sandbox instead of Contentstack")
     parser.add_argument("--account", default=None, help="stored account to use (default: the default account)")
     parser.add_argument("--region", default=None, help="override the account's region")
+    add_http_arguments(parser)
+
+
+def add_http_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags of `serve --transport http` (README: "Serving over HTTP", "Deploying")."""
+    http = parser.add_argument_group("Streamable HTTP (--transport http)")
+    http.add_argument(
+        "--allowed-host",
+        action="append",
+        metavar="HOST",
+        help="also accept this Host header, e.g. the public name behind a proxy (name, name:port or name:*); "
+        "repeatable; loopback names are always accepted",
+    )
+    http.add_argument(
+        "--allowed-origin",
+        action="append",
+        metavar="ORIGIN",
+        help="also accept browser requests from this Origin (scheme://host[:port]); repeatable; "
+        "a request from any other Origin gets 403",
+    )
+    http.add_argument(
+        "--stateless",
+        action="store_true",
+        help="no sessions for 2025-era clients either, so replicas behind a load balancer need no sticky "
+        "sessions (2026-07-28 clients are always stateless)",
+    )
+    http.add_argument(
+        "--max-body-bytes",
+        type=int,
+        default=1024 * 1024,
+        metavar="BYTES",
+        help="larger request bodies get 413 (default 1048576)",
+    )
+    http.add_argument(
+        "--request-timeout",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="stop any MCP request running longer than this (default 120)",
+    )
+    http.add_argument(
+        "--oauth-issuer",
+        metavar="URL",
+        help="require OAuth access tokens (JWTs) from this authorization server (Keycloak, Auth0, Entra, Okta, ...); "
+        "its keys are found through its metadata",
+    )
+    http.add_argument(
+        "--oauth-jwks-url", metavar="URL", help="the issuer's JWKS URL, when its metadata cannot be discovered"
+    )
+    http.add_argument(
+        "--resource-url",
+        metavar="URL",
+        help="this server's /mcp URL as clients reach it, e.g. https://mcp.example.com/mcp: the OAuth resource "
+        "and default audience (default on loopback: http://HOST:PORT/mcp)",
+    )
+    http.add_argument(
+        "--oauth-audience",
+        action="append",
+        metavar="AUD",
+        help="accept tokens whose aud is this instead of the resource URL (e.g. an Auth0 API identifier); repeatable",
+    )
+    http.add_argument(
+        "--required-scope",
+        action="append",
+        metavar="SCOPE",
+        help="tokens must carry this scope, else 403 insufficient_scope; repeatable",
+    )
+    http.add_argument(
+        "--insecure-no-auth",
+        action="store_true",
+        help="allow a non-loopback --host without authentication: only when something in front authenticates, "
+        "or the port is published on loopback only (e.g. in a container)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from typing import TYPE_CHECKING
 
 import anyio
 
@@ -11,6 +12,9 @@ from personalize_mcp.logging_setup import configure_logging
 from personalize_mcp.mcp_app import build_server
 from personalize_mcp.runtime import Connection, open_actions
 from personalize_mcp.settings import ServerSettings
+
+if TYPE_CHECKING:
+    from personalize_mcp.http_app import HTTPOptions
 
 
 def resolve_connection(args: argparse.Namespace, server: ServerSettings) -> Connection:
@@ -27,16 +31,43 @@ def resolve_connection(args: argparse.Namespace, server: ServerSettings) -> Conn
 
 def run_serve(args: argparse.Namespace) -> int:
     configure_logging()
+    if args.transport == "http":
+        from personalize_mcp.http_app import HTTPOptions
+
+        # Checked first: an unsafe or inconsistent HTTP set-up is refused before anything else happens.
+        options = HTTPOptions.from_args(args)
     server_settings = ServerSettings.from_env(os.environ, account=args.account, sandbox=args.sandbox)
     connection = resolve_connection(args, server_settings)
-    anyio.run(_serve, args, server_settings, connection)
+    if args.transport == "http":
+        anyio.run(_serve_http, options, server_settings, connection)
+    else:
+        anyio.run(_serve, args, server_settings, connection)
     return 0
 
 
 async def _serve(args: argparse.Namespace, server_settings: ServerSettings, connection: Connection) -> None:
     async with open_actions(connection, default_project_uid=server_settings.default_project_uid) as actions:
         server = build_server(actions)
-        if args.transport == "stdio":
-            await server.run_stdio_async()
-        else:
-            await server.run_streamable_http_async(host=args.host, port=args.port)
+        await server.run_stdio_async()
+
+
+async def _serve_http(options: HTTPOptions, server_settings: ServerSettings, connection: Connection) -> None:
+    """One set of actions (HTTP pool, lookup cache) shared by every HTTP session, closed on shutdown."""
+    import httpx2
+
+    from personalize_mcp.http_app import create_http_app, serve_http
+    from personalize_mcp.http_auth import FETCH_TIMEOUT_SECONDS, JWTTokenVerifier
+
+    async with (
+        open_actions(connection, default_project_uid=server_settings.default_project_uid) as actions,
+        httpx2.AsyncClient(timeout=FETCH_TIMEOUT_SECONDS) as issuer_http,
+    ):
+        verifier = JWTTokenVerifier(options.oauth, issuer_http) if options.oauth else None
+        server = build_server(
+            actions,
+            auth=options.oauth.auth_settings() if options.oauth else None,
+            token_verifier=verifier,
+        )
+        if verifier is not None:
+            await verifier.warm_up()
+        await serve_http(create_http_app(server, options), options)

@@ -1,0 +1,114 @@
+"""`serve --transport http` flags: what is refused (one sentence each) and what they turn into."""
+
+from __future__ import annotations
+
+import pytest
+
+from personalize_mcp.cli import build_parser, main
+from personalize_mcp.errors import ConfigurationError
+from personalize_mcp.http_app import HTTPOptions, transport_security
+from tests.helpers import assert_one_sentence
+
+
+def options(*flags: str) -> HTTPOptions:
+    return HTTPOptions.from_args(build_parser().parse_args(["serve", "--transport", "http", *flags]))
+
+
+def refusal(*flags: str) -> str:
+    with pytest.raises(ConfigurationError) as caught:
+        options(*flags)
+    assert_one_sentence(caught.value.message)
+    return caught.value.message
+
+
+def test_defaults_are_loopback_without_auth() -> None:
+    chosen = options()
+    assert (chosen.host, chosen.port, chosen.oauth, chosen.stateless) == ("127.0.0.1", 8000, None, False)
+    assert chosen.local_url == "http://127.0.0.1:8000/mcp"
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20", "mcp.example.com"])
+def test_non_loopback_without_auth_is_refused_saying_how_to_configure_it(host: str) -> None:
+    message = refusal("--host", host)
+    assert message.startswith(f"Refusing to serve on {host} without authentication")
+    assert "--oauth-issuer" in message
+    assert "--resource-url" in message
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "127.0.0.2"])
+def test_loopback_needs_no_auth(host: str) -> None:
+    assert options("--host", host).oauth is None
+
+
+def test_insecure_no_auth_is_an_explicit_opt_out() -> None:
+    assert options("--host", "0.0.0.0", "--insecure-no-auth").insecure_no_auth
+
+
+def test_oauth_on_a_public_address_needs_the_resource_url() -> None:
+    message = refusal("--host", "0.0.0.0", "--oauth-issuer", "https://auth.example/realms/acme")
+    assert "--resource-url" in message
+
+
+def test_oauth_settings_from_flags() -> None:
+    chosen = options(
+        "--host",
+        "0.0.0.0",
+        "--oauth-issuer",
+        "https://auth.example/realms/acme",
+        "--resource-url",
+        "https://mcp.example.com/mcp",
+        "--required-scope",
+        "personalize-mcp:read",
+        "--oauth-audience",
+        "api://personalize",
+        "--oauth-jwks-url",
+        "https://auth.example/keys",
+    )
+    assert chosen.oauth is not None
+    assert chosen.oauth.accepted_audiences == ("api://personalize",)
+    assert chosen.oauth.required_scopes == ("personalize-mcp:read",)
+    settings = chosen.oauth.auth_settings()
+    assert str(settings.resource_server_url) == "https://mcp.example.com/mcp"
+    assert str(settings.issuer_url) == "https://auth.example/realms/acme"
+    # The public name is an allowed Host and Origin without further flags.
+    security = transport_security(chosen)
+    assert "mcp.example.com" in security.allowed_hosts
+    assert "https://mcp.example.com" in security.allowed_origins
+
+
+def test_oauth_on_loopback_defaults_the_resource_url() -> None:
+    chosen = options("--port", "9000", "--oauth-issuer", "http://127.0.0.1:8080/realms/dev")
+    assert chosen.oauth is not None
+    assert chosen.oauth.resource_url == "http://127.0.0.1:9000/mcp"
+    assert chosen.oauth.accepted_audiences == ("http://127.0.0.1:9000/mcp",)
+
+
+@pytest.mark.parametrize(
+    ("flags", "needle"),
+    [
+        (["--oauth-issuer", "http://auth.example/realms/acme"], "--oauth-issuer must use https"),
+        (
+            ["--oauth-issuer", "https://auth.example", "--resource-url", "http://mcp.example.com/mcp"],
+            "--resource-url must use https",
+        ),
+        (["--oauth-issuer", "https://auth.example", "--oauth-jwks-url", "ftp://x/keys"], "--oauth-jwks-url must be"),
+        (["--required-scope", "read"], "only apply with --oauth-issuer"),
+        (["--resource-url", "https://mcp.example.com/mcp"], "only apply with --oauth-issuer"),
+        (["--oauth-issuer", "https://auth.example", "--required-scope", "a b"], "--required-scope takes one scope"),
+        (["--allowed-host", "https://mcp.example.com"], "--allowed-host takes"),
+        (["--allowed-origin", "https://app.example.com/path"], "--allowed-origin takes"),
+        (["--max-body-bytes", "0"], "--max-body-bytes"),
+        (["--request-timeout", "-1"], "--request-timeout"),
+        (["--port", "70000"], "--port"),
+    ],
+)
+def test_inconsistent_flags_are_refused(flags: list[str], needle: str) -> None:
+    assert needle in refusal(*flags)
+
+
+def test_cli_refuses_before_touching_any_account(capsys: pytest.CaptureFixture[str]) -> None:
+    # No stored account and no --sandbox: the HTTP refusal comes first, as one line, exit status 2.
+    assert main(["serve", "--transport", "http", "--host", "0.0.0.0"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("personalize-mcp: Refusing to serve on 0.0.0.0 without authentication")
+    assert "\n" not in err

@@ -100,11 +100,19 @@ class HTTPOptions:
                 raise ConfigurationError(
                     f"--allowed-origin takes scheme://host with an optional :port or :* and no path, got {entry!r}."
                 )
-        if not self.loopback and self.oauth is None and not self.insecure_no_auth:
-            raise ConfigurationError(
-                f"Refusing to serve on {self.host} without authentication: add --oauth-issuer URL and "
-                "--resource-url https://<public name>/mcp (README, section Deploying), or bind --host 127.0.0.1."
-            )
+        if self.oauth is None and not self.insecure_no_auth:
+            if not self.loopback:
+                raise ConfigurationError(
+                    f"Refusing to serve on {self.host} without authentication: add --oauth-issuer URL and "
+                    "--resource-url https://<public name>/mcp (README, section Deploying), or bind --host 127.0.0.1."
+                )
+            # A public name in the Host allow-list means other machines reach us (through a proxy).
+            public = [h for h in self.allowed_hosts if not is_loopback_host(_host_name(h))]
+            if public:
+                raise ConfigurationError(
+                    f"Refusing to accept Host {public[0]} without authentication: add --oauth-issuer URL and "
+                    f"--resource-url https://{_host_name(public[0])}/mcp (README, section Deploying)."
+                )
 
     @property
     def loopback(self) -> bool:
@@ -166,6 +174,13 @@ class HTTPOptions:
             oauth=oauth,
             insecure_no_auth=bool(args.insecure_no_auth),
         )
+
+
+def _host_name(entry: str) -> str:
+    """`name` of an allow-list entry `name`, `name:port` or `name:*` (IPv6 in brackets)."""
+    if entry.startswith("["):
+        return entry[: entry.index("]") + 1]
+    return entry.partition(":")[0]
 
 
 def transport_security(options: HTTPOptions) -> TransportSecuritySettings:
@@ -362,9 +377,12 @@ async def serve_http(app: ASGIApp, options: HTTPOptions) -> None:
         server_header=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
-    auth = "OAuth bearer tokens required" if options.oauth else "no authentication (loopback only)"
-    if options.insecure_no_auth and not options.loopback:
+    if options.oauth is not None:
+        auth = "OAuth bearer tokens required"
+    elif options.insecure_no_auth:
         auth = "NO AUTHENTICATION (--insecure-no-auth)"
+    else:
+        auth = "no authentication (loopback only)"
     announce = (
         f"personalize-mcp: serving MCP over Streamable HTTP at {options.local_url} "
         f"(health: {HEALTH_PATH}; {auth}); Ctrl-C or SIGTERM stops it."

@@ -40,6 +40,18 @@ def test_loopback_needs_no_auth(host: str) -> None:
     assert options("--host", host).oauth is None
 
 
+@pytest.mark.parametrize("entry", ["mcp.example.com", "mcp.example.com:443", "10.0.0.7:*"])
+def test_a_public_allowed_host_without_auth_is_refused_too(entry: str) -> None:
+    """Loopback bind behind a proxy that passes the public Host: as exposed as a public bind."""
+    message = refusal("--allowed-host", entry)
+    assert message.startswith(f"Refusing to accept Host {entry} without authentication")
+
+
+@pytest.mark.parametrize("entry", ["localhost:8000", "[::1]:*", "dev.localhost"])
+def test_loopback_allowed_hosts_need_no_auth(entry: str) -> None:
+    assert options("--allowed-host", entry).allowed_hosts == (entry,)
+
+
 def test_insecure_no_auth_is_an_explicit_opt_out() -> None:
     assert options("--host", "0.0.0.0", "--insecure-no-auth").insecure_no_auth
 

@@ -124,7 +124,9 @@ async def test_loopback_origins_and_no_origin_are_accepted(sandbox: Sandbox, ori
 
 
 async def test_allowed_host_and_origin_extend_the_lists(sandbox: Sandbox) -> None:
-    options = HTTPOptions(allowed_hosts=("mcp.internal",), allowed_origins=("https://app.example.com",))
+    options = HTTPOptions(
+        allowed_hosts=("mcp.internal",), allowed_origins=("https://app.example.com",), insecure_no_auth=True
+    )
     async with in_process(sandbox.connection(), options) as served, served.http() as http:
         host_ok = await http.post("/mcp", json=INITIALIZE, headers={**MCP_HEADERS, "host": "mcp.internal:8000"})
         bare_ok = await http.post("/mcp", json=INITIALIZE, headers={**MCP_HEADERS, "host": "mcp.internal"})

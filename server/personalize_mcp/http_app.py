@@ -20,13 +20,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import re
 import signal
 import socket
 import sys
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -366,12 +367,36 @@ class _Server(uvicorn.Server):
             print(self.announce, file=sys.stderr, flush=True)
 
 
-async def serve_http(app: ASGIApp, options: HTTPOptions) -> None:
-    """Serve `app` with uvicorn until SIGINT/SIGTERM, then shut down gracefully."""
+def listen(options: HTTPOptions) -> socket.socket:
+    """The listening socket, bound before anything else starts; a taken port is one sentence."""
+    host = options.host.strip("[]") or "0.0.0.0"  # noqa: S104 — only reached when the flag allows it
+    try:
+        infos = socket.getaddrinfo(host, options.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, _, _, _, address = infos[0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+    except OSError as error:
+        raise ConfigurationError(
+            f"Cannot listen on {options.host} ({error.strerror or error}); check --host."
+        ) from None
+    try:
+        if os.name != "nt":  # on Windows SO_REUSEADDR would let two servers share the port
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as error:
+        sock.close()
+        raise ConfigurationError(
+            f"Cannot listen on {options.url_host}:{options.port} ({error.strerror or error}); "
+            "choose another --port or stop what is using it."
+        ) from None
+    sock.set_inheritable(True)
+    return sock
+
+
+async def serve_http(app: ASGIApp, options: HTTPOptions, sock: socket.socket) -> None:
+    """Serve `app` on `sock` with uvicorn until SIGINT/SIGTERM, then shut down gracefully."""
     config = uvicorn.Config(
         app,
-        host=options.host.strip("[]"),
-        port=options.port,
         log_config=None,  # our stderr logging (PERSONALIZE_MCP_LOG_LEVEL=INFO shows the access log)
         lifespan="on",
         server_header=False,
@@ -383,8 +408,9 @@ async def serve_http(app: ASGIApp, options: HTTPOptions) -> None:
         auth = "NO AUTHENTICATION (--insecure-no-auth)"
     else:
         auth = "no authentication (loopback only)"
+    port = sock.getsockname()[1]
     announce = (
-        f"personalize-mcp: serving MCP over Streamable HTTP at {options.local_url} "
+        f"personalize-mcp: serving MCP over Streamable HTTP at {replace(options, port=port).local_url} "
         f"(health: {HEALTH_PATH}; {auth}); Ctrl-C or SIGTERM stops it."
     )
-    await _Server(config, announce).serve()
+    await _Server(config, announce).serve(sockets=[sock])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 from typing import TYPE_CHECKING
 
 import anyio
@@ -32,14 +33,17 @@ def resolve_connection(args: argparse.Namespace, server: ServerSettings) -> Conn
 def run_serve(args: argparse.Namespace) -> int:
     configure_logging()
     if args.transport == "http":
-        from personalize_mcp.http_app import HTTPOptions
+        from personalize_mcp.http_app import HTTPOptions, listen
 
-        # Checked first: an unsafe or inconsistent HTTP set-up is refused before anything else happens.
+        # Checked first: an unsafe or inconsistent HTTP set-up, or a taken port, is refused before
+        # anything else happens.
         options = HTTPOptions.from_args(args)
+        sock = listen(options)
     server_settings = ServerSettings.from_env(os.environ, account=args.account, sandbox=args.sandbox)
     connection = resolve_connection(args, server_settings)
     if args.transport == "http":
-        anyio.run(_serve_http, options, server_settings, connection)
+        with sock:
+            anyio.run(_serve_http, options, sock, server_settings, connection)
     else:
         anyio.run(_serve, args, server_settings, connection)
     return 0
@@ -51,7 +55,9 @@ async def _serve(args: argparse.Namespace, server_settings: ServerSettings, conn
         await server.run_stdio_async()
 
 
-async def _serve_http(options: HTTPOptions, server_settings: ServerSettings, connection: Connection) -> None:
+async def _serve_http(
+    options: HTTPOptions, sock: socket.socket, server_settings: ServerSettings, connection: Connection
+) -> None:
     """One set of actions (HTTP pool, lookup cache) shared by every HTTP session, closed on shutdown."""
     import httpx2
 
@@ -70,4 +76,4 @@ async def _serve_http(options: HTTPOptions, server_settings: ServerSettings, con
         )
         if verifier is not None:
             await verifier.warm_up()
-        await serve_http(create_http_app(server, options), options)
+        await serve_http(create_http_app(server, options), options, sock)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from personalize_mcp.cli import build_parser, main
 from personalize_mcp.errors import ConfigurationError
-from personalize_mcp.http_app import HTTPOptions, transport_security
+from personalize_mcp.http_app import HTTPOptions, listen, transport_security
 from tests.helpers import assert_one_sentence
 
 
@@ -124,3 +126,21 @@ def test_cli_refuses_before_touching_any_account(capsys: pytest.CaptureFixture[s
     err = capsys.readouterr().err.strip()
     assert err.startswith("personalize-mcp: Refusing to serve on 0.0.0.0 without authentication")
     assert "\n" not in err
+
+
+def test_a_taken_port_is_one_sentence() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ConfigurationError) as caught:
+            listen(HTTPOptions(port=port))
+    assert_one_sentence(caught.value.message)
+    assert f"127.0.0.1:{port}" in caught.value.message
+    assert "--port" in caught.value.message
+
+
+def test_listen_binds_before_anything_starts() -> None:
+    with listen(HTTPOptions(port=0)) as sock:
+        assert sock.getsockname()[0] == "127.0.0.1"
+        assert sock.getsockname()[1] > 0

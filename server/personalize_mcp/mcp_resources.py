@@ -47,6 +47,7 @@ def cache_hints(lookup_ttl_seconds: float) -> dict[CacheableMethod, CacheHint]:
         "resources/list": static,
         "resources/templates/list": static,
         "prompts/list": static,
+        "tools/list": static,
     }
 
 

@@ -240,6 +240,7 @@ async def test_reads_carry_private_cache_hints_matching_the_lookup_cache(client:
         await client.list_resources(cache_mode="bypass"),
         await client.list_resource_templates(cache_mode="bypass"),
         await client.list_prompts(cache_mode="bypass"),
+        await client.list_tools(cache_mode="bypass"),
     ):
         assert (listing.ttl_ms, listing.cache_scope) == (300_000, "public")
 

@@ -33,6 +33,7 @@ from personalize_mcp.contentstack.models import (
 )
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
 from personalize_mcp.credentials import Credentials
+from personalize_mcp.deadline import DEFAULT_DEADLINE
 from personalize_mcp.errors import ConfigurationError, InvalidInputError, NotFoundError
 from personalize_mcp.ids import is_identifier, validate_identifier
 from personalize_mcp.joins import (
@@ -89,12 +90,15 @@ class PersonalizeActions:
         credentials: Credentials,
         default_project_uid: str | None = None,
         cache: TTLCache | None = None,
+        deadline: float = DEFAULT_DEADLINE,
     ) -> None:
         self._personalize = personalize
         self._cms = cms
         self._credentials = credentials
         self._default_project_uid = default_project_uid
         self._cache = cache or TTLCache(DEFAULT_CACHE_TTL)
+        self.deadline = deadline
+        """Seconds one tool call may take, upstream retries and waits included."""
 
     # ---- cached lookups (shared by tools, resources and completions) -------------------------
 

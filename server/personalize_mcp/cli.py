@@ -52,7 +52,49 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sandbox", action="store_true", help="use the built-in sandbox instead of Contentstack")
     parser.add_argument("--account", default=None, help="stored account to use (default: the default account)")
     parser.add_argument("--region", default=None, help="override the account's region")
+    add_resilience_arguments(parser)
     add_http_arguments(parser)
+
+
+def add_resilience_arguments(parser: argparse.ArgumentParser) -> None:
+    """Lookup caching and the per-call deadline (README: "Speed and resilience")."""
+    parser.add_argument(
+        "--cache-ttl",
+        type=_non_negative_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="reuse lookup lists (projects, audiences, experiences, stacks, variant groups, ...) this long "
+        "(default 30; 0 = no caching)",
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="always ask Contentstack (identical requests made at the same moment still share one call)",
+    )
+    parser.add_argument(
+        "--deadline",
+        type=_positive_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="longest a tool call may take, retries and rate-limit waits included (default 30)",
+    )
+
+
+def _non_negative_seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{value!r} must be 0 or more seconds")
+    return seconds
+
+
+def _positive_seconds(value: str) -> float:
+    seconds = _non_negative_seconds(value)
+    if seconds == 0:
+        raise argparse.ArgumentTypeError(f"{value!r} must be more than 0 seconds")
+    return seconds
 
 
 def add_http_arguments(parser: argparse.ArgumentParser) -> None:

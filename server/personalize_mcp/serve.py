@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import socket
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 import anyio
 
@@ -43,20 +43,39 @@ def run_serve(args: argparse.Namespace) -> int:
     connection = resolve_connection(args, server_settings)
     if args.transport == "http":
         with sock:
-            anyio.run(_serve_http, options, sock, server_settings, connection)
+            anyio.run(_serve_http, options, sock, server_settings, connection, resilience_options(args))
     else:
         anyio.run(_serve, args, server_settings, connection)
     return 0
 
 
+class ResilienceOptions(TypedDict):
+    cache_ttl: float
+    deadline: float
+
+
+def resilience_options(args: argparse.Namespace) -> ResilienceOptions:
+    """`--cache-ttl`, `--no-cache` and `--deadline` as `open_actions` keywords."""
+    return {
+        "cache_ttl": 0.0 if getattr(args, "no_cache", False) else float(getattr(args, "cache_ttl", 30.0)),
+        "deadline": float(getattr(args, "deadline", 30.0)),
+    }
+
+
 async def _serve(args: argparse.Namespace, server_settings: ServerSettings, connection: Connection) -> None:
-    async with open_actions(connection, default_project_uid=server_settings.default_project_uid) as actions:
+    async with open_actions(
+        connection, default_project_uid=server_settings.default_project_uid, **resilience_options(args)
+    ) as actions:
         server = build_server(actions)
         await server.run_stdio_async()
 
 
 async def _serve_http(
-    options: HTTPOptions, sock: socket.socket, server_settings: ServerSettings, connection: Connection
+    options: HTTPOptions,
+    sock: socket.socket,
+    server_settings: ServerSettings,
+    connection: Connection,
+    resilience: ResilienceOptions,
 ) -> None:
     """One set of actions (HTTP pool, lookup cache) shared by every HTTP session, closed on shutdown."""
     import httpx2
@@ -65,7 +84,7 @@ async def _serve_http(
     from personalize_mcp.http_auth import FETCH_TIMEOUT_SECONDS, JWTTokenVerifier
 
     async with (
-        open_actions(connection, default_project_uid=server_settings.default_project_uid) as actions,
+        open_actions(connection, default_project_uid=server_settings.default_project_uid, **resilience) as actions,
         httpx2.AsyncClient(timeout=FETCH_TIMEOUT_SECONDS) as issuer_http,
     ):
         verifier = JWTTokenVerifier(options.oauth, issuer_http) if options.oauth else None

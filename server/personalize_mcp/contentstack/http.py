@@ -1,9 +1,18 @@
-"""The one HTTP path to Contentstack: base URL per API, auth headers, renewal, retries, error mapping.
+"""The one HTTP path to Contentstack: base URL per API, auth headers, renewal, rate limit, retries,
+deadline, error mapping.
 
 Every upstream request of the server goes through `ContentstackHTTP.get_json`, so the rules
-users rely on live in one place: a 401 renews the token once and retries once; a 429 waits for
-`Retry-After`; transient failures of a GET are retried a bounded number of times; every failure
-becomes a typed `UpstreamError` with a sentence that never quotes an upstream body or a token.
+users rely on live in one place:
+- a shared limiter keeps each organisation within 10 requests per second per API (`ratelimit`);
+- a 401 renews the token once and retries once;
+- a GET is retried only on 429, 502, 503, 504, a failed or reset connection, or a read timeout,
+  at most `max_attempts` times in all; a 429 waits for `Retry-After` (capped), the rest back off
+  exponentially with jitter;
+- every request has connect, read, write and pool timeouts, and everything runs inside the tool
+  call's deadline (`deadline`): a wait that would end after it is not started, and the failure
+  it would have retried is reported instead;
+- every failure becomes a typed `UpstreamError` with one sentence that names the API (and the
+  HTTP status when there is one), never an upstream body or a token.
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ from urllib.parse import quote
 import anyio
 import httpx2
 
-from personalize_mcp import __version__
+from personalize_mcp import __version__, deadline
 from personalize_mcp.contentstack.errors import (
     Api,
     AuthenticationFailedError,
@@ -31,6 +40,7 @@ from personalize_mcp.contentstack.errors import (
     UpstreamRejectedError,
     UpstreamUnavailableError,
 )
+from personalize_mcp.contentstack.ratelimit import UpstreamLimits, WaitTooLong
 from personalize_mcp.credentials import Credentials
 from personalize_mcp.settings import ConnectionSettings
 
@@ -39,6 +49,16 @@ logger = logging.getLogger(__name__)
 USER_AGENT = f"contentstack-personalize-mcp/{__version__}"
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 REJECTED_STATUSES = frozenset({400, 409, 412, 422})
+RETRYABLE_TRANSPORT_ERRORS: tuple[type[httpx2.TransportError], ...] = (
+    httpx2.ConnectError,  # refused, unreachable, DNS
+    httpx2.ConnectTimeout,
+    httpx2.ReadTimeout,
+    httpx2.ReadError,  # connection reset while waiting for the answer
+    httpx2.WriteError,  # connection reset while sending the request
+    httpx2.RemoteProtocolError,  # closed without (a complete) answer, e.g. a reset keep-alive connection
+)
+DEFAULT_TIMEOUT = httpx2.Timeout(10.0, connect=5.0, pool=5.0)
+"""Per request: 5 s to connect or to get a pooled connection, 10 s between bytes read or written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +87,8 @@ class ContentstackHTTP:
         transport: httpx2.AsyncBaseTransport | None = None,
         timeout: httpx2.Timeout | None = None,
         retry: RetryPolicy | None = None,
+        limits: UpstreamLimits | None = None,
+        deadline_seconds: float = deadline.DEFAULT_DEADLINE,
     ) -> None:
         self._base_urls = {
             Api.PERSONALIZE: connection.personalize_base_url.rstrip("/"),
@@ -74,9 +96,12 @@ class ContentstackHTTP:
         }
         self._credentials = credentials
         self._retry = retry or RetryPolicy()
+        self._limits = limits if limits is not None else UpstreamLimits()
+        self.deadline_seconds = deadline_seconds
+        """Bound of one request (retries included) made outside any tool call's deadline."""
         self._client = httpx2.AsyncClient(
             transport=transport,
-            timeout=timeout or httpx2.Timeout(20.0, connect=5.0, pool=10.0),
+            timeout=timeout or DEFAULT_TIMEOUT,
             headers={"user-agent": USER_AGENT, "accept": "application/json"},
             follow_redirects=False,
         )
@@ -96,16 +121,33 @@ class ContentstackHTTP:
         headers: Mapping[str, str] | None = None,
         params: Mapping[str, str | int] | None = None,
     ) -> Any:
-        """GET `path` (already built with `url_path`) and return its parsed JSON body."""
-        url = self._base_urls[api] + path
+        """GET `path` (already built with `url_path`) and return its parsed JSON body (an object or a list)."""
+        async with deadline.within_deadline(self.deadline_seconds):  # a tool call's earlier deadline wins
+            return await self._get_json(api, self._base_urls[api] + path, headers, params)
+
+    async def _get_json(
+        self,
+        api: Api,
+        url: str,
+        headers: Mapping[str, str] | None,
+        params: Mapping[str, str | int] | None,
+    ) -> Any:
         token = await self._credentials.access_token()
+        budget = self._budget_key(api)
         renewed = False
         attempt = 0
         while True:
             attempt += 1
-            response = await self._send(api, url, token, headers, params, attempt)
-            if response is None:
-                await anyio.sleep(self._backoff(attempt))
+            try:
+                response = await self._send(api, url, token, headers, params, budget)
+            except RETRYABLE_TRANSPORT_ERRORS as exc:
+                logger.warning(
+                    "%s GET %s failed (%s), attempt %d", api.display_name, _loggable(url), type(exc).__name__, attempt
+                )
+                failure: UpstreamError = _transport_failure(api, exc)
+                if attempt >= self._retry.max_attempts:
+                    raise failure from None
+                await self._wait_before_retry(self._backoff(attempt), failure)
                 continue
             status = response.status_code
             if status == 401 and not renewed:
@@ -113,12 +155,28 @@ class ContentstackHTTP:
                 token = await self._credentials.refresh(token)
                 attempt -= 1  # a renewal is not a failed attempt
                 continue
-            if status in RETRYABLE_STATUSES and attempt < self._retry.max_attempts:
-                await anyio.sleep(self._delay(response, attempt))
-                continue
             if 200 <= status < 300:
                 return self._parse(api, response)
-            raise self._error_for(api, status)
+            failure = self._error_for(api, status)
+            if status not in RETRYABLE_STATUSES or attempt >= self._retry.max_attempts:
+                raise failure
+            delay = self._delay(response, attempt)
+            if status == 429:
+                self._limits.pause(budget, delay)  # everyone on this budget waits, not only this call
+            logger.info("%s GET %s -> %d, retrying in %.2f s", api.display_name, _loggable(url), status, delay)
+            await self._wait_before_retry(delay, failure)
+
+    def _budget_key(self, api: Api) -> tuple[str, str]:
+        """Contentstack's budget is per organisation per API; an account without one is its own budget."""
+        org = self._credentials.organization_uid
+        return self._base_urls[api], f"org:{org}" if org else f"account:{self._credentials.account_name}"
+
+    @staticmethod
+    async def _wait_before_retry(delay: float, failure: UpstreamError) -> None:
+        """Sleep before the next attempt, unless that would outlast the deadline: then `failure` is the answer."""
+        if not deadline.fits(delay):
+            raise failure
+        await anyio.sleep(delay)
 
     async def _send(
         self,
@@ -127,27 +185,25 @@ class ContentstackHTTP:
         token: str,
         headers: Mapping[str, str] | None,
         params: Mapping[str, str | int] | None,
-        attempt: int,
-    ) -> httpx2.Response | None:
-        """One attempt; `None` means a transient transport failure worth another try."""
+        budget: tuple[str, str],
+    ) -> httpx2.Response:
+        """One attempt inside one rate-limit slot; retryable transport errors propagate to the caller."""
         request_headers = {"authorization": f"Bearer {token}"}
         if headers:
             request_headers.update(headers)
-        started = time.perf_counter()
         try:
-            response = await self._client.get(url, headers=request_headers, params=params)
-        except (httpx2.ConnectError, httpx2.ReadTimeout, httpx2.RemoteProtocolError, httpx2.ReadError) as exc:
-            logger.warning(
-                "%s GET %s failed (%s), attempt %d", api.display_name, _loggable(url), type(exc).__name__, attempt
-            )
-            if attempt < self._retry.max_attempts:
-                return None
-            raise UpstreamUnavailableError(
-                f"Could not reach Contentstack's {api.display_name} ({_describe_transport_error(exc)}); "
-                "check the network connection and the configured base URL, then try again.",
+            async with self._limits.slot(budget):
+                started = time.perf_counter()
+                response = await self._client.get(url, headers=request_headers, params=params)
+        except WaitTooLong:
+            raise RateLimitedError(
+                f"Too many requests to Contentstack's {api.display_name} are queued for this organisation "
+                "(10 per second) to answer within the deadline; try again in a few seconds.",
                 api=api,
             ) from None
-        except httpx2.TimeoutException:
+        except RETRYABLE_TRANSPORT_ERRORS:
+            raise
+        except httpx2.TimeoutException:  # pool or write timeout
             raise UpstreamUnavailableError(
                 f"Contentstack's {api.display_name} did not answer in time; try again shortly.", api=api
             ) from None
@@ -177,15 +233,24 @@ class ContentstackHTTP:
 
     @staticmethod
     def _parse(api: Api, response: httpx2.Response) -> Any:
+        status = response.status_code
         try:
-            return response.json()
-        except ValueError:
+            body = response.json()
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or absurdly nested
             raise UnexpectedResponseError(
                 f"Contentstack's {api.display_name} returned a response that is not valid JSON "
-                f"(HTTP {response.status_code}); try again shortly.",
+                f"(HTTP {status}); try again shortly.",
                 api=api,
-                status=response.status_code,
+                status=status,
             ) from None
+        if not isinstance(body, dict | list):
+            raise UnexpectedResponseError(
+                f"Contentstack's {api.display_name} returned JSON that is neither an object nor a list "
+                f"(HTTP {status}); try again, and report it if it persists.",
+                api=api,
+                status=status,
+            )
+        return body
 
     def _error_for(self, api: Api, status: int) -> UpstreamError:
         account = self._credentials.account_name
@@ -239,12 +304,19 @@ def _retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, seconds)
 
 
-def _describe_transport_error(exc: Exception) -> str:
-    if isinstance(exc, httpx2.ConnectError):
-        return "connection failed"
+def _transport_failure(api: Api, exc: Exception) -> UpstreamUnavailableError:
     if isinstance(exc, httpx2.ReadTimeout):
-        return "no answer in time"
-    return "connection dropped"
+        return UpstreamUnavailableError(
+            f"Contentstack's {api.display_name} did not answer in time; try again shortly.", api=api
+        )
+    reason = (
+        "connection failed" if isinstance(exc, httpx2.ConnectError | httpx2.ConnectTimeout) else ("connection dropped")
+    )
+    return UpstreamUnavailableError(
+        f"Could not reach Contentstack's {api.display_name} ({reason}); "
+        "check the network connection and the configured base URL, then try again.",
+        api=api,
+    )
 
 
 def _loggable(url: str) -> str:

@@ -6,22 +6,30 @@ Two sorts:
 - one-shot faults, queued: the next N requests get a fault's answer instead of the real one, in the
   order they were queued.
 
-To add a kind (e.g. a connection reset): subclass `Fault`, give it a `kind` and `from_params`,
-decorate it with `@register`, and return any ASGI app from `answer` (it need not be a Response).
+One-shot kinds: `rate_limit` (429 + Retry-After), `status` (5xx/4xx), `invalid_json` (200 with a
+truncated JSON body, complete HTTP), `reset` (the TCP connection is reset before any answer) and
+`truncated` (200 headers, half the body, then the connection closes).
+
+To add a kind: subclass `Fault`, give it a `kind` and `from_params`, decorate it with `@register`,
+and return any ASGI app from `answer` (it need not be a Response). Faults that act on the
+connection itself find it through `connections.CONNECTIONS` (served by uvicorn only).
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, get_args
 
 from starlette.responses import Response
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from personalize_mcp.sandbox.connections import CONNECTIONS, reset
 from personalize_mcp.sandbox.errors import Api, generic_error
 
 FaultApi = Literal["personalize", "cma", "oauth"]
@@ -123,6 +131,70 @@ class InvalidJsonFault(Fault):
             api, b'{"access_token": "'
         )
         return FaultAnswer(Response(body, status_code=200, media_type="application/json"), 200)
+
+
+async def _until_disconnected(receive: Receive) -> None:
+    """Let the server notice the dropped connection before the app returns (bounded, just in case)."""
+    with suppress(TimeoutError):
+        async with asyncio.timeout(5):
+            while (await receive())["type"] != "http.disconnect":
+                pass
+
+
+async def _reset_connection(scope: Scope, receive: Receive, send: Send) -> None:
+    transport = CONNECTIONS.find(scope)
+    if transport is None:  # in process: there is no connection to drop
+        raise ConnectionResetError("sandbox fault: connection reset by peer")
+    reset(transport)
+    await _until_disconnected(receive)
+
+
+@register
+@dataclass(frozen=True)
+class ResetFault(Fault):
+    """The connection is reset (TCP RST) before any answer: the client reads ECONNRESET."""
+
+    kind: ClassVar[str] = "reset"
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> Fault:
+        return cls()
+
+    def answer(self, api: Api) -> FaultAnswer:
+        return FaultAnswer(_reset_connection, 0)
+
+
+_TRUNCATED_BODIES: dict[str, bytes] = {
+    "personalize": b'[{"uid": "6650b8f1a3c9d2e4f5a6b7c8", "name": "Australian Users", "description": ""}]',
+    "cma": b'{"stacks": [{"uid": "blt0f1e2d3c4b5a6978", "name": "Northwind Web", "api_key": "blt1a2b3c4d5e6f7089"}]}',
+}
+
+
+@register
+@dataclass(frozen=True)
+class TruncatedFault(Fault):
+    """200 with a Content-Length, half the body, then the connection closes (a server dying mid-answer)."""
+
+    kind: ClassVar[str] = "truncated"
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> Fault:
+        return cls()
+
+    def answer(self, api: Api) -> FaultAnswer:
+        body = _TRUNCATED_BODIES.get(api, b'{"access_token": "sandbox-truncated-token-0000000000"}')
+
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
+            transport = CONNECTIONS.find(scope)
+            if transport is None:
+                raise ConnectionResetError("sandbox fault: connection closed mid-answer")
+            transport.close()  # a FIN after what was written: the client sees the body end early
+            await _until_disconnected(receive)
+
+        return FaultAnswer(app, 200)
 
 
 @dataclass

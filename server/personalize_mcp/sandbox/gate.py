@@ -2,12 +2,18 @@
 
 latency → injected fault → bearer token (401) → rate limit (429) → route → request log.
 Routes get the caller from `principal_of(request)` and refuse with `raise Refusal(response)`.
+
+A client that hangs up during the injected latency is noticed, as a real server notices a closed
+connection: the request is logged with status 499 ("client closed request", nginx's code) and no
+work is done for it. While a request is inside the gate, `SandboxState.active_requests()` lists it.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
@@ -20,6 +26,7 @@ from personalize_mcp.sandbox.faults import Fault
 from personalize_mcp.sandbox.state import RequestRecord, SandboxState
 from personalize_mcp.sandbox.tokens import Principal
 
+CLIENT_CLOSED_REQUEST = 499
 _PRINCIPAL_KEY = "sandbox.principal"
 _STATE_KEY = "sandbox.state"
 
@@ -64,6 +71,44 @@ def bearer_token(headers: Headers) -> str | None:
     if scheme.lower() != "bearer" or not token or " " in token:
         return None
     return token
+
+
+class ClientWatch:
+    """Waits while watching for the client to hang up; messages read meanwhile are replayed."""
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+        self._buffer: deque[Message] = deque()
+        self.gone = False
+
+    async def receive(self) -> Message:
+        if self._buffer:
+            return self._buffer.popleft()
+        if self.gone:
+            return {"type": "http.disconnect"}
+        return await self._receive()
+
+    async def sleep(self, seconds: float) -> bool:
+        """Sleep `seconds`; False as soon as the client has disconnected."""
+        if self.gone:
+            return False
+        watcher = asyncio.ensure_future(self._until_gone())
+        try:
+            await asyncio.wait({watcher}, timeout=seconds)
+        finally:
+            if not watcher.done():
+                watcher.cancel()
+                with suppress(asyncio.CancelledError):
+                    await watcher
+        return not self.gone
+
+    async def _until_gone(self) -> None:
+        while True:
+            message = await self._receive()
+            if message["type"] == "http.disconnect":
+                self.gone = True
+                return
+            self._buffer.append(message)
 
 
 class ApiGate:
@@ -124,10 +169,14 @@ class ApiGate:
         async def answer(response: ASGIApp) -> None:
             await response(scope, receive, observed_send)
 
+        watch = ClientWatch(receive)
+        receive = watch.receive
+        active = state.begin_request(api, scope["method"], route_path(scope))
         try:
             fault = state.faults.take(api)
-            if latency:
-                await asyncio.sleep(latency)
+            if latency and not await watch.sleep(latency):
+                status = CLIENT_CLOSED_REQUEST
+                return
             if fault is not None:
                 result = fault.answer(api)
                 await answer(result.app)
@@ -147,6 +196,7 @@ class ApiGate:
             scope[_STATE_KEY] = state
             await self._route(scope, receive, observed_send, answer)
         finally:
+            state.end_request(active)
             record()  # a request that never started a response (e.g. a dropped connection)
 
     async def _route(

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from personalize_mcp.sandbox.app import create_sandbox_app
+from personalize_mcp.sandbox.connections import tracking_protocol
 from personalize_mcp.sandbox.state import SandboxState
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ def make_server(state: SandboxState | None, *, log_level: str = "warning") -> uv
 
     config = uvicorn.Config(
         create_sandbox_app(state),
+        http=tracking_protocol(),  # lets the `reset` and `truncated` faults drop a connection
         lifespan="off",
         log_config=None,
         log_level=log_level,

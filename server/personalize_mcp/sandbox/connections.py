@@ -30,8 +30,9 @@ Address = tuple[str, int]
 
 
 def _address(value: Any) -> Address | None:
-    if isinstance(value, list | tuple) and len(value) >= 2:
-        return str(value[0]), int(value[1])
+    """(host, port) from a scope's `client`/`server` or a socket name; None when there is none."""
+    if isinstance(value, list | tuple) and len(value) >= 2 and isinstance(value[1], int):
+        return str(value[0]), value[1]
     return None
 
 

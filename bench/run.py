@@ -1,0 +1,510 @@
+"""Benchmarks: speed, economy and footprint of the server, as ratios measured in one run.
+
+    python bench/run.py                 # all six, L = 50 ms, about two minutes on 2 cores
+    python bench/run.py --only 1,3      # some of them
+    python bench/run.py --quick         # fewer repetitions (a smoke run)
+
+Everything talks to the sandbox served as its own process over loopback; our server runs as
+`personalize-mcp serve` (stdio, or `--transport http`) with a stored account pointing at it, the
+bare reference as `bench/bare_server.py`. See bench/README.md for what each number means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import anyio
+from harness import (
+    Sandbox,
+    account_home,
+    bare_http,
+    bare_stdio,
+    children_running,
+    free_port,
+    http_server,
+    machine,
+    ours_http,
+    ours_stdio,
+    peak_rss_mib,
+    sandbox,
+)
+from mcp import Client, StdioServerParameters
+from mcp_types import CallToolResult, TextContent
+
+from personalize_mcp.sandbox import data
+
+WEB, MOBILE, STACK = data.WEB_PROJECT_UID, data.MOBILE_PROJECT_UID, data.MAIN_STACK_API_KEY
+
+
+# ---------------------------------------------------------------------------------------------- reporting
+
+
+@dataclass
+class Line:
+    bench: str
+    what: str
+    value: float
+    goal: str  # e.g. "<= 1.1"; "" when the issue sets none
+    met: bool | None
+    detail: str = ""
+
+
+@dataclass
+class Report:
+    lines: list[Line] = field(default_factory=list)
+
+    def add(self, bench: str, what: str, value: float, goal: str = "", detail: str = "") -> None:
+        met: bool | None = None
+        if goal:
+            op, bound = goal.split()
+            met = value <= float(bound) if op == "<=" else value >= float(bound)
+        self.lines.append(Line(bench, what, value, goal, met, detail))
+
+    def print(self) -> None:
+        width = max(len(line.what) for line in self.lines)
+        for bench in dict.fromkeys(line.bench for line in self.lines):
+            print(f"\n{bench}")
+            for line in (line for line in self.lines if line.bench == bench):
+                self._print_line(line, width)
+
+    @staticmethod
+    def _print_line(line: Line, width: int) -> None:
+        mark = {True: "ok  ", False: "MISS", None: "    "}[line.met]
+        goal = f"goal {line.goal}" if line.goal else ""
+        print(f"  {mark} {line.what:<{width}}  {line.value:8.2f}  {goal:<12} {line.detail}")
+
+
+def text_of(result: CallToolResult) -> str:
+    return "".join(block.text for block in result.content if isinstance(block, TextContent))
+
+
+async def call(client: Client, tool: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
+    result = await client.call_tool(tool, arguments or {})
+    if result.is_error:
+        raise RuntimeError(f"{tool}{arguments} failed: {text_of(result)}")
+    if isinstance(result.structured_content, dict):
+        return result.structured_content
+    return {"text": text_of(result)}
+
+
+async def timed(make: Callable[[], Awaitable[Any]]) -> float:
+    started = time.perf_counter()
+    await make()
+    return time.perf_counter() - started
+
+
+# -------------------------------------------------------------------------------- 1. critical path
+
+
+@dataclass(frozen=True)
+class Action:
+    tool: str
+    arguments: dict[str, Any]
+    chain: int
+    """The minimum dependent chain of upstream round trips with a cold cache."""
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        big = self.arguments.get("variant_group_uid") == data.BIG_VARIANT_GROUP_UID
+        return self.tool + (" (130 variants)" if big else "")
+
+
+ACTIONS = [
+    Action("list_projects", {}, 1),
+    Action("get_all_audiences", {"project_uid": WEB}, 1, "audiences ∥ attributes"),
+    Action("get_single_audience", {"project_uid": WEB, "audience_uid": data.AUSTRALIA_AUDIENCE_UID}, 1),
+    Action("get_all_experiences", {"project_uid": WEB}, 1),
+    Action("get_single_experience", {"project_uid": WEB, "experience_uid": data.HERO_EXPERIENCE_UID}, 1),
+    Action(
+        "get_all_versions",
+        {"project_uid": WEB, "experience_uid": data.HERO_EXPERIENCE_UID},
+        1,
+        "versions ∥ audiences ∥ attributes",
+    ),
+    Action(
+        "get_variant_audiences",
+        {
+            "stack_api_key": STACK,
+            "variant_group_uid": data.HERO_VARIANT_GROUP_UID,
+            "variant_uid": data.HERO_MOBILE_VARIANT_UID,
+        },
+        2,
+        "variant, then versions ∥ audiences ∥ attributes ∥ experiences",
+    ),
+    Action("list_stacks", {}, 1),
+    Action("list_variant_groups", {"stack_api_key": STACK}, 1),
+    Action("list_variants", {"stack_api_key": STACK, "variant_group_uid": data.HERO_VARIANT_GROUP_UID}, 1),
+    Action(
+        "list_variants",
+        {"stack_api_key": data.BIG_STACK_API_KEY, "variant_group_uid": data.BIG_VARIANT_GROUP_UID},
+        2,
+        "130 variants: first page, then the second",
+    ),
+]
+
+
+PAUSE = 0.5
+"""Between timed calls: below Contentstack's 10 requests/s, so the rate limiter is never what is timed."""
+
+
+async def critical_path(report: Report, box: Sandbox, home: Path, latency_ms: int, repeats: int) -> None:
+    """Each action's wall time in round trips of the injected latency L.
+
+    Cold: a server with caching off (`--no-cache`), so every call fetches every lookup it needs; the
+    first call of each tool is not timed (it pays for the process's first use of that tool, not for
+    upstream round trips). Each timed call at L is paired with one at L = 0: their difference is the
+    time spent waiting on upstream, free of the MCP round trip over stdio that any server pays (the
+    bare reference's one GET shows that floor). Warm: the default server, after one call; what counts
+    is that no upstream request is made.
+    """
+    box.rate_limit(10)
+    seconds = latency_ms / 1000
+    cold_title = (
+        f"1. critical path, cold cache (round trips of L = {latency_ms} ms; goal: upstream wait <= 1.1 x the "
+        "minimum chain)"
+    )
+    warm_title = "1. critical path, warm cache (upstream requests per call; minimum 0)"
+
+    async def timings(client: Client, tool: str, arguments: dict[str, Any]) -> tuple[float, float]:
+        """Median wall time at L and at L = 0 (alternating, one pair per repetition)."""
+        box.latency(0)
+        box.clear_log()
+        await call(client, tool, arguments)
+        per_api = max([sum(1 for r in box.log() if r["api"] == api) for api in ("personalize", "cma")])
+        # Our limiter counts a request for a second after its answer: three calls a second must fit in 10.
+        pause = PAUSE if 3 * per_api <= 10 else 2.2 * PAUSE
+        at_latency, at_zero = [], []
+        for _ in range(repeats):
+            for ms, into in ((latency_ms, at_latency), (0, at_zero)):
+                box.latency(ms)
+                await anyio.sleep(pause)
+                into.append(await timed(lambda: call(client, tool, arguments)))
+        return statistics.median(at_latency), statistics.median(at_zero)
+
+    async with Client(bare_stdio(box)) as client:
+        await client.list_tools()
+        wall, zero = await timings(client, "list_projects", {})
+    report.add(
+        cold_title,
+        "floor: the bare reference's one GET  [min 1]",
+        (wall - zero) / seconds,
+        "",
+        f"wall / L = {wall / seconds:.2f} ({wall * 1000:.1f} ms; {zero * 1000:.1f} ms at L = 0)",
+    )
+
+    box.clear_log()
+    async with Client(ours_stdio(home, "--no-cache")) as client:
+        await client.list_tools()
+        for action in ACTIONS:
+            wall, zero = await timings(client, action.tool, action.arguments)
+            waited = (wall - zero) / seconds
+            report.add(
+                cold_title,
+                f"{action.name}  [min {action.chain}]",
+                waited / action.chain,
+                "<= 1.1",
+                f"waited {waited:.2f} L; wall / L = {wall / seconds:.2f} ({wall * 1000:.0f} ms; "
+                f"{zero * 1000:.1f} ms at L = 0)" + (f"; {action.label}" if action.label else ""),
+            )
+    limited = sum(1 for r in box.log() if r["status"] == 429)
+    report.add(cold_title, "429s drawn", limited, "<= 0")
+
+    box.latency(latency_ms)
+    async with Client(ours_stdio(home)) as client:
+        await client.list_tools()
+        for action in ACTIONS:
+            await call(client, action.tool, action.arguments)
+            box.clear_log()
+            times = [await timed(lambda: call(client, action.tool, action.arguments)) for _ in range(3)]
+            report.add(
+                warm_title,
+                action.name,
+                len(box.log()) / 3,
+                "<= 0",
+                f"{statistics.median(times) * 1000:.1f} ms = {statistics.median(times) / seconds:.2f} x L",
+            )
+
+
+# ------------------------------------------------------------------------------------- 2. overhead
+
+
+async def median_call_latency(params: StdioServerParameters, calls: int) -> float:
+    async with Client(params) as client:
+        await client.list_tools()
+        for _ in range(3):
+            await call(client, "list_projects")
+            await anyio.sleep(0.12)
+        latencies = []
+        for _ in range(calls):
+            latencies.append(await timed(lambda: call(client, "list_projects")))
+            await anyio.sleep(0.12)  # below 10 calls/s: neither Contentstack's limit nor ours is in play
+    return statistics.median(latencies)
+
+
+async def spawn_to_tools_list(params: StdioServerParameters) -> float:
+    started = time.perf_counter()
+    async with Client(params) as client:
+        await client.list_tools()
+        return time.perf_counter() - started
+
+
+async def overhead(report: Report, box: Sandbox, home: Path, calls: int, spawns: int) -> None:
+    box.latency(0)
+    box.rate_limit(10)
+    ours_latency = await median_call_latency(ours_stdio(home, "--no-cache"), calls)
+    bare_latency = await median_call_latency(bare_stdio(box), calls)
+    ours_spawn, bare_spawn = [], []
+    for _ in range(spawns):
+        ours_spawn.append(await spawn_to_tools_list(ours_stdio(home)))
+        bare_spawn.append(await spawn_to_tools_list(bare_stdio(box)))
+    title = "2. overhead vs the bare reference (ours / bare)"
+    report.add(
+        title,
+        "median tool-call latency, L = 0 (list_projects, one GET each)",
+        ours_latency / bare_latency,
+        "<= 1.3",
+        f"{ours_latency * 1000:.2f} ms vs {bare_latency * 1000:.2f} ms (ours with --no-cache)",
+    )
+    report.add(
+        title,
+        "spawn -> first tools/list over stdio",
+        statistics.median(ours_spawn) / statistics.median(bare_spawn),
+        "<= 1.3",
+        f"{statistics.median(ours_spawn) * 1000:.0f} ms vs {statistics.median(bare_spawn) * 1000:.0f} ms",
+    )
+
+
+# --------------------------------------------------------------------- 3. economy and 6. peak memory
+
+
+async def conversation(client: Client) -> int:
+    """25 calls, ids taken from earlier answers as an assistant would: lists, singles, variant audiences
+    across three experiences. Returns the number of calls made."""
+    made = 0
+
+    async def ask(tool: str, **arguments: Any) -> dict[str, Any]:
+        nonlocal made
+        made += 1
+        return await call(client, tool, arguments)
+
+    projects = (await ask("list_projects"))["projects"]
+    web = next(p["uid"] for p in projects if p.get("connected_stack_api_key"))
+    experiences = {e["uid"]: e for e in (await ask("get_all_experiences", project_uid=web))["experiences"]}
+    hero, lytics, promo = data.HERO_EXPERIENCE_UID, data.LYTICS_EXPERIENCE_UID, data.PROMO_EXPERIENCE_UID
+    assert {hero, lytics, promo} <= experiences.keys()
+    await ask("get_single_experience", project_uid=web, experience_uid=hero)
+    await ask("get_all_versions", project_uid=web, experience_uid=hero)
+    audiences = (await ask("get_all_audiences", project_uid=web))["audiences"]
+    for audience in audiences[:2]:
+        await ask("get_single_audience", project_uid=web, audience_uid=audience["uid"])
+    stack = (await ask("list_stacks"))["stacks"][0]["api_key"]
+    groups = {g["experience_uid"]: g["uid"] for g in (await ask("list_variant_groups", stack_api_key=stack))[
+        "variant_groups"] if g.get("experience_uid")}  # fmt: skip
+    for experience, draft in ((hero, False), (lytics, False), (promo, True)):
+        group = groups[experience]
+        variants = (await ask("list_variants", stack_api_key=stack, variant_group_uid=group))["variants"]
+        for variant in variants[:2]:
+            await ask(
+                "get_variant_audiences", stack_api_key=stack, variant_group_uid=group, variant_uid=variant["uid"],
+                draft=draft,
+            )  # fmt: skip
+    await ask("get_variant_audiences", stack_api_key=stack, variant_group_uid=groups[hero],
+              variant_uid=data.HERO_MOBILE_VARIANT_UID, draft=True)  # fmt: skip
+    await ask("get_all_versions", project_uid=web, experience_uid=lytics)
+    await ask("get_all_versions", project_uid=web, experience_uid=promo, audiences_of="draft")
+    await ask("get_all_audiences", project_uid=web, audience_uids=[a["uid"] for a in audiences[:3]])
+    await ask("get_single_experience", project_uid=web, experience_uid=lytics)
+    await ask("get_all_experiences", project_uid=MOBILE)
+    await ask("get_all_audiences", project_uid=MOBILE)
+    return made
+
+
+async def economy_and_memory(report: Report, box: Sandbox, home: Path) -> None:
+    box.latency(0)
+    box.rate_limit(10)
+    counts = {}
+    ours_rss = 0.0
+    for label, flags in (("ours", ()), ("one request per need", ("--no-cache",))):
+        box.clear_log()
+        async with Client(ours_stdio(home, *flags)) as client:
+            calls = await conversation(client)
+            if label == "ours":
+                [pid] = children_running("personalize_mcp serve")
+                ours_rss = peak_rss_mib(pid)
+        counts[label] = len(box.log())
+    assert calls == 25, calls
+    report.add(
+        "3. upstream economy (requests: ours / one request per need)",
+        "25-call conversation",
+        counts["ours"] / counts["one request per need"],
+        "<= 0.4",
+        f"{counts['ours']} vs {counts['one request per need']} (the same server with --no-cache)",
+    )
+    box.rate_limit(None)  # the bare server has no limiter: let every one of its GETs succeed
+    async with Client(bare_stdio(box)) as client:
+        for _ in range(25):
+            await call(client, "list_projects")
+        [pid] = children_running("bare_server.py")
+        bare_rss = peak_rss_mib(pid)
+    box.rate_limit(10)
+    report.add(
+        "6. peak memory after the conversation (RSS: ours / bare)",
+        "VmHWM of the server process",
+        ours_rss / bare_rss,
+        "",
+        f"{ours_rss:.1f} MiB vs {bare_rss:.1f} MiB (bare: 25 calls of its one tool)",
+    )
+
+
+# ---------------------------------------------------------------------------------- 4. answer size
+
+
+def compact(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+async def answer_size(report: Report, box: Sandbox, home: Path) -> None:
+    box.latency(0)
+    org = {"organization_uid": data.MAIN_ORG_UID}
+    web = {"x-project-uid": WEB, **org}
+    page = "?include_count=true&limit=100&skip=0"
+    hero_versions = f"/experiences/{data.HERO_EXPERIENCE_UID}/versions"
+    cases: list[tuple[str, dict[str, Any], list[tuple[str, str, dict[str, str]]]]] = [
+        ("list_projects", {}, [("personalize", "/projects", org)]),
+        ("get_all_audiences", {"project_uid": WEB}, [("personalize", "/audiences", web)]),
+        ("get_all_experiences", {"project_uid": WEB}, [("personalize", "/experiences", web)]),
+        (
+            "get_all_versions",
+            {"project_uid": WEB, "experience_uid": data.HERO_EXPERIENCE_UID},
+            [("personalize", hero_versions, web), ("personalize", "/audiences", web)],
+        ),
+        ("list_stacks", {}, [("cma", "/stacks" + page, org)]),
+        (
+            "list_variant_groups",
+            {"stack_api_key": STACK},
+            [("cma", "/variant_groups" + page + "&include_variant_info=true", {"api_key": STACK})],
+        ),
+        (
+            "list_variants",
+            {"stack_api_key": STACK, "variant_group_uid": data.HERO_VARIANT_GROUP_UID},
+            [("cma", f"/variant_groups/{data.HERO_VARIANT_GROUP_UID}/variants" + page, {"api_key": STACK})],
+        ),
+    ]
+    ours_total = raw_total = 0
+    async with Client(ours_stdio(home)) as client:
+        for tool, arguments, raws in cases:
+            ours = compact(await call(client, tool, arguments))
+            raw = sum(len(box.raw(api, path, **headers)) for api, path, headers in raws)
+            ours_total, raw_total = ours_total + ours, raw_total + raw
+            extra = " (raw: versions + audiences, which the answer resolves)" if len(raws) > 1 else ""
+            report.add(
+                "4. answer size (structured result bytes / raw upstream JSON bytes)",
+                tool,
+                ours / raw,
+                "<= 0.6",
+                f"{ours} B vs {raw} B{extra}",
+            )
+    report.add(
+        "4. answer size (structured result bytes / raw upstream JSON bytes)",
+        "all list tools together",
+        ours_total / raw_total,
+        "<= 0.6",
+        f"{ours_total} B vs {raw_total} B",
+    )
+
+
+# ------------------------------------------------------------------------------- 5. HTTP throughput
+
+
+async def throughput(url: str, clients: int, seconds: float) -> tuple[float, int]:
+    done = errors = 0
+    async with anyio.create_task_group() as group:
+
+        async def one_client(stop: anyio.Event, ready: list[int]) -> None:
+            nonlocal done, errors
+            async with Client(url) as client:
+                await client.list_tools()
+                await client.call_tool("list_projects", {})  # warm: cache, connections
+                ready.append(1)
+                await started.wait()
+                while not stop.is_set():
+                    result = await client.call_tool("list_projects", {})
+                    if result.is_error:
+                        errors += 1
+                    else:
+                        done += 1
+
+        stop, started, ready = anyio.Event(), anyio.Event(), []
+        for _ in range(clients):
+            group.start_soon(one_client, stop, ready)
+        with anyio.fail_after(60):
+            while len(ready) < clients:
+                await anyio.sleep(0.05)
+        done = 0
+        started.set()
+        await anyio.sleep(seconds)
+        measured = done
+        stop.set()
+    return measured / seconds, errors
+
+
+async def http_throughput(report: Report, box: Sandbox, home: Path, clients: int, seconds: float) -> None:
+    box.latency(0)
+    box.rate_limit(None)  # the bare server has no limiter: let every one of its GETs succeed
+    port = free_port()
+    with http_server(*ours_http(home, port), port) as url:
+        ours, ours_errors = await throughput(url, clients, seconds)
+    port = free_port()
+    with http_server(*bare_http(box, port), port) as url:
+        bare, bare_errors = await throughput(url, clients, seconds)
+    box.rate_limit(10)
+    report.add(
+        f"5. Streamable HTTP throughput, {clients} concurrent clients (ours / bare)",
+        "list_projects calls per second",
+        ours / bare,
+        ">= 0.7",
+        f"{ours:.0f}/s vs {bare:.0f}/s; errors {ours_errors} vs {bare_errors}",
+    )
+
+
+# ------------------------------------------------------------------------------------------- main
+
+
+async def main(args: argparse.Namespace) -> None:
+    only = {int(n) for n in args.only.split(",")} if args.only else {1, 2, 3, 4, 5, 6}
+    quick = args.quick
+    report = Report()
+    started = time.perf_counter()
+    with sandbox() as box, account_home(box) as home:
+        if 1 in only:
+            await critical_path(report, box, home, args.latency_ms, 2 if quick else 5)
+        if 2 in only:
+            await overhead(report, box, home, calls=10 if quick else 40, spawns=2 if quick else 7)
+        if 3 in only or 6 in only:
+            await economy_and_memory(report, box, home)
+        if 4 in only:
+            await answer_size(report, box, home)
+        if 5 in only:
+            await http_throughput(report, box, home, clients=16, seconds=2.0 if quick else 6.0)
+    print(f"contentstack-personalize-mcp benchmarks — {date.today()} — {machine()}")
+    print(f"L = {args.latency_ms} ms; ran in {time.perf_counter() - started:.0f} s")
+    report.print()
+    missed = [line for line in report.lines if line.met is False]
+    print(f"\n{len(missed)} goal(s) missed" if missed else "\nevery goal met")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--latency-ms", type=int, default=50, help="latency injected per upstream request (bench 1)")
+    parser.add_argument("--only", default="", help="comma-separated benchmark numbers, e.g. 1,3")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    anyio.run(main, parser.parse_args())

@@ -22,6 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+from mcp import Client, StdioServerParameters
+from mcp_types import CallToolResult, TextContent
+
 from harness import (
     Sandbox,
     account_home,
@@ -36,9 +39,6 @@ from harness import (
     peak_rss_mib,
     sandbox,
 )
-from mcp import Client, StdioServerParameters
-from mcp_types import CallToolResult, TextContent
-
 from personalize_mcp.sandbox import data
 
 WEB, MOBILE, STACK = data.WEB_PROJECT_UID, data.MOBILE_PROJECT_UID, data.MAIN_STACK_API_KEY
@@ -95,9 +95,9 @@ async def call(client: Client, tool: str, arguments: dict[str, Any] | None = Non
     return {"text": text_of(result)}
 
 
-async def timed(make: Callable[[], Awaitable[Any]]) -> float:
+async def timed(function: Callable[..., Awaitable[Any]], *args: Any) -> float:
     started = time.perf_counter()
-    await make()
+    await function(*args)
     return time.perf_counter() - started
 
 
@@ -187,7 +187,7 @@ async def critical_path(report: Report, box: Sandbox, home: Path, latency_ms: in
             for ms, into in ((latency_ms, at_latency), (0, at_zero)):
                 box.latency(ms)
                 await anyio.sleep(pause)
-                into.append(await timed(lambda: call(client, tool, arguments)))
+                into.append(await timed(call, client, tool, arguments))
         return statistics.median(at_latency), statistics.median(at_zero)
 
     async with Client(bare_stdio(box)) as client:
@@ -224,7 +224,7 @@ async def critical_path(report: Report, box: Sandbox, home: Path, latency_ms: in
         for action in ACTIONS:
             await call(client, action.tool, action.arguments)
             box.clear_log()
-            times = [await timed(lambda: call(client, action.tool, action.arguments)) for _ in range(3)]
+            times = [await timed(call, client, action.tool, action.arguments) for _ in range(3)]
             report.add(
                 warm_title,
                 action.name,
@@ -245,7 +245,7 @@ async def median_call_latency(params: StdioServerParameters, calls: int) -> floa
             await anyio.sleep(0.12)
         latencies = []
         for _ in range(calls):
-            latencies.append(await timed(lambda: call(client, "list_projects")))
+            latencies.append(await timed(call, client, "list_projects"))
             await anyio.sleep(0.12)  # below 10 calls/s: neither Contentstack's limit nor ours is in play
     return statistics.median(latencies)
 
@@ -426,31 +426,31 @@ async def answer_size(report: Report, box: Sandbox, home: Path) -> None:
 
 
 async def throughput(url: str, clients: int, seconds: float) -> tuple[float, int]:
-    done = errors = 0
+    """Calls per second of `clients` sessions calling list_projects back to back for `seconds`."""
+    done = errors = ready = 0
+    all_ready, stop = anyio.Event(), anyio.Event()
+
+    async def one_client() -> None:
+        nonlocal done, errors, ready
+        async with Client(url) as client:
+            await client.list_tools()
+            await client.call_tool("list_projects", {})  # warm: cache, connections
+            ready += 1
+            if ready == clients:
+                all_ready.set()
+            await all_ready.wait()
+            while not stop.is_set():
+                result = await client.call_tool("list_projects", {})
+                if result.is_error:
+                    errors += 1
+                else:
+                    done += 1
+
     async with anyio.create_task_group() as group:
-
-        async def one_client(stop: anyio.Event, ready: list[int]) -> None:
-            nonlocal done, errors
-            async with Client(url) as client:
-                await client.list_tools()
-                await client.call_tool("list_projects", {})  # warm: cache, connections
-                ready.append(1)
-                await started.wait()
-                while not stop.is_set():
-                    result = await client.call_tool("list_projects", {})
-                    if result.is_error:
-                        errors += 1
-                    else:
-                        done += 1
-
-        stop, started, ready = anyio.Event(), anyio.Event(), []
         for _ in range(clients):
-            group.start_soon(one_client, stop, ready)
+            group.start_soon(one_client)
         with anyio.fail_after(60):
-            while len(ready) < clients:
-                await anyio.sleep(0.05)
-        done = 0
-        started.set()
+            await all_ready.wait()
         await anyio.sleep(seconds)
         measured = done
         stop.set()

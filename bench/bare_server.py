@@ -36,7 +36,7 @@ async def lifespan(server: MCPServer[Any]) -> AsyncIterator[dict[str, Any]]:
         yield {}
 
 
-server: MCPServer[Any] = MCPServer("bare-reference", lifespan=lifespan)
+server: MCPServer[Any] = MCPServer("bare-reference", lifespan=lifespan, log_level="WARNING")  # as quiet as ours
 
 
 @server.tool(name="list_projects", description="GET /projects and return the JSON.")

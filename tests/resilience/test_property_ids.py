@@ -86,7 +86,7 @@ def assert_no_unvalidated_input_upstream(sandbox: Sandbox, value: str) -> None:
             assert value not in (record.path, record.query, record.project, record.api_key)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(target=st.sampled_from(ID_ARGUMENTS), value=values)
 def test_any_string_in_any_id_argument(live: Live, target: tuple[str, str], value: str) -> None:
     tool, argument = target

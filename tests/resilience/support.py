@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 import httpx2
 from mcp import Client
 
@@ -45,10 +46,16 @@ async def tool_client(
     deadline: float | None = 30.0,
     retry: RetryPolicy = FAST_RETRY,
     http_timeout: httpx2.Timeout | None = None,
+    rate_limit: RateLimit | None = None,
 ) -> AsyncIterator[Client]:
     async with (
         open_actions(
-            connection, cache_ttl=cache_ttl, deadline=deadline, retry=retry, http_timeout=http_timeout
+            connection,
+            cache_ttl=cache_ttl,
+            deadline=deadline,
+            retry=retry,
+            http_timeout=http_timeout,
+            rate_limit=rate_limit,
         ) as actions,
         Client(build_server(actions)) as client,
     ):
@@ -80,3 +87,10 @@ def most_in_any_window(records: Iterable[RequestRecord], window: float = 1.0) ->
             best = max(best, end - start + 1)
         most[key] = best
     return most
+
+
+async def wait_for(condition: Callable[[], bool], within: float = 3.0) -> None:
+    """Poll until `condition` holds (it may depend on the sandbox's thread, so no event can tell us)."""
+    with anyio.fail_after(within):
+        while not condition():  # noqa: ASYNC110
+            await anyio.sleep(0.005)

@@ -24,7 +24,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, get_args
 
-import httpx2
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -177,6 +176,8 @@ def _drop_connection(*, reset: bool, partial: bytes | None = None) -> ASGIApp:
             await send({"type": "http.response.body", "body": partial, "more_body": True})
         transport = _transport_of(receive)
         if transport is None:
+            import httpx2  # in process, the caller is an httpx2 client (its ASGITransport)
+
             if reset:
                 raise httpx2.ReadError("[Errno 104] Connection reset by peer")
             raise httpx2.RemoteProtocolError("peer closed connection without sending complete message body")

@@ -138,8 +138,9 @@ class RateLimiter:
                     await waiter.wake.wait()
                 waiter.wake = anyio.Event()
         except BaseException:
-            was_head = state.queue[0] is waiter
-            state.queue.remove(waiter)
+            was_head = bool(state.queue) and state.queue[0] is waiter
+            if waiter in state.queue:
+                state.queue.remove(waiter)
             if was_head:
                 state.wake_head()
             raise

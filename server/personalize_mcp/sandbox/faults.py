@@ -164,9 +164,10 @@ def _drop_connection(*, reset: bool, partial: bytes | None = None) -> ASGIApp:
     """An ASGI app that drops the client's connection: reset (RST) or closed (FIN), after `partial` if given.
 
     Served by uvicorn, it reaches the connection's transport through the server's `receive`
-    (bound to uvicorn's request cycle) and aborts it for real: with SO_LINGER 0 the kernel sends
-    an RST. In process (`httpx2.ASGITransport`) there is no connection; there it raises what an
-    httpx2 client raises for the same event on a real socket, so callers see the same failure.
+    (bound to uvicorn's request cycle; the gate keeps it in the scope) and aborts it for real:
+    with SO_LINGER 0 the kernel sends an RST. In process (`httpx2.ASGITransport`) there is no
+    connection; there it raises what an httpx2 client raises for the same event on a real socket,
+    so callers see the same failure.
     """
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -174,7 +175,7 @@ def _drop_connection(*, reset: bool, partial: bytes | None = None) -> ASGIApp:
             headers = [(b"content-type", b"application/json"), (b"content-length", b"4096")]
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             await send({"type": "http.response.body", "body": partial, "more_body": True})
-        transport = _transport_of(receive)
+        transport = scope.get(TRANSPORT_KEY) or server_transport(receive)
         if transport is None:
             import httpx2  # in process, the caller is an httpx2 client (its ASGITransport)
 
@@ -194,7 +195,11 @@ def _drop_connection(*, reset: bool, partial: bytes | None = None) -> ASGIApp:
     return app
 
 
-def _transport_of(receive: Receive) -> asyncio.Transport | None:
+TRANSPORT_KEY = "sandbox.transport"
+"""Scope key under which the gate keeps the connection's transport (None in process)."""
+
+
+def server_transport(receive: Receive) -> asyncio.Transport | None:
     """uvicorn's connection transport, if `receive` is bound to one of its request cycles."""
     transport = getattr(getattr(receive, "__self__", None), "transport", None)
     return transport if isinstance(transport, asyncio.Transport) else None

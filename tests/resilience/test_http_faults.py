@@ -80,7 +80,7 @@ async def test_a_truncated_body_is_retried(connection: Connection, sandbox: Sand
 
 
 async def test_read_timeouts_are_retried_then_one_sentence(sandbox: Sandbox) -> None:
-    sandbox.state.set_slow("personalize", seconds=3)
+    sandbox.state.set_slow("personalize", seconds=1.5)
     began = anyio.current_time()
     with pytest.raises(UpstreamUnavailableError) as caught:
         await list_projects(sandbox.connection(), timeout=httpx2.Timeout(5.0, read=0.15))
@@ -201,6 +201,16 @@ async def test_a_429_without_retry_after_backs_off_exponentially_with_jitter() -
     assert 0.05 <= first <= 0.15 and 0.1 <= second <= 0.25
 
 
+async def test_a_429_backoff_longer_than_the_deadline_fails_at_once() -> None:
+    connection = scripted([httpx2.Response(429)], [])
+    with pytest.raises(DeadlineExceededError) as caught, within_deadline(0.5):
+        await list_projects(connection, retry=RetryPolicy(base_backoff=2, max_backoff=2))
+    assert str(caught.value) == (
+        "Contentstack did not answer within 0.5 s (its Personalize Management API is rate-limiting this "
+        "organisation); try again shortly."
+    )
+
+
 @pytest.mark.parametrize("retry_after", ["Wed, 21 Oct 2015 07:28:00 GMT", "soon", "-3"])
 async def test_a_retry_after_that_is_not_seconds_falls_back_to_backoff(retry_after: str) -> None:
     times: list[float] = []
@@ -255,7 +265,7 @@ async def test_list_items_that_are_not_records_are_skipped() -> None:
 
 
 async def test_cancelling_a_request_stops_waiting_and_frees_its_connection(sandbox: Sandbox) -> None:
-    sandbox.state.set_slow("personalize", seconds=3)  # headers at once, body held back
+    sandbox.state.set_slow("personalize", seconds=1.5)  # headers at once, body held back
     http = http_for(sandbox.connection(), rate_limit=RateLimit())
     try:
         async with anyio.create_task_group() as group:

@@ -177,7 +177,7 @@ async def test_persistent_5xx_with_a_short_deadline_fails_at_once_with_the_deadl
 
 
 async def test_a_slow_response_ends_in_the_deadline_sentence_and_its_request_is_dropped(sandbox: Sandbox) -> None:
-    sandbox.state.set_slow("personalize", seconds=3)
+    sandbox.state.set_slow("personalize", seconds=1.5)
     http = http_for(sandbox.connection())
     actions = PersonalizeActions(
         PersonalizeAPI(http), CMSAPI(http), credentials=http.credentials, cache=TTLCache(30), deadline=0.4
@@ -219,7 +219,7 @@ async def test_a_truncated_body_is_retried_and_invalid_json_is_one_sentence(sand
 async def test_a_cancelled_tool_call_cancels_its_upstream_request(sandbox: Sandbox) -> None:
     """The sandbox sees the request start; the client cancels; the server stops waiting at once,
     its connection is not left in use, and no task outlives the call."""
-    sandbox.state.set_slow("personalize", seconds=3)  # headers at once, body held back
+    sandbox.state.set_slow("personalize", seconds=1.5)  # headers at once, body held back
     http = http_for(sandbox.connection())
     actions = PersonalizeActions(PersonalizeAPI(http), CMSAPI(http), credentials=http.credentials)
     try:
@@ -233,7 +233,7 @@ async def test_a_cancelled_tool_call_cancels_its_upstream_request(sandbox: Sandb
                 cancelled = anyio.current_time()
                 group.cancel_scope.cancel()
             await wait_for(lambda: http.in_flight == 0, within=1)  # the server got notifications/cancelled
-            assert anyio.current_time() - cancelled < 0.5  # not the 3 s the body would take
+            assert anyio.current_time() - cancelled < 0.5  # not the 1.5 s the body would take
             assert busy_connections(http) == 0
             assert http.limiter.in_flight(http.limit_key(Api.PERSONALIZE)) == 0
             await wait_for(lambda: set(asyncio.all_tasks()) <= tasks_before, within=1)

@@ -166,12 +166,12 @@ class ContentstackHTTP:
                 attempt -= 1  # a renewal is not a failed attempt
                 continue
             if status in RETRYABLE_STATUSES and attempt < self._retry.max_attempts:
-                delay = self._delay(response, attempt)
+                retry_after = self._retry_after(response)
+                delay = self._backoff(attempt) if retry_after is None else retry_after
                 if status == 429:
-                    reason = (
-                        f"its {api.display_name} is rate-limiting this organisation and asked to wait "
-                        f"{format_seconds(delay)} s"
-                    )
+                    reason = f"its {api.display_name} is rate-limiting this organisation"
+                    if retry_after is not None:
+                        reason += f" and asked to wait {format_seconds(retry_after)} s"
                     check_wait(delay, reason)
                     # Everyone's next request to this organisation and API waits too, this retry included.
                     self._limiter.pause(key, delay)
@@ -231,11 +231,10 @@ class ContentstackHTTP:
         )
         return response
 
-    def _delay(self, response: httpx2.Response, attempt: int) -> float:
+    def _retry_after(self, response: httpx2.Response) -> float | None:
+        """The answer's Retry-After in seconds, capped; None when absent or not a number of seconds."""
         retry_after = _retry_after_seconds(response.headers.get("retry-after"))
-        if retry_after is not None:
-            return min(retry_after, self._retry.retry_after_cap)
-        return self._backoff(attempt)
+        return None if retry_after is None else min(retry_after, self._retry.retry_after_cap)
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self._retry.max_backoff, self._retry.base_backoff * 2 ** (attempt - 1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import anyio
 import pytest
 
+from personalize_mcp.cache import TTLCache
 from personalize_mcp.concurrency import gather
 from personalize_mcp.deadline import (
     DeadlineExceededError,
@@ -72,3 +73,37 @@ async def test_an_outer_cancellation_is_not_mistaken_for_the_deadline() -> None:
         with within_deadline(10):
             await anyio.sleep(1)
     assert outer.cancelled_caught
+
+
+async def test_a_leaders_deadline_is_its_own_a_waiting_caller_fetches_again() -> None:
+    """Single-flight: a caller that joined a lookup has its own, later deadline, so the leader
+    running out of time must not fail it too."""
+    cache = TTLCache(30)
+    calls = 0
+    joined = anyio.Event()
+    outcomes: list[object] = []
+
+    async def fetch() -> int:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            await joined.wait()
+            raise DeadlineExceededError(0.1, "a wait would not fit")
+        return 42
+
+    async def leader() -> None:
+        try:
+            await cache.get("k", fetch)
+        except DeadlineExceededError as error:
+            outcomes.append(error)
+
+    async def follower() -> None:
+        joined.set()
+        outcomes.append(await cache.get("k", fetch))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(leader)
+        await anyio.wait_all_tasks_blocked()
+        group.start_soon(follower)
+    assert calls == 2
+    assert isinstance(outcomes[0], DeadlineExceededError) and outcomes[1] == 42

@@ -33,6 +33,7 @@ from personalize_mcp.contentstack.models import (
 )
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
 from personalize_mcp.credentials import Credentials
+from personalize_mcp.deadline import DEFAULT_DEADLINE
 from personalize_mcp.errors import ConfigurationError, InvalidInputError, NotFoundError
 from personalize_mcp.ids import is_identifier, validate_identifier
 from personalize_mcp.joins import (
@@ -89,12 +90,14 @@ class PersonalizeActions:
         credentials: Credentials,
         default_project_uid: str | None = None,
         cache: TTLCache | None = None,
+        deadline: float | None = DEFAULT_DEADLINE,
     ) -> None:
         self._personalize = personalize
         self._cms = cms
         self._credentials = credentials
         self._default_project_uid = default_project_uid
         self._cache = cache or TTLCache(DEFAULT_CACHE_TTL)
+        self._deadline = deadline
 
     # ---- cached lookups (shared by tools, resources and completions) -------------------------
 
@@ -102,6 +105,11 @@ class PersonalizeActions:
     def cache_ttl(self) -> float:
         """Seconds a lookup is reused before Contentstack is asked again (0: never reused)."""
         return self._cache.ttl
+
+    @property
+    def deadline(self) -> float | None:
+        """Seconds one tool call may take in all, retries and waits included (None: no limit)."""
+        return self._deadline
 
     async def _cached(self, key: tuple[str, ...], fetch: Callable[[], Awaitable[T]]) -> T:
         # Keyed by account too: one cache must never hand an account another's data.

@@ -52,7 +52,32 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sandbox", action="store_true", help="use the built-in sandbox instead of Contentstack")
     parser.add_argument("--account", default=None, help="stored account to use (default: the default account)")
     parser.add_argument("--region", default=None, help="override the account's region")
+    add_resilience_arguments(parser)
     add_http_arguments(parser)
+
+
+def add_resilience_arguments(parser: argparse.ArgumentParser) -> None:
+    """Lookup cache and per-call deadline (README: "Resilience")."""
+    cache = parser.add_mutually_exclusive_group()
+    cache.add_argument(
+        "--cache-ttl",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="reuse lookup lists (projects, audiences, experiences, stacks, variant groups) this long (default 30)",
+    )
+    cache.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="never reuse lookups (the same as --cache-ttl 0; identical concurrent lookups still share one request)",
+    )
+    parser.add_argument(
+        "--deadline",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="longest a tool call may take, retries and waits included; then it answers with one sentence (default 30)",
+    )
 
 
 def add_http_arguments(parser: argparse.ArgumentParser) -> None:

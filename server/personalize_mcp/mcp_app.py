@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from personalize_mcp import __version__
 from personalize_mcp.actions import PersonalizeActions
+from personalize_mcp.deadline import DEFAULT_DEADLINE, DeadlineExceededError, within_deadline
 from personalize_mcp.errors import UserFacingError
 from personalize_mcp.mcp_completions import register_completions
 from personalize_mcp.mcp_prompts import register_prompts
@@ -76,11 +77,18 @@ VariantGroupUid = Annotated[str, Field(description="CMS variant group uid, from 
 class PersonalizeMCPServer(MCPServer[Any]):
     """`MCPServer` whose tool failures always read as one actionable sentence."""
 
+    deadline: float | None = DEFAULT_DEADLINE
+    """Seconds one tool call may take, upstream retries and waits included (None: no limit)."""
+
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
         try:
-            return await super().call_tool(name, arguments, context)
+            with within_deadline(self.deadline):
+                result = await super().call_tool(name, arguments, context)
+            return result
+        except DeadlineExceededError as error:  # the deadline passed while upstream requests ran
+            raise ToolError(error.message) from None
         except UnexpectedToolError as error:
             cause = error.__cause__
             if isinstance(cause, UserFacingError):
@@ -157,6 +165,7 @@ def build_server(
         auth=auth,
         token_verifier=token_verifier,
     )
+    server.deadline = actions.deadline
     register_tools(server, actions)
     register_resources(server, actions)
     register_prompts(server)

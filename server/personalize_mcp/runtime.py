@@ -15,9 +15,11 @@ import httpx2
 from personalize_mcp.actions import DEFAULT_CACHE_TTL, PersonalizeActions
 from personalize_mcp.cache import TTLCache
 from personalize_mcp.contentstack.cms import CMSAPI
-from personalize_mcp.contentstack.http import ContentstackHTTP
+from personalize_mcp.contentstack.http import ContentstackHTTP, RetryPolicy
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
+from personalize_mcp.contentstack.ratelimit import RateLimit, RateLimiter
 from personalize_mcp.credentials import Credentials
+from personalize_mcp.deadline import DEFAULT_DEADLINE
 from personalize_mcp.settings import ConnectionSettings
 
 
@@ -36,9 +38,26 @@ async def open_actions(
     *,
     default_project_uid: str | None = None,
     cache_ttl: float = DEFAULT_CACHE_TTL,
+    deadline: float | None = DEFAULT_DEADLINE,
+    rate_limit: RateLimit | None = None,
+    retry: RetryPolicy | None = None,
+    http_timeout: httpx2.Timeout | None = None,
 ) -> AsyncIterator[PersonalizeActions]:
-    """Actions bound to one account; the HTTP client is closed on exit."""
-    http = ContentstackHTTP(connection.settings, connection.credentials, transport=connection.transport)
+    """Actions bound to one account; the HTTP client is closed on exit.
+
+    `cache_ttl`: seconds lookups are reused (0: never; concurrent identical lookups still share
+    one request). `deadline`: seconds one tool call may take in all (None: unlimited).
+    `rate_limit`, `retry`, `http_timeout`: the HTTP core's defaults (10 requests/s per organisation
+    and API; 3 attempts; 5 s connect, 10 s read) unless given.
+    """
+    http = ContentstackHTTP(
+        connection.settings,
+        connection.credentials,
+        transport=connection.transport,
+        timeout=http_timeout,
+        retry=retry,
+        limiter=RateLimiter(rate_limit),
+    )
     try:
         yield PersonalizeActions(
             PersonalizeAPI(http),
@@ -46,6 +65,7 @@ async def open_actions(
             credentials=connection.credentials,
             default_project_uid=default_project_uid,
             cache=TTLCache(cache_ttl),
+            deadline=deadline,
         )
     finally:
         await http.aclose()

@@ -4,14 +4,19 @@ Two sorts:
 - standing conditions: added latency, and "slow" (headers sent at once, body held back) — both stay
   until changed;
 - one-shot faults, queued: the next N requests get a fault's answer instead of the real one, in the
-  order they were queued.
+  order they were queued: `rate_limit` (429 + Retry-After), `status` (5xx), `invalid_json`
+  (a complete 200 whose JSON is cut short), `truncate` (a 200 whose body stops mid-way as the
+  connection closes), `reset` (the connection is reset, no answer at all).
 
-To add a kind (e.g. a connection reset): subclass `Fault`, give it a `kind` and `from_params`,
+To add a kind: subclass `Fault`, give it a `kind` and `from_params`,
 decorate it with `@register`, and return any ASGI app from `answer` (it need not be a Response).
 """
 
 from __future__ import annotations
 
+import asyncio
+import socket
+import struct
 import threading
 from abc import ABC, abstractmethod
 from collections import deque
@@ -20,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, get_args
 
 from starlette.responses import Response
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from personalize_mcp.sandbox.errors import Api, generic_error
 
@@ -123,6 +128,81 @@ class InvalidJsonFault(Fault):
             api, b'{"access_token": "'
         )
         return FaultAnswer(Response(body, status_code=200, media_type="application/json"), 200)
+
+
+@register
+@dataclass(frozen=True)
+class ResetFault(Fault):
+    """The connection is reset (TCP RST) before any answer, as a crashing proxy or a dropped NAT entry does."""
+
+    kind: ClassVar[str] = "reset"
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> Fault:
+        return cls()
+
+    def answer(self, api: Api) -> FaultAnswer:
+        return FaultAnswer(_drop_connection(reset=True), 0)
+
+
+@register
+@dataclass(frozen=True)
+class TruncateFault(Fault):
+    """200 headers announcing a JSON body, part of it, then the connection closes mid-body."""
+
+    kind: ClassVar[str] = "truncate"
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> Fault:
+        return cls()
+
+    def answer(self, api: Api) -> FaultAnswer:
+        return FaultAnswer(_drop_connection(reset=False, partial=b'[{"uid": "6650b8f1'), 200)
+
+
+def _drop_connection(*, reset: bool, partial: bytes | None = None) -> ASGIApp:
+    """An ASGI app that drops the client's connection: reset (RST) or closed (FIN), after `partial` if given.
+
+    Served by uvicorn, it reaches the connection's transport through the server's `receive`
+    (bound to uvicorn's request cycle; the gate keeps it in the scope) and aborts it for real:
+    with SO_LINGER 0 the kernel sends an RST. In process (`httpx2.ASGITransport`) there is no
+    connection; there it raises what an httpx2 client raises for the same event on a real socket,
+    so callers see the same failure.
+    """
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if partial is not None:
+            headers = [(b"content-type", b"application/json"), (b"content-length", b"4096")]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": partial, "more_body": True})
+        transport = scope.get(TRANSPORT_KEY) or server_transport(receive)
+        if transport is None:
+            import httpx2  # in process, the caller is an httpx2 client (its ASGITransport)
+
+            if reset:
+                raise httpx2.ReadError("[Errno 104] Connection reset by peer")
+            raise httpx2.RemoteProtocolError("peer closed connection without sending complete message body")
+        if reset:
+            sock = transport.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            transport.abort()
+        else:
+            transport.close()
+        while (await receive())["type"] != "http.disconnect":  # the server notices, and stays quiet
+            pass
+
+    return app
+
+
+TRANSPORT_KEY = "sandbox.transport"
+"""Scope key under which the gate keeps the connection's transport (None in process)."""
+
+
+def server_transport(receive: Receive) -> asyncio.Transport | None:
+    """uvicorn's connection transport, if `receive` is bound to one of its request cycles."""
+    transport = getattr(getattr(receive, "__self__", None), "transport", None)
+    return transport if isinstance(transport, asyncio.Transport) else None
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """The edge every API request passes, in the order a real edge applies it.
 
 latency → injected fault → bearer token (401) → rate limit (429) → route → request log.
+A client that leaves during the latency is not answered (logged with status 0).
 Routes get the caller from `principal_of(request)` and refuse with `raise Refusal(response)`.
 """
 
@@ -16,7 +17,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from personalize_mcp.sandbox.errors import Api, forbidden, generic_error, personalize_error, unauthorized
-from personalize_mcp.sandbox.faults import Fault
+from personalize_mcp.sandbox.faults import TRANSPORT_KEY, Fault, server_transport
 from personalize_mcp.sandbox.state import RequestRecord, SandboxState
 from personalize_mcp.sandbox.tokens import Principal
 
@@ -80,6 +81,7 @@ class ApiGate:
             await self.app(scope, receive, send)
             return
         state, api = self.state, self.api
+        scope.setdefault(TRANSPORT_KEY, server_transport(receive))  # for the faults that drop the connection
         headers = Headers(scope=scope)
         status = 0
         principal: Principal | None = None
@@ -127,9 +129,15 @@ class ApiGate:
         try:
             fault = state.faults.take(api)
             if latency:
-                await asyncio.sleep(latency)
+                receive, gone = await _sleep_unless_gone(latency, receive)
+                if gone:  # the client gave up waiting: nothing more to do (logged unanswered)
+                    return
             if fault is not None:
                 result = fault.answer(api)
+                if not result.status:
+                    # No response will start (the connection is dropped): log it now, before the
+                    # client can notice and look.
+                    record()
                 await answer(result.app)
                 status = status or result.status
                 return
@@ -174,6 +182,32 @@ class ApiGate:
         if decision.allowed:
             return None
         return generic_error(self.api, 429, {"Retry-After": str(decision.retry_after)})
+
+
+async def _sleep_unless_gone(seconds: float, receive: Receive) -> tuple[Receive, bool]:
+    """Wait `seconds` (injected latency) unless the client disconnects first.
+
+    Returns a `receive` that replays what was read meanwhile (the request body), and whether the
+    client is gone: a request whose client left is not answered later, so its response cannot
+    land in the request log of whatever test runs next.
+    """
+    read: list[Message] = []
+
+    async def until_gone() -> None:
+        while (message := await receive())["type"] != "http.disconnect":
+            read.append(message)
+
+    try:
+        await asyncio.wait_for(until_gone(), seconds)
+    except TimeoutError:
+        pass
+    else:
+        return receive, True
+
+    async def replay() -> Message:
+        return read.pop(0) if read else await receive()
+
+    return replay, False
 
 
 class WithState:

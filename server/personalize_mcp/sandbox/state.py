@@ -27,7 +27,9 @@ from personalize_mcp.sandbox.faults import (
     FaultTarget,
     InvalidJsonFault,
     RateLimitFault,
+    ResetFault,
     StatusFault,
+    TruncateFault,
 )
 from personalize_mcp.sandbox.ratelimit import RateLimiter
 from personalize_mcp.sandbox.tokens import Principal, TokenStore
@@ -179,6 +181,14 @@ class SandboxState:
     def invalid_json_next(self, api: FaultTarget, count: int = 1) -> None:
         """Answer the next `count` requests with 200 and a truncated JSON body."""
         self.faults.add(api, InvalidJsonFault(), count)
+
+    def reset_next(self, api: FaultTarget, count: int = 1) -> None:
+        """Reset the connection (TCP RST) of the next `count` requests instead of answering."""
+        self.faults.add(api, ResetFault(), count)
+
+    def truncate_next(self, api: FaultTarget, count: int = 1) -> None:
+        """Answer the next `count` requests with 200 and part of a body, then close the connection."""
+        self.faults.add(api, TruncateFault(), count)
 
     def set_latency(self, api: FaultTarget, ms: int) -> None:
         """Delay every response of `api` by `ms` milliseconds (0 = off)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from personalize_mcp.cache import TTLCache
 from personalize_mcp.concurrency import gather
@@ -90,15 +90,14 @@ class PersonalizeActions:
         credentials: Credentials,
         default_project_uid: str | None = None,
         cache: TTLCache | None = None,
-        deadline: float = DEFAULT_DEADLINE,
+        deadline: float | None = DEFAULT_DEADLINE,
     ) -> None:
         self._personalize = personalize
         self._cms = cms
         self._credentials = credentials
         self._default_project_uid = default_project_uid
         self._cache = cache or TTLCache(DEFAULT_CACHE_TTL)
-        self.deadline = deadline
-        """Seconds one tool call may take, upstream retries and waits included."""
+        self._deadline = deadline
 
     # ---- cached lookups (shared by tools, resources and completions) -------------------------
 
@@ -107,13 +106,14 @@ class PersonalizeActions:
         """Seconds a lookup is reused before Contentstack is asked again (0: never reused)."""
         return self._cache.ttl
 
+    @property
+    def deadline(self) -> float | None:
+        """Seconds one tool call may take in all, retries and waits included (None: no limit)."""
+        return self._deadline
+
     async def _cached(self, key: tuple[str, ...], fetch: Callable[[], Awaitable[T]]) -> T:
         # Keyed by account too: one cache must never hand an account another's data.
         return await self._cache.get((self._credentials.account_name, *key), fetch)
-
-    def _fresh(self, key: tuple[str, ...]) -> Any:
-        """A list already cached (and fresh) under `key`, so a single item need not be fetched."""
-        return self._cache.peek((self._credentials.account_name, *key))
 
     async def projects(self) -> list[Project]:
         return await self._cached(("projects",), self._personalize.list_projects)
@@ -253,13 +253,10 @@ class PersonalizeActions:
     async def get_single_experience(self, project_uid: str | None, experience_uid: str) -> SingleExperienceResult:
         uid = validate_identifier("experience_uid", experience_uid)
         project = await self.resolve_project(project_uid)
-        listed: list[Experience] = self._fresh(("experiences", project)) or []
-        experience = next((e for e in listed if e.uid == uid), None)
         try:
-            if experience is None:
-                experience = await self._cached(
-                    ("experience", project, uid), lambda: self._personalize.get_experience(project, uid)
-                )
+            experience = await self._cached(
+                ("experience", project, uid), lambda: self._personalize.get_experience(project, uid)
+            )
         except _STACK_ERRORS as error:
             raise await self._experience_error(project, uid, error) from None
         return SingleExperienceResult(project_uid=project, experience=experience_view(experience))
@@ -355,13 +352,8 @@ class PersonalizeActions:
 
     async def _personalize_link(self, stack: str, group: str, variant_uid: str) -> PersonalizeMetadata:
         """The CMS variant's link to Personalize, from the variant or, failing that, its group."""
-        listed: list[CMSVariant] = self._fresh(("variants", stack, group)) or []
-        variant = next((v for v in listed if v.uid == variant_uid), None)
         try:
-            if variant is None:
-                variant = await self._cached(
-                    ("variant", stack, group, variant_uid), lambda: self._cms.get_variant(stack, group, variant_uid)
-                )
+            variant = await self._cms.get_variant(stack, group, variant_uid)
         except _STACK_ERRORS:
             # Unknown variant, group or stack -- or a CMS without the single-variant endpoint:
             # the group's list tells which, and still answers in the last case.

@@ -2,7 +2,8 @@
 
 Concurrent requests for the same key share one upstream call even when caching is off
 (`ttl=0`): a burst of identical tool calls costs one request, and nobody sees stale data for
-longer than the TTL.
+longer than the TTL. What is the leader's alone is not shared: when the leader is cancelled or
+runs out of *its* deadline, a waiter (with its own, later deadline) tries again as the new leader.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import anyio
+
+from personalize_mcp.deadline import DeadlineExceededError
 
 T = TypeVar("T")
 
@@ -52,15 +55,15 @@ class TTLCache:
                     raise flight.error
                 result: T = flight.value
                 return result
-            # The leader was cancelled: try again, possibly as the new leader.
+            # The leader was cancelled or out of time: try again, possibly as the new leader.
 
     async def _lead(self, key: Hashable, fetch: Callable[[], Awaitable[T]]) -> T:
         flight = _Flight()
         self._flights[key] = flight
         try:
             value = await fetch()
-        except anyio.get_cancelled_exc_class():
-            raise
+        except (anyio.get_cancelled_exc_class(), DeadlineExceededError):
+            raise  # the leader's own end: waiters try again
         except Exception as error:
             flight.error = error
             flight.finished = True
@@ -73,13 +76,6 @@ class TTLCache:
         finally:
             del self._flights[key]
             flight.done.set()
-
-    def peek(self, key: Hashable) -> Any | None:
-        """The cached value for `key` if it is still fresh, else None; never fetches."""
-        cached = self._entries.get(key)
-        if cached is not None and cached[0] > self._clock():
-            return cached[1]
-        return None
 
     def _store(self, key: Hashable, value: Any) -> None:
         if self.ttl <= 0:

@@ -57,44 +57,27 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_resilience_arguments(parser: argparse.ArgumentParser) -> None:
-    """Lookup caching and the per-call deadline (README: "Speed and resilience")."""
-    parser.add_argument(
+    """Lookup cache and per-call deadline (README: "Resilience")."""
+    cache = parser.add_mutually_exclusive_group()
+    cache.add_argument(
         "--cache-ttl",
-        type=_non_negative_seconds,
+        type=float,
         default=30.0,
         metavar="SECONDS",
-        help="reuse lookup lists (projects, audiences, experiences, stacks, variant groups, ...) this long "
-        "(default 30; 0 = no caching)",
+        help="reuse lookup lists (projects, audiences, experiences, stacks, variant groups) this long (default 30)",
     )
-    parser.add_argument(
+    cache.add_argument(
         "--no-cache",
         action="store_true",
-        help="always ask Contentstack (identical requests made at the same moment still share one call)",
+        help="never reuse lookups (the same as --cache-ttl 0; identical concurrent lookups still share one request)",
     )
     parser.add_argument(
         "--deadline",
-        type=_positive_seconds,
+        type=float,
         default=30.0,
         metavar="SECONDS",
-        help="longest a tool call may take, retries and rate-limit waits included (default 30)",
+        help="longest a tool call may take, retries and waits included; then it answers with one sentence (default 30)",
     )
-
-
-def _non_negative_seconds(value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
-    if not 0 <= seconds < float("inf"):
-        raise argparse.ArgumentTypeError(f"{value!r} must be 0 or more seconds")
-    return seconds
-
-
-def _positive_seconds(value: str) -> float:
-    seconds = _non_negative_seconds(value)
-    if seconds == 0:
-        raise argparse.ArgumentTypeError(f"{value!r} must be more than 0 seconds")
-    return seconds
 
 
 def add_http_arguments(parser: argparse.ArgumentParser) -> None:

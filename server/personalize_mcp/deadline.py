@@ -1,19 +1,19 @@
-"""One overall deadline per tool call, visible to every upstream request made on its behalf.
+"""One overall deadline per tool call, seen by every wait below it.
 
-`within_deadline(seconds)` bounds a block: when time runs out, everything inside is cancelled
-(in-flight requests, retry sleeps, rate-limit waits) and `DeadlineExceededError` says so in one
-sentence. The deadline lives in a context variable, so tasks started inside the block (parallel
-upstream calls) see it too; nested blocks keep the earlier deadline.
-
-The HTTP core asks `time_left()` before it sleeps: a wait that would end after the deadline is
-not started at all, and the caller reports the failure it was about to retry instead.
+`PersonalizeMCPServer.call_tool` opens a `within_deadline` scope; everything the call runs —
+parallel lookups in child tasks included, since they inherit the context — can ask
+`current_deadline()` how much time is left. Waits we choose ourselves (Retry-After, backoff, the
+rate limiter) go through `sleep_within_deadline` or check `Deadline.allows` first, so a wait that
+would overrun the deadline fails at once instead of sleeping to no purpose. Whatever is still
+running when the deadline passes (a slow response) is cancelled, upstream requests included,
+and the call ends with the same one sentence.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -22,61 +22,84 @@ import anyio
 from personalize_mcp.errors import UserFacingError
 
 DEFAULT_DEADLINE = 30.0
+"""Seconds one tool call may take, retries and waits included (`serve --deadline`)."""
+
+_current: ContextVar[Deadline | None] = ContextVar("personalize_mcp_deadline", default=None)
 
 
 class DeadlineExceededError(UserFacingError):
-    """A tool call ran out of time while waiting for Contentstack."""
+    """The call could not be answered within its deadline."""
+
+    def __init__(self, seconds: float, reason: str | None = None) -> None:
+        because = f" ({reason})" if reason else ""
+        super().__init__(f"Contentstack did not answer within {format_seconds(seconds)} s{because}; try again shortly.")
+        self.seconds = seconds
+        self.reason = reason
+
+
+def format_seconds(seconds: float) -> str:
+    return f"{seconds:g}"
 
 
 @dataclass(frozen=True, slots=True)
-class _Deadline:
-    expires: float
-    """On `anyio.current_time()`'s clock (the event loop's monotonic clock)."""
+class Deadline:
+    """`seconds` granted at the start, ending at `expires_at` on anyio's clock."""
+
     seconds: float
-    """The budget as configured, for the message."""
+    expires_at: float
+
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        return cls(seconds=seconds, expires_at=anyio.current_time() + seconds)
+
+    def remaining(self) -> float:
+        return self.expires_at - anyio.current_time()
+
+    def allows(self, wait: float) -> bool:
+        """Whether a wait of `wait` seconds still ends before the deadline."""
+        return wait < self.remaining()
+
+    def exceeded(self, reason: str | None = None) -> DeadlineExceededError:
+        return DeadlineExceededError(self.seconds, reason)
 
 
-_current: ContextVar[_Deadline | None] = ContextVar("personalize_mcp_deadline", default=None)
+def current_deadline() -> Deadline | None:
+    """The deadline of the tool call this code runs for, if any (resources and the CLI have none)."""
+    return _current.get()
 
 
-def deadline_message(seconds: float) -> str:
-    return f"Contentstack did not answer within {round(seconds, 2):g} s; try again shortly."
+def check_wait(wait: float, reason: str) -> None:
+    """Raise the deadline sentence now if waiting `wait` seconds would run past the deadline."""
+    deadline = _current.get()
+    if deadline is not None and not deadline.allows(wait):
+        raise deadline.exceeded(reason)
 
 
-def time_left() -> float | None:
-    """Seconds until the current deadline (never negative), or None outside any deadline."""
-    current = _current.get()
-    if current is None:
-        return None
-    return max(0.0, current.expires - anyio.current_time())
+async def sleep_within_deadline(seconds: float, reason: str) -> None:
+    """Sleep, unless the sleep would end after the deadline: then fail at once."""
+    check_wait(seconds, reason)
+    await anyio.sleep(seconds)
 
 
-def fits(delay: float) -> bool:
-    """Whether waiting `delay` seconds would still end before the current deadline."""
-    left = time_left()
-    return left is None or delay < left
+@contextmanager
+def within_deadline(seconds: float | None) -> Iterator[Deadline | None]:
+    """Run the block under a deadline of `seconds` (None or inf: none); past it, raise the sentence.
 
-
-def exceeded() -> DeadlineExceededError:
-    """The error for the current deadline (or the default budget outside any)."""
-    current = _current.get()
-    return DeadlineExceededError(deadline_message(current.seconds if current else DEFAULT_DEADLINE))
-
-
-@asynccontextmanager
-async def within_deadline(seconds: float | None) -> AsyncIterator[None]:
-    """Bound the block to `seconds` (None or <= 0: no deadline of its own, an outer one still holds)."""
+    Nested scopes keep the earlier deadline: an inner call never extends an outer one.
+    """
     outer = _current.get()
-    if seconds is None or seconds <= 0 or math.isinf(seconds):
-        yield
+    if seconds is None or math.isinf(seconds):
+        yield outer
         return
-    mine = _Deadline(anyio.current_time() + seconds, seconds)
-    chosen = outer if outer is not None and outer.expires <= mine.expires else mine
-    token = _current.set(chosen)
+    deadline = Deadline.after(seconds)
+    if outer is not None and outer.expires_at <= deadline.expires_at:
+        yield outer
+        return
+    token = _current.set(deadline)
     try:
-        with anyio.CancelScope(deadline=chosen.expires) as scope:
-            yield
+        with anyio.CancelScope(deadline=deadline.expires_at) as scope:
+            yield deadline
     finally:
         _current.reset(token)
     if scope.cancelled_caught:
-        raise DeadlineExceededError(deadline_message(chosen.seconds))
+        raise deadline.exceeded()

@@ -77,16 +77,17 @@ VariantGroupUid = Annotated[str, Field(description="CMS variant group uid, from 
 class PersonalizeMCPServer(MCPServer[Any]):
     """`MCPServer` whose tool failures always read as one actionable sentence."""
 
-    deadline: float = DEFAULT_DEADLINE
-    """Seconds one tool call may take, upstream retries and waits included (`--deadline`)."""
+    deadline: float | None = DEFAULT_DEADLINE
+    """Seconds one tool call may take, upstream retries and waits included (None: no limit)."""
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
         try:
-            async with within_deadline(self.deadline):
-                return await super().call_tool(name, arguments, context)
-        except DeadlineExceededError as error:
+            with within_deadline(self.deadline):
+                result = await super().call_tool(name, arguments, context)
+            return result
+        except DeadlineExceededError as error:  # the deadline passed while upstream requests ran
             raise ToolError(error.message) from None
         except UnexpectedToolError as error:
             cause = error.__cause__

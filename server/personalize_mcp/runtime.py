@@ -1,8 +1,7 @@
 """Assembling one account's client stack: HTTP core, API clients, cache and actions.
 
 Owned by whoever runs the server (stdio loop, HTTP app, tests, demo) rather than by an MCP
-session, so every session of an HTTP server shares one connection pool, one rate-limit budget
-per organisation and API, and one cache.
+session, so every session of an HTTP server shares one connection pool and one cache.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from personalize_mcp.cache import TTLCache
 from personalize_mcp.contentstack.cms import CMSAPI
 from personalize_mcp.contentstack.http import ContentstackHTTP, RetryPolicy
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
-from personalize_mcp.contentstack.ratelimit import UpstreamLimits
+from personalize_mcp.contentstack.ratelimit import RateLimit, RateLimiter
 from personalize_mcp.credentials import Credentials
 from personalize_mcp.deadline import DEFAULT_DEADLINE
 from personalize_mcp.settings import ConnectionSettings
@@ -39,17 +38,17 @@ async def open_actions(
     *,
     default_project_uid: str | None = None,
     cache_ttl: float = DEFAULT_CACHE_TTL,
-    deadline: float = DEFAULT_DEADLINE,
-    limits: UpstreamLimits | None = None,
-    http_timeout: httpx2.Timeout | None = None,
+    deadline: float | None = DEFAULT_DEADLINE,
+    rate_limit: RateLimit | None = None,
     retry: RetryPolicy | None = None,
+    http_timeout: httpx2.Timeout | None = None,
 ) -> AsyncIterator[PersonalizeActions]:
     """Actions bound to one account; the HTTP client is closed on exit.
 
-    `cache_ttl` 0 turns lookup caching off (identical concurrent requests still share one call);
-    `deadline` bounds each tool call, retries and waits included; `limits` is the rate-limit
-    budget (pass one instance to every account of a process; `UpstreamLimits(None)` turns it
-    off); `http_timeout` and `retry` tune the HTTP core (tests make them short).
+    `cache_ttl`: seconds lookups are reused (0: never; concurrent identical lookups still share
+    one request). `deadline`: seconds one tool call may take in all (None: unlimited).
+    `rate_limit`, `retry`, `http_timeout`: the HTTP core's defaults (10 requests/s per organisation
+    and API; 3 attempts; 5 s connect, 10 s read) unless given.
     """
     http = ContentstackHTTP(
         connection.settings,
@@ -57,8 +56,7 @@ async def open_actions(
         transport=connection.transport,
         timeout=http_timeout,
         retry=retry,
-        limits=limits,
-        deadline_seconds=deadline,
+        limiter=RateLimiter(rate_limit),
     )
     try:
         yield PersonalizeActions(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import socket
-from typing import TYPE_CHECKING, TypedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import anyio
 
+from personalize_mcp.errors import ConfigurationError
 from personalize_mcp.logging_setup import configure_logging
 from personalize_mcp.mcp_app import build_server
 from personalize_mcp.runtime import Connection, open_actions
@@ -16,6 +19,23 @@ from personalize_mcp.settings import ServerSettings
 
 if TYPE_CHECKING:
     from personalize_mcp.http_app import HTTPOptions
+
+
+@dataclass(frozen=True, slots=True)
+class ActionOptions:
+    """`--cache-ttl` / `--no-cache` and `--deadline`, checked."""
+
+    cache_ttl: float
+    deadline: float
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> ActionOptions:
+        cache_ttl = 0.0 if args.no_cache else args.cache_ttl
+        if not (math.isfinite(cache_ttl) and cache_ttl >= 0):
+            raise ConfigurationError(f"--cache-ttl must be 0 or more seconds, got {args.cache_ttl}.")
+        if not (math.isfinite(args.deadline) and args.deadline > 0):
+            raise ConfigurationError(f"--deadline must be a positive number of seconds, got {args.deadline}.")
+        return cls(cache_ttl=cache_ttl, deadline=args.deadline)
 
 
 def resolve_connection(args: argparse.Namespace, server: ServerSettings) -> Connection:
@@ -32,6 +52,7 @@ def resolve_connection(args: argparse.Namespace, server: ServerSettings) -> Conn
 
 def run_serve(args: argparse.Namespace) -> int:
     configure_logging()
+    action_options = ActionOptions.from_args(args)
     if args.transport == "http":
         from personalize_mcp.http_app import HTTPOptions, listen
 
@@ -43,28 +64,18 @@ def run_serve(args: argparse.Namespace) -> int:
     connection = resolve_connection(args, server_settings)
     if args.transport == "http":
         with sock:
-            anyio.run(_serve_http, options, sock, server_settings, connection, resilience_options(args))
+            anyio.run(_serve_http, options, sock, server_settings, connection, action_options)
     else:
-        anyio.run(_serve, args, server_settings, connection)
+        anyio.run(_serve, server_settings, connection, action_options)
     return 0
 
 
-class ResilienceOptions(TypedDict):
-    cache_ttl: float
-    deadline: float
-
-
-def resilience_options(args: argparse.Namespace) -> ResilienceOptions:
-    """`--cache-ttl`, `--no-cache` and `--deadline` as `open_actions` keywords."""
-    return {
-        "cache_ttl": 0.0 if getattr(args, "no_cache", False) else float(getattr(args, "cache_ttl", 30.0)),
-        "deadline": float(getattr(args, "deadline", 30.0)),
-    }
-
-
-async def _serve(args: argparse.Namespace, server_settings: ServerSettings, connection: Connection) -> None:
+async def _serve(server_settings: ServerSettings, connection: Connection, action_options: ActionOptions) -> None:
     async with open_actions(
-        connection, default_project_uid=server_settings.default_project_uid, **resilience_options(args)
+        connection,
+        default_project_uid=server_settings.default_project_uid,
+        cache_ttl=action_options.cache_ttl,
+        deadline=action_options.deadline,
     ) as actions:
         server = build_server(actions)
         await server.run_stdio_async()
@@ -75,7 +86,7 @@ async def _serve_http(
     sock: socket.socket,
     server_settings: ServerSettings,
     connection: Connection,
-    resilience: ResilienceOptions,
+    action_options: ActionOptions,
 ) -> None:
     """One set of actions (HTTP pool, lookup cache) shared by every HTTP session, closed on shutdown."""
     import httpx2
@@ -84,7 +95,12 @@ async def _serve_http(
     from personalize_mcp.http_auth import FETCH_TIMEOUT_SECONDS, JWTTokenVerifier
 
     async with (
-        open_actions(connection, default_project_uid=server_settings.default_project_uid, **resilience) as actions,
+        open_actions(
+            connection,
+            default_project_uid=server_settings.default_project_uid,
+            cache_ttl=action_options.cache_ttl,
+            deadline=action_options.deadline,
+        ) as actions,
         httpx2.AsyncClient(timeout=FETCH_TIMEOUT_SECONDS) as issuer_http,
     ):
         verifier = JWTTokenVerifier(options.oauth, issuer_http) if options.oauth else None

@@ -1,60 +1,96 @@
-"""Helpers of the fault tests: an MCP client with tunable resilience, and what the sandbox log shows."""
+"""Helpers for the fault tests: fast retry policies, clients with chosen deadlines, log checks."""
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 import httpx2
 from mcp import Client
 
-from personalize_mcp.actions import PersonalizeActions
-from personalize_mcp.contentstack.http import RetryPolicy
+from personalize_mcp.contentstack.http import ContentstackHTTP, RetryPolicy
+from personalize_mcp.contentstack.ratelimit import RateLimit, RateLimiter
 from personalize_mcp.mcp_app import build_server
 from personalize_mcp.runtime import Connection, open_actions
-from personalize_mcp.sandbox import RequestRecord
+from personalize_mcp.sandbox.state import RequestRecord
 
-FAST_RETRY = RetryPolicy(max_attempts=3, base_backoff=0.02, max_backoff=0.1)
-"""The production policy's shape with short backoffs, so fault tests do not wait."""
+FAST_RETRY = RetryPolicy(base_backoff=0.02, max_backoff=0.1)
+"""Three attempts like production, with backoffs of tens of milliseconds."""
+
+
+def http_for(
+    connection: Connection,
+    *,
+    retry: RetryPolicy = FAST_RETRY,
+    timeout: httpx2.Timeout | None = None,
+    rate_limit: RateLimit | None = None,
+) -> ContentstackHTTP:
+    return ContentstackHTTP(
+        connection.settings,
+        connection.credentials,
+        transport=connection.transport,
+        retry=retry,
+        timeout=timeout,
+        limiter=RateLimiter(rate_limit),
+    )
 
 
 @asynccontextmanager
-async def mcp_client(connection: Connection, **options: Any) -> AsyncIterator[tuple[Client, PersonalizeActions]]:
-    """Our server (with `open_actions` options) behind an in-memory MCP client."""
-    options.setdefault("retry", FAST_RETRY)
-    async with open_actions(connection, **options) as actions, Client(build_server(actions)) as client:
-        yield client, actions
+async def tool_client(
+    connection: Connection,
+    *,
+    cache_ttl: float = 30.0,
+    deadline: float | None = 30.0,
+    retry: RetryPolicy = FAST_RETRY,
+    http_timeout: httpx2.Timeout | None = None,
+    rate_limit: RateLimit | None = None,
+) -> AsyncIterator[Client]:
+    async with (
+        open_actions(
+            connection,
+            cache_ttl=cache_ttl,
+            deadline=deadline,
+            retry=retry,
+            http_timeout=http_timeout,
+            rate_limit=rate_limit,
+        ) as actions,
+        Client(build_server(actions)) as client,
+    ):
+        yield client
 
 
-def short_timeout(read: float) -> httpx2.Timeout:
-    return httpx2.Timeout(read, connect=read)
+def busy_connections(http: ContentstackHTTP) -> int:
+    """Connections of the HTTP core's pool that are neither idle nor closed (i.e. still in use)."""
+    pool: Any = http._client._transport._pool
+    return sum(1 for c in pool.connections if not (c.is_idle() or c.is_closed()))
 
 
-def busiest_second(records: Iterable[RequestRecord]) -> dict[tuple[str | None, str], int]:
-    """Most requests the sandbox logged within any one second, per (organisation, API)."""
+def most_in_any_window(records: Iterable[RequestRecord], window: float = 1.0) -> dict[tuple[str | None, str], int]:
+    """The largest number of requests any `window` seconds held, per (organisation, API), by log time.
+
+    A window is half-open like the sandbox's own counter: a request exactly `window` after another
+    is outside the first one's window.
+    """
     times: dict[tuple[str | None, str], list[float]] = defaultdict(list)
     for record in records:
-        if record.api in ("personalize", "cma"):
-            times[(record.organization, record.api)].append(record.time)
-    busiest: dict[tuple[str | None, str], int] = {}
+        times[(record.organization, record.api)].append(record.time)
+    most: dict[tuple[str | None, str], int] = {}
     for key, stamps in times.items():
         stamps.sort()
-        most, first = 0, 0
-        for last, stamp in enumerate(stamps):
-            while stamps[first] <= stamp - 1.0:
-                first += 1
-            most = max(most, last - first + 1)
-        busiest[key] = most
-    return busiest
+        best, start = 0, 0
+        for end, stamp in enumerate(stamps):
+            while stamps[start] <= stamp - window:
+                start += 1
+            best = max(best, end - start + 1)
+        most[key] = best
+    return most
 
 
-class Stopwatch:
-    def __init__(self) -> None:
-        self.started = time.monotonic()
-
-    @property
-    def elapsed(self) -> float:
-        return time.monotonic() - self.started
+async def wait_for(condition: Callable[[], bool], within: float = 3.0) -> None:
+    """Poll until `condition` holds (it may depend on the sandbox's thread, so no event can tell us)."""
+    with anyio.fail_after(within):
+        while not condition():  # noqa: ASYNC110
+            await anyio.sleep(0.005)

@@ -1,42 +1,85 @@
-"""`--cache-ttl`, `--no-cache` and `--deadline`: parsed, checked, and carried to the server."""
+"""`serve --cache-ttl / --no-cache / --deadline`: parsed, checked, and threaded into the actions."""
 
 from __future__ import annotations
 
+import argparse
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
 import pytest
 
-from personalize_mcp.cli import build_parser
-from personalize_mcp.mcp_app import build_server
-from personalize_mcp.runtime import open_actions
-from personalize_mcp.serve import resilience_options
-from tests.conftest import Sandbox
+from personalize_mcp import cli, serve
+from personalize_mcp.actions import DEFAULT_CACHE_TTL
+from personalize_mcp.cli import add_resilience_arguments, build_parser
+from personalize_mcp.deadline import DEFAULT_DEADLINE
+from personalize_mcp.serve import ActionOptions
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def options(*argv: str) -> ActionOptions:
+    return ActionOptions.from_args(build_parser().parse_args(["serve", *argv]))
+
+
+def test_defaults_match_the_code() -> None:
+    assert options() == ActionOptions(cache_ttl=DEFAULT_CACHE_TTL, deadline=DEFAULT_DEADLINE)
+    assert options() == ActionOptions(cache_ttl=30, deadline=30)
+
+
+def test_flags() -> None:
+    assert options("--cache-ttl", "90", "--deadline", "12.5") == ActionOptions(cache_ttl=90, deadline=12.5)
+    assert options("--no-cache").cache_ttl == 0
+    assert options("--cache-ttl", "0").cache_ttl == 0
 
 
 @pytest.mark.parametrize(
-    ("argv", "expected"),
+    ("argv", "message"),
     [
-        ([], {"cache_ttl": 30.0, "deadline": 30.0}),
-        (["--cache-ttl", "5", "--deadline", "2.5"], {"cache_ttl": 5.0, "deadline": 2.5}),
-        (["--cache-ttl", "0"], {"cache_ttl": 0.0, "deadline": 30.0}),
-        (["--no-cache", "--cache-ttl", "60"], {"cache_ttl": 0.0, "deadline": 30.0}),
+        (["--deadline", "0"], "--deadline must be a positive number of seconds, got 0.0."),
+        (["--deadline", "nan"], "--deadline must be a positive number of seconds, got nan."),
+        (["--cache-ttl", "-1"], "--cache-ttl must be 0 or more seconds, got -1.0."),
+        (["--cache-ttl", "inf"], "--cache-ttl must be 0 or more seconds, got inf."),
     ],
 )
-def test_flags(argv: list[str], expected: dict[str, float]) -> None:
-    args = build_parser().parse_args(["serve", *argv])
-    assert resilience_options(args) == expected
+def test_bad_values_are_one_sentence_and_exit_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["serve", "--sandbox", *argv]) == 2
+    assert capsys.readouterr().err.strip() == f"personalize-mcp: {message}"
 
 
-@pytest.mark.parametrize(
-    "argv", [["--deadline", "0"], ["--deadline", "soon"], ["--cache-ttl", "-1"], ["--cache-ttl", "inf"]]
-)
-def test_bad_values_are_refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exit_:
-        build_parser().parse_args(["serve", *argv])
-    assert exit_.value.code == 2
-    assert argv[0] in capsys.readouterr().err
+def test_no_cache_and_cache_ttl_together_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args(["serve", "--no-cache", "--cache-ttl", "5"])
+    assert exited.value.code == 2
+    assert "not allowed with" in capsys.readouterr().err
 
 
-@pytest.mark.anyio
-async def test_the_values_reach_the_server(sandbox: Sandbox) -> None:
-    async with open_actions(sandbox.connection(), cache_ttl=0, deadline=2.5) as actions:
-        assert actions.cache_ttl == 0 and actions.deadline == 2.5
-        assert build_server(actions).deadline == 2.5
+def test_the_flags_reach_open_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, Any] = {}
+
+    class Stop(Exception):
+        pass
+
+    @asynccontextmanager
+    async def fake_open_actions(connection: object, **kwargs: Any) -> AsyncIterator[None]:
+        seen.update(kwargs)
+        raise Stop
+        yield
+
+    monkeypatch.setattr(serve, "open_actions", fake_open_actions)
+    with pytest.raises(Stop):
+        cli.main(["serve", "--sandbox", "--no-cache", "--deadline", "7"])
+    assert seen["cache_ttl"] == 0 and seen["deadline"] == 7
+
+
+def test_every_resilience_flag_is_in_the_readme() -> None:
+    parser = argparse.ArgumentParser(add_help=False)
+    add_resilience_arguments(parser)
+    flags = set(re.findall(r"--[a-z][a-z-]+", parser.format_help()))
+    assert flags == {"--cache-ttl", "--no-cache", "--deadline"}
+    section = (ROOT / "README.md").read_text().split("## Resilience", 1)[1].split("\n## ", 1)[0]
+    assert all(f"`{flag}" in section for flag in flags), section

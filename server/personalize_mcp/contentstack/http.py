@@ -1,18 +1,12 @@
-"""The one HTTP path to Contentstack: base URL per API, auth headers, renewal, rate limit, retries,
-deadline, error mapping.
+"""The one HTTP path to Contentstack: base URL per API, auth headers, renewal, retries, error mapping.
 
 Every upstream request of the server goes through `ContentstackHTTP.get_json`, so the rules
-users rely on live in one place:
-- a shared limiter keeps each organisation within 10 requests per second per API (`ratelimit`);
-- a 401 renews the token once and retries once;
-- a GET is retried only on 429, 502, 503, 504, a failed or reset connection, or a read timeout,
-  at most `max_attempts` times in all; a 429 waits for `Retry-After` (capped), the rest back off
-  exponentially with jitter;
-- every request has connect, read, write and pool timeouts, and everything runs inside the tool
-  call's deadline (`deadline`): a wait that would end after it is not started, and the failure
-  it would have retried is reported instead;
-- every failure becomes a typed `UpstreamError` with one sentence that names the API (and the
-  HTTP status when there is one), never an upstream body or a token.
+users rely on live in one place: requests pass our rate limiter (per organisation and API, see
+`ratelimit`), so bursts do not draw 429s; a 401 renews the token once and retries once; a 429
+waits for `Retry-After` (capped); 502/503/504, connection failures, read timeouts and dropped
+connections of a GET are retried, at most three attempts in all, with jittered exponential
+backoff; no wait runs past the tool call's deadline (`deadline`); every failure becomes a typed
+`UpstreamError` with a sentence that never quotes an upstream body or a token.
 """
 
 from __future__ import annotations
@@ -22,13 +16,13 @@ import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 from urllib.parse import quote
 
-import anyio
 import httpx2
 
-from personalize_mcp import __version__, deadline
+from personalize_mcp import __version__
 from personalize_mcp.contentstack.errors import (
     Api,
     AuthenticationFailedError,
@@ -40,8 +34,9 @@ from personalize_mcp.contentstack.errors import (
     UpstreamRejectedError,
     UpstreamUnavailableError,
 )
-from personalize_mcp.contentstack.ratelimit import UpstreamLimits, WaitTooLong
+from personalize_mcp.contentstack.ratelimit import RateLimiter
 from personalize_mcp.credentials import Credentials
+from personalize_mcp.deadline import check_wait, format_seconds, sleep_within_deadline
 from personalize_mcp.settings import ConnectionSettings
 
 logger = logging.getLogger(__name__)
@@ -49,16 +44,8 @@ logger = logging.getLogger(__name__)
 USER_AGENT = f"contentstack-personalize-mcp/{__version__}"
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 REJECTED_STATUSES = frozenset({400, 409, 412, 422})
-RETRYABLE_TRANSPORT_ERRORS: tuple[type[httpx2.TransportError], ...] = (
-    httpx2.ConnectError,  # refused, unreachable, DNS
-    httpx2.ConnectTimeout,
-    httpx2.ReadTimeout,
-    httpx2.ReadError,  # connection reset while waiting for the answer
-    httpx2.WriteError,  # connection reset while sending the request
-    httpx2.RemoteProtocolError,  # closed without (a complete) answer, e.g. a reset keep-alive connection
-)
-DEFAULT_TIMEOUT = httpx2.Timeout(10.0, connect=5.0, pool=5.0)
-"""Per request: 5 s to connect or to get a pooled connection, 10 s between bytes read or written."""
+DEFAULT_TIMEOUT = httpx2.Timeout(connect=5.0, read=10.0, write=10.0, pool=5.0)
+"""Every phase of every request is bounded; the tool call's deadline bounds the whole."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +63,24 @@ def url_path(*segments: str) -> str:
     return "/" + "/".join(quote(segment, safe="") for segment in segments)
 
 
+class _Transient(Enum):
+    """A transport failure worth another attempt of a GET: the request may never have arrived."""
+
+    CONNECT = "cannot be reached"
+    READ_TIMEOUT = "is not answering"
+    RESET = "keeps dropping the connection"
+
+
+_CONNECT_ERRORS = (httpx2.ConnectError, httpx2.ConnectTimeout)
+_RESET_ERRORS = (httpx2.ReadError, httpx2.WriteError, httpx2.RemoteProtocolError)
+
+
 class ContentstackHTTP:
-    """Shared `httpx2.AsyncClient` for both APIs, bound to one account's credentials."""
+    """Shared `httpx2.AsyncClient` for both APIs, bound to one account's credentials.
+
+    Every request passes the shared `RateLimiter` (per organisation and API), has timeouts on
+    each phase (connect, write, read, pool), and runs inside the tool call's deadline, if any.
+    """
 
     def __init__(
         self,
@@ -87,8 +90,7 @@ class ContentstackHTTP:
         transport: httpx2.AsyncBaseTransport | None = None,
         timeout: httpx2.Timeout | None = None,
         retry: RetryPolicy | None = None,
-        limits: UpstreamLimits | None = None,
-        deadline_seconds: float = deadline.DEFAULT_DEADLINE,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self._base_urls = {
             Api.PERSONALIZE: connection.personalize_base_url.rstrip("/"),
@@ -96,9 +98,8 @@ class ContentstackHTTP:
         }
         self._credentials = credentials
         self._retry = retry or RetryPolicy()
-        self._limits = limits if limits is not None else UpstreamLimits()
-        self.deadline_seconds = deadline_seconds
-        """Bound of one request (retries included) made outside any tool call's deadline."""
+        self._limiter = limiter or RateLimiter()
+        self._in_flight = 0
         self._client = httpx2.AsyncClient(
             transport=transport,
             timeout=timeout or DEFAULT_TIMEOUT,
@@ -109,6 +110,20 @@ class ContentstackHTTP:
     @property
     def credentials(self) -> Credentials:
         return self._credentials
+
+    @property
+    def limiter(self) -> RateLimiter:
+        return self._limiter
+
+    @property
+    def in_flight(self) -> int:
+        """Requests waiting for a slot, being sent or awaiting their answer right now."""
+        return self._in_flight
+
+    def limit_key(self, api: Api) -> tuple[str, str]:
+        """The rate limiter's key: Contentstack counts per organisation and per API."""
+        org = self._credentials.organization_uid or f"account:{self._credentials.account_name}"
+        return (org, api.value)
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -121,89 +136,82 @@ class ContentstackHTTP:
         headers: Mapping[str, str] | None = None,
         params: Mapping[str, str | int] | None = None,
     ) -> Any:
-        """GET `path` (already built with `url_path`) and return its parsed JSON body (an object or a list)."""
-        async with deadline.within_deadline(self.deadline_seconds):  # a tool call's earlier deadline wins
-            return await self._get_json(api, self._base_urls[api] + path, headers, params)
+        """GET `path` (already built with `url_path`) and return its parsed JSON body.
 
-    async def _get_json(
-        self,
-        api: Api,
-        url: str,
-        headers: Mapping[str, str] | None,
-        params: Mapping[str, str | int] | None,
-    ) -> Any:
+        At most `max_attempts` attempts, retrying only 429, 502, 503, 504, connection failures,
+        read timeouts and dropped connections; a 401 renews the token once and retries once
+        (not counted as an attempt). Waits between attempts never run past the call's deadline.
+        """
+        url = self._base_urls[api] + path
+        key = self.limit_key(api)
         token = await self._credentials.access_token()
-        budget = self._budget_key(api)
         renewed = False
         attempt = 0
         while True:
             attempt += 1
-            try:
-                response = await self._send(api, url, token, headers, params, budget)
-            except RETRYABLE_TRANSPORT_ERRORS as exc:
+            outcome = await self._send(api, key, url, token, headers, params)
+            if isinstance(outcome, _Transient):
                 logger.warning(
-                    "%s GET %s failed (%s), attempt %d", api.display_name, _loggable(url), type(exc).__name__, attempt
+                    "%s GET %s failed (%s), attempt %d", api.display_name, _loggable(url), outcome.name, attempt
                 )
-                failure: UpstreamError = _transport_failure(api, exc)
                 if attempt >= self._retry.max_attempts:
-                    raise failure from None
-                await self._wait_before_retry(self._backoff(attempt), failure)
+                    raise _transient_error(api, outcome, attempt)
+                await sleep_within_deadline(self._backoff(attempt), f"its {api.display_name} {outcome.value}")
                 continue
+            response = outcome
             status = response.status_code
             if status == 401 and not renewed:
                 renewed = True
                 token = await self._credentials.refresh(token)
                 attempt -= 1  # a renewal is not a failed attempt
                 continue
+            if status in RETRYABLE_STATUSES and attempt < self._retry.max_attempts:
+                retry_after = self._retry_after(response)
+                delay = self._backoff(attempt) if retry_after is None else retry_after
+                if status == 429:
+                    reason = f"its {api.display_name} is rate-limiting this organisation"
+                    if retry_after is not None:
+                        reason += f" and asked to wait {format_seconds(retry_after)} s"
+                    check_wait(delay, reason)
+                    # Everyone's next request to this organisation and API waits too, this retry included.
+                    self._limiter.pause(key, delay)
+                else:
+                    await sleep_within_deadline(delay, f"its {api.display_name} is failing with HTTP {status}")
+                logger.info("%s GET %s -> %d, retrying in %.2f s", api.display_name, _loggable(url), status, delay)
+                continue
             if 200 <= status < 300:
                 return self._parse(api, response)
-            failure = self._error_for(api, status)
-            if status not in RETRYABLE_STATUSES or attempt >= self._retry.max_attempts:
-                raise failure
-            delay = self._delay(response, attempt)
-            if status == 429:
-                self._limits.pause(budget, delay)  # everyone on this budget waits, not only this call
-            logger.info("%s GET %s -> %d, retrying in %.2f s", api.display_name, _loggable(url), status, delay)
-            await self._wait_before_retry(delay, failure)
-
-    def _budget_key(self, api: Api) -> tuple[str, str]:
-        """Contentstack's budget is per organisation per API; an account without one is its own budget."""
-        org = self._credentials.organization_uid
-        return self._base_urls[api], f"org:{org}" if org else f"account:{self._credentials.account_name}"
-
-    @staticmethod
-    async def _wait_before_retry(delay: float, failure: UpstreamError) -> None:
-        """Sleep before the next attempt, unless that would outlast the deadline: then `failure` is the answer."""
-        if not deadline.fits(delay):
-            raise failure
-        await anyio.sleep(delay)
+            raise self._error_for(api, status)
 
     async def _send(
         self,
         api: Api,
+        key: tuple[str, str],
         url: str,
         token: str,
         headers: Mapping[str, str] | None,
         params: Mapping[str, str | int] | None,
-        budget: tuple[str, str],
-    ) -> httpx2.Response:
-        """One attempt inside one rate-limit slot; retryable transport errors propagate to the caller."""
+    ) -> httpx2.Response | _Transient:
+        """One attempt through the rate limiter: the response, or which transient failure it met."""
         request_headers = {"authorization": f"Bearer {token}"}
         if headers:
             request_headers.update(headers)
+        self._in_flight += 1
         try:
-            async with self._limits.slot(budget):
+            async with self._limiter.slot(
+                key,
+                reason=f"requests to its {api.display_name} are queued behind its limit of "
+                f"{self._limiter.limit.requests} per second",
+            ):
                 started = time.perf_counter()
                 response = await self._client.get(url, headers=request_headers, params=params)
-        except WaitTooLong:
-            raise RateLimitedError(
-                f"Too many requests to Contentstack's {api.display_name} are queued for this organisation "
-                "(10 per second) to answer within the deadline; try again in a few seconds.",
-                api=api,
-            ) from None
-        except RETRYABLE_TRANSPORT_ERRORS:
-            raise
-        except httpx2.TimeoutException:  # pool or write timeout
+        except _CONNECT_ERRORS:
+            return _Transient.CONNECT
+        except httpx2.ReadTimeout:
+            return _Transient.READ_TIMEOUT
+        except _RESET_ERRORS:
+            return _Transient.RESET
+        except httpx2.TimeoutException:  # write or pool timeout: not worth repeating
             raise UpstreamUnavailableError(
                 f"Contentstack's {api.display_name} did not answer in time; try again shortly.", api=api
             ) from None
@@ -212,6 +220,8 @@ class ContentstackHTTP:
                 f"The request to Contentstack's {api.display_name} failed ({type(exc).__name__}); try again shortly.",
                 api=api,
             ) from None
+        finally:
+            self._in_flight -= 1
         logger.debug(
             "%s GET %s -> %d in %.0f ms",
             api.display_name,
@@ -221,11 +231,10 @@ class ContentstackHTTP:
         )
         return response
 
-    def _delay(self, response: httpx2.Response, attempt: int) -> float:
+    def _retry_after(self, response: httpx2.Response) -> float | None:
+        """The answer's Retry-After in seconds, capped; None when absent or not a number of seconds."""
         retry_after = _retry_after_seconds(response.headers.get("retry-after"))
-        if retry_after is not None:
-            return min(retry_after, self._retry.retry_after_cap)
-        return self._backoff(attempt)
+        return None if retry_after is None else min(retry_after, self._retry.retry_after_cap)
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self._retry.max_backoff, self._retry.base_backoff * 2 ** (attempt - 1))
@@ -233,24 +242,15 @@ class ContentstackHTTP:
 
     @staticmethod
     def _parse(api: Api, response: httpx2.Response) -> Any:
-        status = response.status_code
         try:
-            body = response.json()
-        except (ValueError, RecursionError):  # not JSON, not UTF-8, or absurdly nested
+            return response.json()
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond the parser's depth
             raise UnexpectedResponseError(
                 f"Contentstack's {api.display_name} returned a response that is not valid JSON "
-                f"(HTTP {status}); try again shortly.",
+                f"(HTTP {response.status_code}); try again shortly.",
                 api=api,
-                status=status,
+                status=response.status_code,
             ) from None
-        if not isinstance(body, dict | list):
-            raise UnexpectedResponseError(
-                f"Contentstack's {api.display_name} returned JSON that is neither an object nor a list "
-                f"(HTTP {status}); try again, and report it if it persists.",
-                api=api,
-                status=status,
-            )
-        return body
 
     def _error_for(self, api: Api, status: int) -> UpstreamError:
         account = self._credentials.account_name
@@ -304,19 +304,17 @@ def _retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, seconds)
 
 
-def _transport_failure(api: Api, exc: Exception) -> UpstreamUnavailableError:
-    if isinstance(exc, httpx2.ReadTimeout):
-        return UpstreamUnavailableError(
-            f"Contentstack's {api.display_name} did not answer in time; try again shortly.", api=api
+def _transient_error(api: Api, failure: _Transient, attempts: int) -> UpstreamUnavailableError:
+    if failure is _Transient.CONNECT:
+        message = (
+            f"Could not reach Contentstack's {api.display_name} (connection failed); check the network connection "
+            "and the configured base URL, then try again."
         )
-    reason = (
-        "connection failed" if isinstance(exc, httpx2.ConnectError | httpx2.ConnectTimeout) else ("connection dropped")
-    )
-    return UpstreamUnavailableError(
-        f"Could not reach Contentstack's {api.display_name} ({reason}); "
-        "check the network connection and the configured base URL, then try again.",
-        api=api,
-    )
+    elif failure is _Transient.READ_TIMEOUT:
+        message = f"Contentstack's {api.display_name} did not answer in time ({attempts} attempts); try again shortly."
+    else:
+        message = f"Contentstack's {api.display_name} dropped the connection ({attempts} attempts); try again shortly."
+    return UpstreamUnavailableError(message, api=api)
 
 
 def _loggable(url: str) -> str:

@@ -1,153 +1,164 @@
-"""Staying inside Contentstack's rate limit (10 requests per second per organisation, per API).
+"""Our side of Contentstack's rate limit: per organisation and API, never more than it counts.
 
-Why not a token bucket or leaky bucket (e.g. `aiolimiter`)? A bucket of 10 refilled at 10/s lets
-up to 19 requests start within one second (a full bucket, then the refill), and the server counts
-a sliding one-second window: the 11th request in that second draws a 429. Why not a sliding
-window stamped when a request is *sent* (e.g. `limits`' moving window)? The server counts a
-request when it *arrives*, somewhere between our send and our receipt of the answer; a first
-request that waits for a connection arrives late, and a later one sent exactly a second after it
-can arrive less than a second after it — 11 in the server's window again.
+Contentstack allows 10 requests per second per organisation per API and counts them in a sliding
+one-second window; over it, it answers 429. We cannot see *when* the server counted a request —
+some time between sending it and receiving its answer — so a request holds its slot from the
+moment it is sent until `window + margin` seconds after its answer (or failure) arrived. Then,
+whatever the network delay, any `window` seconds of the server's clock see at most `requests` of
+ours: two requests that share a slot are `window + margin` apart even at the latest instant the
+first could have been counted. The margin absorbs clock granularity (15.6 ms ticks on Windows).
 
-So each budget counts a request from the moment it is sent until one window after its answer
-came back (or it failed, or was cancelled). At most `limit` requests are counted at any time. If
-the server receives request A at `a` (sent `s_A` <= `a` <= answered `r_A`) and B within a second
-after it, B was sent while A was still counted: either A was in flight, or `s_B` < `r_A` + window.
-Hence no `limit + 1` requests ever land in one server window, whatever the network delays — the
-same holds for fixed windows and token buckets of that size, which are more lenient. A small
-margin on the window absorbs clock granularity. The price: a request slower than its share of the
-window holds its slot longer, so at most `limit` requests of a budget are in flight at once.
+A burst of up to `requests` starts at once (the critical path of an action is not slowed); the
+rest queue in arrival order (FIFO, no starvation) and start as slots free up. A 429 that comes
+anyway pauses the whole key for its Retry-After, so the other queued requests do not draw one too.
 
-When a 429 comes anyway (another client of the same organisation spent the budget), `pause`
-stops the whole budget for the server's `Retry-After`, so parallel calls do not pile more 429s on.
+Waits respect the tool call's deadline: a request whose earliest possible start (a lower bound:
+its place in the queue, the slots cooling down, the pause) is past the deadline fails at once.
 
-Waiters are served first come, first served. A wait that would end after the tool call's deadline
-is refused at once (`WaitTooLong`) rather than slept through.
+Libraries considered: aiolimiter (a leaky bucket: a full burst plus the drip lets ~2x the limit
+into one sliding second; asyncio only), limits (moving window counted at acquisition, whole-second
+windows, wall clock, no waiting), pyrate-limiter (sliding log counted at acquisition; waiters poll
+rather than queue; on a timeout it sleeps until the deadline, then fails). All three count a request
+when it is *sent*, which a slow network can push into the server's next window; none can hold a slot
+until the answer. This is ~100 lines on anyio's primitives instead.
 """
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 
 import anyio
 
-from personalize_mcp import deadline
-
-DEFAULT_LIMIT = 10
-DEFAULT_WINDOW = 1.0
-DEFAULT_MARGIN = 0.05
+from personalize_mcp.deadline import check_wait
 
 
-class WaitTooLong(Exception):
-    """Waiting for a slot would end after the current deadline."""
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """At most `requests` per `window` seconds, plus `margin` seconds of slack per slot."""
 
-    def __init__(self, wait: float) -> None:
-        super().__init__(f"a slot frees up in {wait:.2f} s")
-        self.wait = wait
-
-
-class WindowLimiter:
-    """One budget: at most `limit` requests counted in any `window` (+ margin) seconds."""
-
-    def __init__(self, limit: int = DEFAULT_LIMIT, window: float = DEFAULT_WINDOW, margin: float = DEFAULT_MARGIN):
-        if limit < 1 or window <= 0 or margin < 0:
-            raise ValueError("limit must be >= 1, window > 0 and margin >= 0")
-        self.limit = limit
-        self.hold = window + margin
-        """How long a finished request still counts."""
-        self._in_flight = 0
-        self._counted_until: deque[float] = deque()
-        """When each finished (still counted) request stops counting, oldest first."""
-        self._paused_until = 0.0
-        self._queue = anyio.Lock()  # fair: waiters are served in arrival order
-        self._finished = anyio.Event()
+    requests: int = 10
+    window: float = 1.0
+    margin: float = 0.05
 
     @property
-    def counted(self) -> int:
-        """Requests that count against the budget right now (in flight + recently finished)."""
-        self._expire(anyio.current_time())
-        return self._in_flight + len(self._counted_until)
+    def hold(self) -> float:
+        """How long a slot stays taken after its request's answer arrived."""
+        return self.window + self.margin
+
+
+@dataclass(eq=False)
+class _Waiter:
+    wake: anyio.Event = field(default_factory=anyio.Event)
+
+
+@dataclass
+class _KeyState:
+    in_flight: int = 0
+    cooling: deque[float] = field(default_factory=deque)
+    """When the slots of answered requests free up, in order."""
+    paused_until: float = -math.inf
+    queue: deque[_Waiter] = field(default_factory=deque)
+
+    def purge(self, now: float) -> None:
+        while self.cooling and self.cooling[0] <= now:
+            self.cooling.popleft()
+
+    def wake_head(self) -> None:
+        if self.queue:
+            self.queue[0].wake.set()
+
+
+class RateLimiter:
+    """Slots per key (e.g. `(organisation uid, api)`), shared by every request of a process."""
+
+    def __init__(self, limit: RateLimit | None = None) -> None:
+        self.limit = limit or RateLimit()
+        if self.limit.requests < 1 or self.limit.window <= 0 or self.limit.margin < 0:
+            raise ValueError(f"invalid rate limit {self.limit}")
+        self._keys: dict[Hashable, _KeyState] = {}
 
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        """Hold one slot for the duration of one request."""
-        await self._acquire()
+    async def slot(self, key: Hashable, *, reason: str = "waiting for the rate limit") -> AsyncIterator[None]:
+        """Hold one slot of `key` while the block sends a request and reads its answer.
+
+        `reason` ends up in the deadline sentence when the wait could not end in time.
+        """
+        state = self._keys.setdefault(key, _KeyState())
+        await self._acquire(state, reason)
         try:
             yield
         finally:
-            self._release()
-
-    def pause(self, seconds: float) -> None:
-        """Start nothing from this budget for `seconds` (the server said `Retry-After`)."""
-        self._paused_until = max(self._paused_until, anyio.current_time() + seconds)
-
-    async def _acquire(self) -> None:
-        async with self._queue:
-            while True:
-                now = anyio.current_time()
-                self._expire(now)
-                if self._paused_until > now:
-                    await self._sleep(self._paused_until - now)
-                elif self._in_flight + len(self._counted_until) < self.limit:
-                    self._in_flight += 1
-                    return
-                elif self._counted_until:
-                    await self._sleep(self._counted_until[0] - now)
-                else:  # every slot is in flight: the first to finish starts its window
-                    await self._finished.wait()
-
-    def _release(self) -> None:
-        # Synchronous, so it also runs when the request was cancelled.
-        self._in_flight -= 1
-        self._counted_until.append(anyio.current_time() + self.hold)
-        self._finished.set()
-        self._finished = anyio.Event()
-
-    def _expire(self, now: float) -> None:
-        while self._counted_until and self._counted_until[0] <= now:
-            self._counted_until.popleft()
-
-    @staticmethod
-    async def _sleep(seconds: float) -> None:
-        if not deadline.fits(seconds):
-            raise WaitTooLong(seconds)
-        await anyio.sleep(seconds)
-
-
-class UpstreamLimits:
-    """The budgets of one process, by key (API host + organisation); `limit=None` turns limiting off.
-
-    Share one instance between everything that calls Contentstack for the same organisations, so
-    that two accounts of one organisation draw on one budget.
-    """
-
-    def __init__(
-        self, limit: int | None = DEFAULT_LIMIT, window: float = DEFAULT_WINDOW, margin: float = DEFAULT_MARGIN
-    ) -> None:
-        self.limit = limit
-        self.window = window
-        self.margin = margin
-        self._budgets: dict[Hashable, WindowLimiter] = {}
-
-    def budget(self, key: Hashable) -> WindowLimiter | None:
-        if self.limit is None:
-            return None
-        found = self._budgets.get(key)
-        if found is None:
-            found = self._budgets[key] = WindowLimiter(self.limit, self.window, self.margin)
-        return found
-
-    @asynccontextmanager
-    async def slot(self, key: Hashable) -> AsyncIterator[None]:
-        budget = self.budget(key)
-        if budget is None:
-            yield
-            return
-        async with budget.slot():
-            yield
+            state.in_flight -= 1
+            state.cooling.append(anyio.current_time() + self.limit.hold)
+            state.wake_head()  # its timer may have been "until a request finishes"
 
     def pause(self, key: Hashable, seconds: float) -> None:
-        budget = self.budget(key)
-        if budget is not None and seconds > 0:
-            budget.pause(seconds)
+        """Start nothing for `key` during the next `seconds` (a 429's Retry-After)."""
+        state = self._keys.setdefault(key, _KeyState())
+        state.paused_until = max(state.paused_until, anyio.current_time() + seconds)
+
+    def in_use(self, key: Hashable) -> int:
+        """Slots taken now: requests in flight plus those cooling down."""
+        state = self._keys.get(key)
+        if state is None:
+            return 0
+        state.purge(anyio.current_time())
+        return state.in_flight + len(state.cooling)
+
+    def in_flight(self, key: Hashable) -> int:
+        state = self._keys.get(key)
+        return state.in_flight if state else 0
+
+    def _free(self, state: _KeyState, now: float) -> bool:
+        state.purge(now)
+        return now >= state.paused_until and state.in_flight + len(state.cooling) < self.limit.requests
+
+    async def _acquire(self, state: _KeyState, reason: str) -> None:
+        if not state.queue and self._free(state, anyio.current_time()):
+            state.in_flight += 1
+            return
+        waiter = _Waiter()
+        state.queue.append(waiter)
+        try:
+            while True:
+                now = anyio.current_time()
+                head = state.queue[0] is waiter
+                if head and self._free(state, now):
+                    state.queue.popleft()
+                    state.in_flight += 1
+                    state.wake_head()  # the next one may start too
+                    return
+                check_wait(self._earliest_start(state, now, state.queue.index(waiter)) - now, reason)
+                timeout = self._next_change(state, now) - now if head else math.inf
+                with anyio.move_on_after(max(timeout, 0.0)):
+                    await waiter.wake.wait()
+                waiter.wake = anyio.Event()
+        except BaseException:
+            was_head = bool(state.queue) and state.queue[0] is waiter
+            if waiter in state.queue:
+                state.queue.remove(waiter)
+            if was_head:
+                state.wake_head()
+            raise
+
+    def _earliest_start(self, state: _KeyState, now: float, position: int) -> float:
+        """A lower bound on when the waiter at `position` can start (answers assumed instant)."""
+        state.purge(now)
+        hold = self.limit.hold
+        free = max(0, self.limit.requests - state.in_flight - len(state.cooling))
+        frees_at = sorted([now] * free + list(state.cooling) + [now + hold] * state.in_flight)
+        cycles, index = divmod(position, self.limit.requests)
+        return max(frees_at[index] + cycles * hold, state.paused_until)
+
+    @staticmethod
+    def _next_change(state: _KeyState, now: float) -> float:
+        """When the head should look again without being woken: a pause ends or a slot cools down."""
+        if now < state.paused_until:
+            return state.paused_until
+        if state.cooling:
+            return state.cooling[0]
+        return math.inf  # every slot is in flight: a finishing request wakes the head

@@ -2,7 +2,7 @@
 
 Tests, the demo and `personalize-mcp serve --sandbox` reach it through the same client code that
 talks to the real service. Imports only its own modules, the standard library, Starlette, pydantic
-and uvicorn (the last only to serve it).
+and uvicorn (the last only to serve it); the reset faults raise httpx2's errors when in process.
 """
 
 from personalize_mcp.sandbox.app import SandboxURLs, create_sandbox_app, sandbox_base_urls

@@ -4,32 +4,29 @@ Two sorts:
 - standing conditions: added latency, and "slow" (headers sent at once, body held back) — both stay
   until changed;
 - one-shot faults, queued: the next N requests get a fault's answer instead of the real one, in the
-  order they were queued.
+  order they were queued: `rate_limit` (429 + Retry-After), `status` (5xx), `invalid_json`
+  (a complete 200 whose JSON is cut short), `truncate` (a 200 whose body stops mid-way as the
+  connection closes), `reset` (the connection is reset, no answer at all).
 
-One-shot kinds: `rate_limit` (429 + Retry-After), `status` (5xx/4xx), `invalid_json` (200 with a
-truncated JSON body, complete HTTP), `reset` (the TCP connection is reset before any answer) and
-`truncated` (200 headers, half the body, then the connection closes).
-
-To add a kind: subclass `Fault`, give it a `kind` and `from_params`, decorate it with `@register`,
-and return any ASGI app from `answer` (it need not be a Response). Faults that act on the
-connection itself find it through `connections.CONNECTIONS` (served by uvicorn only).
+To add a kind: subclass `Fault`, give it a `kind` and `from_params`,
+decorate it with `@register`, and return any ASGI app from `answer` (it need not be a Response).
 """
 
 from __future__ import annotations
 
 import asyncio
+import socket
+import struct
 import threading
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Mapping
-from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, get_args
 
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from personalize_mcp.sandbox.connections import CONNECTIONS, reset
 from personalize_mcp.sandbox.errors import Api, generic_error
 
 FaultApi = Literal["personalize", "cma", "oauth"]
@@ -133,26 +130,10 @@ class InvalidJsonFault(Fault):
         return FaultAnswer(Response(body, status_code=200, media_type="application/json"), 200)
 
 
-async def _until_disconnected(receive: Receive) -> None:
-    """Let the server notice the dropped connection before the app returns (bounded, just in case)."""
-    with suppress(TimeoutError):
-        async with asyncio.timeout(5):
-            while (await receive())["type"] != "http.disconnect":
-                pass
-
-
-async def _reset_connection(scope: Scope, receive: Receive, send: Send) -> None:
-    transport = CONNECTIONS.find(scope)
-    if transport is None:  # in process: there is no connection to drop
-        raise ConnectionResetError("sandbox fault: connection reset by peer")
-    reset(transport)
-    await _until_disconnected(receive)
-
-
 @register
 @dataclass(frozen=True)
 class ResetFault(Fault):
-    """The connection is reset (TCP RST) before any answer: the client reads ECONNRESET."""
+    """The connection is reset (TCP RST) before any answer, as a crashing proxy or a dropped NAT entry does."""
 
     kind: ClassVar[str] = "reset"
 
@@ -161,40 +142,67 @@ class ResetFault(Fault):
         return cls()
 
     def answer(self, api: Api) -> FaultAnswer:
-        return FaultAnswer(_reset_connection, 0)
-
-
-_TRUNCATED_BODIES: dict[str, bytes] = {
-    "personalize": b'[{"uid": "6650b8f1a3c9d2e4f5a6b7c8", "name": "Australian Users", "description": ""}]',
-    "cma": b'{"stacks": [{"uid": "blt0f1e2d3c4b5a6978", "name": "Northwind Web", "api_key": "blt1a2b3c4d5e6f7089"}]}',
-}
+        return FaultAnswer(_drop_connection(reset=True), 0)
 
 
 @register
 @dataclass(frozen=True)
-class TruncatedFault(Fault):
-    """200 with a Content-Length, half the body, then the connection closes (a server dying mid-answer)."""
+class TruncateFault(Fault):
+    """200 headers announcing a JSON body, part of it, then the connection closes mid-body."""
 
-    kind: ClassVar[str] = "truncated"
+    kind: ClassVar[str] = "truncate"
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> Fault:
         return cls()
 
     def answer(self, api: Api) -> FaultAnswer:
-        body = _TRUNCATED_BODIES.get(api, b'{"access_token": "sandbox-truncated-token-0000000000"}')
+        return FaultAnswer(_drop_connection(reset=False, partial=b'[{"uid": "6650b8f1'), 200)
 
-        async def app(scope: Scope, receive: Receive, send: Send) -> None:
-            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+
+def _drop_connection(*, reset: bool, partial: bytes | None = None) -> ASGIApp:
+    """An ASGI app that drops the client's connection: reset (RST) or closed (FIN), after `partial` if given.
+
+    Served by uvicorn, it reaches the connection's transport through the server's `receive`
+    (bound to uvicorn's request cycle; the gate keeps it in the scope) and aborts it for real:
+    with SO_LINGER 0 the kernel sends an RST. In process (`httpx2.ASGITransport`) there is no
+    connection; there it raises what an httpx2 client raises for the same event on a real socket,
+    so callers see the same failure.
+    """
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if partial is not None:
+            headers = [(b"content-type", b"application/json"), (b"content-length", b"4096")]
             await send({"type": "http.response.start", "status": 200, "headers": headers})
-            await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
-            transport = CONNECTIONS.find(scope)
-            if transport is None:
-                raise ConnectionResetError("sandbox fault: connection closed mid-answer")
-            transport.close()  # a FIN after what was written: the client sees the body end early
-            await _until_disconnected(receive)
+            await send({"type": "http.response.body", "body": partial, "more_body": True})
+        transport = scope.get(TRANSPORT_KEY) or server_transport(receive)
+        if transport is None:
+            import httpx2  # in process, the caller is an httpx2 client (its ASGITransport)
 
-        return FaultAnswer(app, 200)
+            if reset:
+                raise httpx2.ReadError("[Errno 104] Connection reset by peer")
+            raise httpx2.RemoteProtocolError("peer closed connection without sending complete message body")
+        if reset:
+            sock = transport.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            transport.abort()
+        else:
+            transport.close()
+        while (await receive())["type"] != "http.disconnect":  # the server notices, and stays quiet
+            pass
+
+    return app
+
+
+TRANSPORT_KEY = "sandbox.transport"
+"""Scope key under which the gate keeps the connection's transport (None in process)."""
+
+
+def server_transport(receive: Receive) -> asyncio.Transport | None:
+    """uvicorn's connection transport, if `receive` is bound to one of its request cycles."""
+    transport = getattr(getattr(receive, "__self__", None), "transport", None)
+    return transport if isinstance(transport, asyncio.Transport) else None
 
 
 @dataclass

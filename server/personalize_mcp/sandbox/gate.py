@@ -1,19 +1,14 @@
 """The edge every API request passes, in the order a real edge applies it.
 
 latency → injected fault → bearer token (401) → rate limit (429) → route → request log.
+A client that leaves during the latency is not answered (logged with status 0).
 Routes get the caller from `principal_of(request)` and refuse with `raise Refusal(response)`.
-
-A client that hangs up during the injected latency is noticed, as a real server notices a closed
-connection: the request is logged with status 499 ("client closed request", nginx's code) and no
-work is done for it. While a request is inside the gate, `SandboxState.active_requests()` lists it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from collections.abc import Awaitable, Callable
-from contextlib import suppress
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
@@ -22,11 +17,10 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from personalize_mcp.sandbox.errors import Api, forbidden, generic_error, personalize_error, unauthorized
-from personalize_mcp.sandbox.faults import Fault
+from personalize_mcp.sandbox.faults import TRANSPORT_KEY, Fault, server_transport
 from personalize_mcp.sandbox.state import RequestRecord, SandboxState
 from personalize_mcp.sandbox.tokens import Principal
 
-CLIENT_CLOSED_REQUEST = 499
 _PRINCIPAL_KEY = "sandbox.principal"
 _STATE_KEY = "sandbox.state"
 
@@ -73,44 +67,6 @@ def bearer_token(headers: Headers) -> str | None:
     return token
 
 
-class ClientWatch:
-    """Waits while watching for the client to hang up; messages read meanwhile are replayed."""
-
-    def __init__(self, receive: Receive) -> None:
-        self._receive = receive
-        self._buffer: deque[Message] = deque()
-        self.gone = False
-
-    async def receive(self) -> Message:
-        if self._buffer:
-            return self._buffer.popleft()
-        if self.gone:
-            return {"type": "http.disconnect"}
-        return await self._receive()
-
-    async def sleep(self, seconds: float) -> bool:
-        """Sleep `seconds`; False as soon as the client has disconnected."""
-        if self.gone:
-            return False
-        watcher = asyncio.ensure_future(self._until_gone())
-        try:
-            await asyncio.wait({watcher}, timeout=seconds)
-        finally:
-            if not watcher.done():
-                watcher.cancel()
-                with suppress(asyncio.CancelledError):
-                    await watcher
-        return not self.gone
-
-    async def _until_gone(self) -> None:
-        while True:
-            message = await self._receive()
-            if message["type"] == "http.disconnect":
-                self.gone = True
-                return
-            self._buffer.append(message)
-
-
 class ApiGate:
     """ASGI wrapper around one API's routes (or one endpoint)."""
 
@@ -125,6 +81,7 @@ class ApiGate:
             await self.app(scope, receive, send)
             return
         state, api = self.state, self.api
+        scope.setdefault(TRANSPORT_KEY, server_transport(receive))  # for the faults that drop the connection
         headers = Headers(scope=scope)
         status = 0
         principal: Principal | None = None
@@ -169,16 +126,18 @@ class ApiGate:
         async def answer(response: ASGIApp) -> None:
             await response(scope, receive, observed_send)
 
-        watch = ClientWatch(receive)
-        receive = watch.receive
-        active = state.begin_request(api, scope["method"], route_path(scope))
         try:
             fault = state.faults.take(api)
-            if latency and not await watch.sleep(latency):
-                status = CLIENT_CLOSED_REQUEST
-                return
+            if latency:
+                receive, gone = await _sleep_unless_gone(latency, receive)
+                if gone:  # the client gave up waiting: nothing more to do (logged unanswered)
+                    return
             if fault is not None:
                 result = fault.answer(api)
+                if not result.status:
+                    # No response will start (the connection is dropped): log it now, before the
+                    # client can notice and look.
+                    record()
                 await answer(result.app)
                 status = status or result.status
                 return
@@ -196,7 +155,6 @@ class ApiGate:
             scope[_STATE_KEY] = state
             await self._route(scope, receive, observed_send, answer)
         finally:
-            state.end_request(active)
             record()  # a request that never started a response (e.g. a dropped connection)
 
     async def _route(
@@ -224,6 +182,32 @@ class ApiGate:
         if decision.allowed:
             return None
         return generic_error(self.api, 429, {"Retry-After": str(decision.retry_after)})
+
+
+async def _sleep_unless_gone(seconds: float, receive: Receive) -> tuple[Receive, bool]:
+    """Wait `seconds` (injected latency) unless the client disconnects first.
+
+    Returns a `receive` that replays what was read meanwhile (the request body), and whether the
+    client is gone: a request whose client left is not answered later, so its response cannot
+    land in the request log of whatever test runs next.
+    """
+    read: list[Message] = []
+
+    async def until_gone() -> None:
+        while (message := await receive())["type"] != "http.disconnect":
+            read.append(message)
+
+    try:
+        await asyncio.wait_for(until_gone(), seconds)
+    except TimeoutError:
+        pass
+    else:
+        return receive, True
+
+    async def replay() -> Message:
+        return read.pop(0) if read else await receive()
+
+    return replay, False
 
 
 class WithState:

@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from personalize_mcp.sandbox.app import create_sandbox_app
-from personalize_mcp.sandbox.connections import tracking_protocol
 from personalize_mcp.sandbox.state import SandboxState
 
 if TYPE_CHECKING:
@@ -24,10 +23,7 @@ if TYPE_CHECKING:
 def bind_socket(host: str, port: int) -> socket.socket:
     """A listening TCP socket on host:port (port 0: a free one)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # proto=IPPROTO_TCP, not 0: asyncio turns Nagle off (TCP_NODELAY) only on sockets that say they
-    # are TCP. With Nagle on, a response written in two parts (headers, body) waits for the client's
-    # delayed ACK: 40 ms more per request on a kept-alive connection.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
@@ -48,7 +44,6 @@ def make_server(state: SandboxState | None, *, log_level: str = "warning") -> uv
 
     config = uvicorn.Config(
         create_sandbox_app(state),
-        http=tracking_protocol(),  # lets the `reset` and `truncated` faults drop a connection
         lifespan="off",
         log_config=None,
         log_level=log_level,

@@ -29,7 +29,7 @@ from personalize_mcp.sandbox.faults import (
     RateLimitFault,
     ResetFault,
     StatusFault,
-    TruncatedFault,
+    TruncateFault,
 )
 from personalize_mcp.sandbox.ratelimit import RateLimiter
 from personalize_mcp.sandbox.tokens import Principal, TokenStore
@@ -59,24 +59,11 @@ class RequestRecord:
     api_key: str | None
     """The `api_key` header (a stack key, not a secret)."""
     status: int
-    """The HTTP status answered; 0 when no response was sent (e.g. a reset connection), 499 when the
-    client hung up before the answer."""
     fault: str | None = None
     """The injected fault kind that answered, if any."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-@dataclass(frozen=True)
-class ActiveRequest:
-    """A request the sandbox has received and not yet finished with."""
-
-    id: int
-    time: float
-    api: str
-    method: str
-    path: str
 
 
 class SandboxState:
@@ -90,8 +77,6 @@ class SandboxState:
         self.rate_limiter = RateLimiter()
         self.oauth_apps: dict[str, OAuthApp] = {app.client_id: app for app in OAUTH_APPS}
         self.requests: list[RequestRecord] = []
-        self._active: dict[int, ActiveRequest] = {}
-        self._next_active_id = 0
         self.token_requests: Counter[str] = Counter()
         """Token-endpoint requests by `grant_type` as sent (failed ones included)."""
         self.data: SandboxData = seed_data()
@@ -155,22 +140,6 @@ class SandboxState:
         with self.lock:
             self.requests.clear()
 
-    def begin_request(self, api: str, method: str, path: str) -> ActiveRequest:
-        with self.lock:
-            self._next_active_id += 1
-            active = ActiveRequest(self._next_active_id, self.now(), api, method, path)
-            self._active[active.id] = active
-            return active
-
-    def end_request(self, active: ActiveRequest) -> None:
-        with self.lock:
-            self._active.pop(active.id, None)
-
-    def active_requests(self) -> list[ActiveRequest]:
-        """Requests received and still being answered (e.g. waiting out an injected latency)."""
-        with self.lock:
-            return list(self._active.values())
-
     # ------------------------------------------------------------------ tokens
     def issue_access_token(
         self, org_uid: str, user_uid: str, *, ttl: float | None = None, scopes: frozenset[str] | None = None
@@ -214,12 +183,12 @@ class SandboxState:
         self.faults.add(api, InvalidJsonFault(), count)
 
     def reset_next(self, api: FaultTarget, count: int = 1) -> None:
-        """Drop the connection of the next `count` requests with a TCP RST, before any answer."""
+        """Reset the connection (TCP RST) of the next `count` requests instead of answering."""
         self.faults.add(api, ResetFault(), count)
 
     def truncate_next(self, api: FaultTarget, count: int = 1) -> None:
-        """Answer the next `count` requests with 200 headers and half the body, then close the connection."""
-        self.faults.add(api, TruncatedFault(), count)
+        """Answer the next `count` requests with 200 and part of a body, then close the connection."""
+        self.faults.add(api, TruncateFault(), count)
 
     def set_latency(self, api: FaultTarget, ms: int) -> None:
         """Delay every response of `api` by `ms` milliseconds (0 = off)."""

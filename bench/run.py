@@ -174,8 +174,8 @@ async def critical_path(report: Report, box: Sandbox, home: Path, latency_ms: in
     )
     warm_title = "1. critical path, warm cache (upstream requests per call; minimum 0)"
 
-    async def timings(client: Client, tool: str, arguments: dict[str, Any]) -> tuple[float, float]:
-        """Median wall time at L and at L = 0 (alternating, one pair per repetition)."""
+    async def timings(client: Client, tool: str, arguments: dict[str, Any]) -> tuple[float, float, float]:
+        """Median wall time at L, at L = 0, and of their difference (alternating, one pair per repetition)."""
         box.latency(0)
         box.clear_log()
         await call(client, tool, arguments)
@@ -188,15 +188,16 @@ async def critical_path(report: Report, box: Sandbox, home: Path, latency_ms: in
                 box.latency(ms)
                 await anyio.sleep(pause)
                 into.append(await timed(call, client, tool, arguments))
-        return statistics.median(at_latency), statistics.median(at_zero)
+        waits = [slow - fast for slow, fast in zip(at_latency, at_zero, strict=True)]
+        return statistics.median(at_latency), statistics.median(at_zero), statistics.median(waits)
 
     async with Client(bare_stdio(box)) as client:
         await client.list_tools()
-        wall, zero = await timings(client, "list_projects", {})
+        wall, zero, wait = await timings(client, "list_projects", {})
     report.add(
         cold_title,
         "floor: the bare reference's one GET  [min 1]",
-        (wall - zero) / seconds,
+        wait / seconds,
         "",
         f"wall / L = {wall / seconds:.2f} ({wall * 1000:.1f} ms; {zero * 1000:.1f} ms at L = 0)",
     )
@@ -205,8 +206,8 @@ async def critical_path(report: Report, box: Sandbox, home: Path, latency_ms: in
     async with Client(ours_stdio(home, "--no-cache")) as client:
         await client.list_tools()
         for action in ACTIONS:
-            wall, zero = await timings(client, action.tool, action.arguments)
-            waited = (wall - zero) / seconds
+            wall, zero, wait = await timings(client, action.tool, action.arguments)
+            waited = wait / seconds
             report.add(
                 cold_title,
                 f"{action.name}  [min {action.chain}]",

@@ -372,8 +372,10 @@ def listen(options: HTTPOptions) -> socket.socket:
     host = options.host.strip("[]") or "0.0.0.0"  # noqa: S104 — only reached when the flag allows it
     try:
         infos = socket.getaddrinfo(host, options.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-        family, _, _, _, address = infos[0]
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        family, _, proto, _, address = infos[0]
+        # The TCP proto (not 0) lets asyncio turn Nagle off on accepted connections; without it every
+        # response on a kept-alive connection waits ~40 ms for the client's delayed ACK.
+        sock = socket.socket(family, socket.SOCK_STREAM, proto or socket.IPPROTO_TCP)
     except OSError as error:
         raise ConfigurationError(
             f"Cannot listen on {options.host} ({error.strerror or error}); check --host."

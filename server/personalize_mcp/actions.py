@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from personalize_mcp.cache import TTLCache
 from personalize_mcp.concurrency import gather
@@ -114,6 +114,10 @@ class PersonalizeActions:
     async def _cached(self, key: tuple[str, ...], fetch: Callable[[], Awaitable[T]]) -> T:
         # Keyed by account too: one cache must never hand an account another's data.
         return await self._cache.get((self._credentials.account_name, *key), fetch)
+
+    def _fresh(self, key: tuple[str, ...]) -> Any:
+        """A list already cached (and fresh) under `key`, so a single item need not be fetched."""
+        return self._cache.peek((self._credentials.account_name, *key))
 
     async def projects(self) -> list[Project]:
         return await self._cached(("projects",), self._personalize.list_projects)
@@ -253,10 +257,13 @@ class PersonalizeActions:
     async def get_single_experience(self, project_uid: str | None, experience_uid: str) -> SingleExperienceResult:
         uid = validate_identifier("experience_uid", experience_uid)
         project = await self.resolve_project(project_uid)
+        listed: list[Experience] = self._fresh(("experiences", project)) or []
+        experience = next((e for e in listed if e.uid == uid), None)
         try:
-            experience = await self._cached(
-                ("experience", project, uid), lambda: self._personalize.get_experience(project, uid)
-            )
+            if experience is None:
+                experience = await self._cached(
+                    ("experience", project, uid), lambda: self._personalize.get_experience(project, uid)
+                )
         except _STACK_ERRORS as error:
             raise await self._experience_error(project, uid, error) from None
         return SingleExperienceResult(project_uid=project, experience=experience_view(experience))
@@ -352,8 +359,13 @@ class PersonalizeActions:
 
     async def _personalize_link(self, stack: str, group: str, variant_uid: str) -> PersonalizeMetadata:
         """The CMS variant's link to Personalize, from the variant or, failing that, its group."""
+        listed: list[CMSVariant] = self._fresh(("variants", stack, group)) or []
+        variant = next((v for v in listed if v.uid == variant_uid), None)
         try:
-            variant = await self._cms.get_variant(stack, group, variant_uid)
+            if variant is None:
+                variant = await self._cached(
+                    ("variant", stack, group, variant_uid), lambda: self._cms.get_variant(stack, group, variant_uid)
+                )
         except _STACK_ERRORS:
             # Unknown variant, group or stack -- or a CMS without the single-variant endpoint:
             # the group's list tells which, and still answers in the last case.

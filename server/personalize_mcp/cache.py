@@ -77,6 +77,13 @@ class TTLCache:
             del self._flights[key]
             flight.done.set()
 
+    def peek(self, key: Hashable) -> Any | None:
+        """The cached value for `key` if it is still fresh, else None; never fetches."""
+        cached = self._entries.get(key)
+        if cached is not None and cached[0] > self._clock():
+            return cached[1]
+        return None
+
     def _store(self, key: Hashable, value: Any) -> None:
         if self.ttl <= 0:
             return

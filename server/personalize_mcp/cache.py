@@ -77,7 +77,7 @@ class TTLCache:
             del self._flights[key]
             flight.done.set()
 
-    def peek(self, key: Hashable) -> Any:
+    def peek(self, key: Hashable) -> Any | None:
         """The cached value for `key` if it is still fresh, else None; never fetches."""
         cached = self._entries.get(key)
         if cached is not None and cached[0] > self._clock():

@@ -152,9 +152,12 @@ async def test_a_429_pauses_every_request_of_the_organisation_for_its_retry_afte
     finally:
         await http.aclose()
     log = sandbox.state.request_log()
-    assert [(r.path, r.status) for r in log] == [("/projects", 429), ("/projects", 200), ("/audiences", 200)], [
-        (round(r.time - log[0].time, 3), r.path, r.status, r.organization, r.query, r.fault) for r in log
-    ]
+    # Both resume when the pause ends; which reaches the server first is not ours to fix.
+    assert [(r.path, r.status) for r in log[:1]] + sorted((r.path, r.status) for r in log[1:]) == [
+        ("/projects", 429),
+        ("/audiences", 200),
+        ("/projects", 200),
+    ], [(round(r.time - log[0].time, 3), r.path, r.status, r.organization, r.query, r.fault) for r in log]
     limited = log[0].time
     assert log[1].time - limited >= 0.99 and log[2].time - limited >= 0.99
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -26,7 +25,7 @@ from personalize_mcp.http_app import HTTPOptions, create_http_app
 from personalize_mcp.http_auth import JWTTokenVerifier, OAuthResourceSettings
 from personalize_mcp.mcp_app import PersonalizeMCPServer, build_server
 from personalize_mcp.runtime import Connection, open_actions
-from personalize_mcp.sandbox.server import bind_socket, origin_of
+from personalize_mcp.sandbox.server import serve_uvicorn_in_thread
 
 BASE_URL = "http://127.0.0.1:8000"
 MCP_URL = f"{BASE_URL}/mcp"
@@ -216,18 +215,6 @@ def serve_asgi_in_thread(app: Any) -> Iterator[str]:
     """Any ASGI app on a free loopback port, served by uvicorn in a daemon thread; yields its origin."""
     import uvicorn
 
-    sock = bind_socket("127.0.0.1", 0)
     server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_config=None, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the test app did not start")
-            time.sleep(0.005)
-        yield origin_of(sock)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serve_uvicorn_in_thread(server, name="test app") as origin:
+        yield origin

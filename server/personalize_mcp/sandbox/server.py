@@ -58,15 +58,22 @@ def make_server(state: SandboxState | None, *, log_level: str = "warning") -> uv
 @contextmanager
 def serve_in_thread(state: SandboxState | None = None, *, host: str = "127.0.0.1") -> Iterator[str]:
     """Run the sandbox with uvicorn in a daemon thread on a free port; yields its origin URL."""
+    with serve_uvicorn_in_thread(make_server(state), host=host, name="sandbox") as origin:
+        yield origin
+
+
+@contextmanager
+def serve_uvicorn_in_thread(server: uvicorn.Server, *, host: str = "127.0.0.1", name: str = "uvicorn") -> Iterator[str]:
+    """Run any uvicorn server in a daemon thread on a free port of `host`; yields its origin URL
+    once it accepts connections, and stops it on exit."""
     sock = bind_socket(host, 0)
-    server = make_server(state)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="sandbox", daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=name, daemon=True)
     thread.start()
     try:
         deadline = time.monotonic() + 10
         while not server.started:
             if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the sandbox server did not start")
+                raise RuntimeError(f"the {name} server did not start")
             time.sleep(0.005)
         yield origin_of(sock)
     finally:

@@ -34,7 +34,7 @@ from personalize_mcp.contentstack.models import (
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
 from personalize_mcp.credentials import Credentials
 from personalize_mcp.deadline import DEFAULT_DEADLINE
-from personalize_mcp.errors import ConfigurationError, InvalidInputError, NotFoundError
+from personalize_mcp.errors import ConfigurationError, InvalidInputError, NotFoundError, UserFacingError
 from personalize_mcp.ids import is_identifier, validate_identifier
 from personalize_mcp.joins import (
     ACTIVE,
@@ -77,6 +77,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_CACHE_TTL = 30.0
 _STACK_ERRORS = (UpstreamNotFoundError, UpstreamRejectedError, PermissionDeniedError)
+_PASSING_CLIENT_STATUSES = frozenset({408, 429})
 
 
 class PersonalizeActions:
@@ -98,6 +99,7 @@ class PersonalizeActions:
         self._default_project_uid = default_project_uid
         self._cache = cache or TTLCache(DEFAULT_CACHE_TTL)
         self._deadline = deadline
+        self._attributes_unavailable = False
 
     # ---- cached lookups (shared by tools, resources and completions) -------------------------
 
@@ -131,9 +133,13 @@ class PersonalizeActions:
     async def attribute_names(self, project_uid: str) -> dict[str, str]:
         """Custom attribute uid -> name, to make rules readable; {} when they cannot be read.
 
-        Names are a nicety: an account without access to `GET /attributes` (or an API without
-        it) still gets every answer, with attribute uids in the rules.
+        Names are a nicety (`GET /attributes` is in Contentstack's API reference but not in
+        contentstack-api.md): an account without access to it, or an API without it, still gets
+        every answer, with attribute uids in the rules. A definite "no" (404, 403, 4xx) is
+        remembered, so such an API is asked once per process, not once per audience lookup.
         """
+        if self._attributes_unavailable:
+            return {}
 
         async def fetch() -> dict[str, str]:
             attributes = await self._personalize.list_attributes(project_uid)
@@ -141,7 +147,9 @@ class PersonalizeActions:
 
         try:
             return await self._cached(("attributes", project_uid), fetch)
-        except UpstreamError as error:
+        except UserFacingError as error:
+            if _is_definite_refusal(error):
+                self._attributes_unavailable = True
             logger.info("Custom attribute names unavailable for project %s (%s)", project_uid, type(error).__name__)
             return {}
 
@@ -523,3 +531,10 @@ def _stack_not_found(stack_api_key: str) -> NotFoundError:
         f"Stack {stack_api_key} was not found or this account cannot access it; "
         "call list_stacks to see the organisation's stack API keys."
     )
+
+
+def _is_definite_refusal(error: Exception) -> bool:
+    """A 4xx that asking again will not change (unlike 408 or 429, or a 5xx or a bad body)."""
+    if not isinstance(error, UpstreamError) or error.status is None:
+        return False
+    return 400 <= error.status < 500 and error.status not in _PASSING_CLIENT_STATUSES

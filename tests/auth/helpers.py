@@ -71,22 +71,28 @@ def consent(
     deny: bool = False,
     organization_uid: str | None = None,
     state: str | None = None,
+    drop_location: bool = False,
 ) -> httpx2.Response:
     """Do what a browser does: open the consent page (it auto-consents), follow its 302 to our
-    listener. `state` replaces the redirect's state (a forged redirect)."""
+    listener. `state` replaces the redirect's state (a forged redirect); `drop_location` removes
+    its `location` (a redirect that does not say the region)."""
     with httpx2.Client(timeout=10) as client:
         answer = client.get(consent_url(authorize_url, deny=deny, organization_uid=organization_uid))
         assert answer.status_code == 302, answer.text
         location = answer.headers["location"]
         if state is not None:
             location = replace_query(location, state=state)
+        if drop_location:
+            location = replace_query(location, location=None)
         return client.get(location)
 
 
-def replace_query(url: str, **values: str) -> str:
+def replace_query(url: str, **values: str | None) -> str:
+    """`url` with these query parameters set (None: removed)."""
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query, keep_blank_values=True)) | values
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+    kept = {name: value for name, value in query.items() if value is not None}
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), parts.fragment))
 
 
 def browser(**options: object) -> Callable[[str], bool]:

@@ -85,6 +85,16 @@ def test_region_comes_from_the_redirect_location_unless_given(sandbox: Sandbox, 
     assert account.region == "gcp-na"
 
 
+def test_region_comes_from_the_token_response_when_the_redirect_does_not_say(sandbox: Sandbox, home: Path) -> None:
+    sandbox.set(location="EU")  # the sandbox puts it in both the redirect and the token response
+    account, out, _ = login_in_process(sandbox, home, account="fromtoken", drop_location=True)
+    assert account.region == "eu"
+    assert "in region eu" in out
+
+    account, _, _ = login_in_process(sandbox, home, account="flagwins", region="AU", drop_location=True)
+    assert account.region == "au"
+
+
 def test_second_login_is_not_default_and_relogin_replaces(sandbox: Sandbox, home: Path) -> None:
     first, _, _ = login_in_process(sandbox, home, account="first")
     _, out, _ = login_in_process(sandbox, home, account="second")

@@ -17,6 +17,7 @@ from personalize_mcp.contentstack.errors import Api
 from personalize_mcp.contentstack.http import RetryPolicy
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
 from personalize_mcp.mcp_app import build_server
+from personalize_mcp.runtime import open_actions
 from personalize_mcp.sandbox import SANDBOX_SECOND_ORG_ACCESS_TOKEN, data
 from tests.conftest import Sandbox
 from tests.helpers import call_error, call_ok, text_of
@@ -280,3 +281,27 @@ async def test_one_cache_never_hands_an_account_another_accounts_data(sandbox: S
     finally:
         await northwind.aclose()
         await contoso.aclose()
+
+
+async def test_an_api_without_attributes_is_asked_once_and_rules_keep_uids(sandbox: Sandbox) -> None:
+    sandbox.state.serve_attributes = False  # 404, as an API built from contentstack-api.md alone
+    async with tool_client(sandbox.connection(), cache_ttl=0.0) as client:
+        for _ in range(3):
+            result = await call_ok(
+                client, "get_single_audience", {"project_uid": WEB, "audience_uid": data.BUDGET_SHOPPERS_AUDIENCE_UID}
+            )
+            uid = data.AVERAGE_ORDER_VALUE_ATTRIBUTE_UID
+            assert result["audience"]["rules"] == f'custom attribute "{uid}" is less than 50'
+    log = sandbox.state.request_log()
+    assert Counter(r.path for r in log) == {"/audiences": 3, "/attributes": 1}
+    assert [r.status for r in log if r.path == "/attributes"] == [404]
+
+
+async def test_a_passing_attributes_failure_is_asked_again(sandbox: Sandbox) -> None:
+    connection = sandbox.connection()
+    async with open_actions(connection, cache_ttl=0.0, retry=RetryPolicy(max_attempts=1)) as actions:
+        sandbox.state.fail_next("personalize", status=503)
+        assert await actions.attribute_names(WEB) == {}  # a 503 may pass: not remembered
+        names = await actions.attribute_names(WEB)
+    assert names[data.AVERAGE_ORDER_VALUE_ATTRIBUTE_UID] == "Average order value"
+    assert [r.status for r in sandbox.state.request_log()] == [503, 200]

@@ -73,6 +73,8 @@ def test_ab_variant_detected_by_type_or_by_traffic_without_audiences() -> None:
     assert VersionVariant.model_validate({"__type": "ABTestVariant"}).is_ab_test
     assert VersionVariant.model_validate({"trafficDistribution": "50"}).is_ab_test
     assert not VersionVariant.model_validate({"__type": "SegmentedVariant", "audiences": ["a"]}).is_ab_test
+    # A segmented variant stays segmented even when it carries a traffic share and no audience yet.
+    assert not VersionVariant.model_validate({"__type": "SegmentedVariant", "trafficDistribution": 50}).is_ab_test
 
 
 def test_variant_group_metadata_without_experience_is_no_link() -> None:

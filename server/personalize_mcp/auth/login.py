@@ -134,6 +134,12 @@ async def login(
             f"Login failed and no account was stored: {error.reason}; run `personalize-mcp login` again."
         ) from None
 
+    if not (region_flag or explicit.region or redirect.location) and tokens.location:
+        # No one said where the account lives but the token response does: its APIs are there.
+        token_region = _known_region(tokens.location)
+        if token_region is not None and token_region != region:
+            settings = ConnectionSettings.resolve(replace(explicit, region=token_region))
+
     access_token = tokens.access_token.get_secret_value()
     organization_uid = tokens.organization_uid
     user, organization = await who_logged_in(
@@ -177,7 +183,8 @@ def _persisted(explicit: ConnectionOverrides, settings: ConnectionSettings) -> C
 
 
 def _final_region(flag: str | None, explicit: str | None, location: str | None, err: TextIO) -> str:
-    """`--region` > `CONTENTSTACK_REGION` > the redirect's `location` > na."""
+    """`--region` > `CONTENTSTACK_REGION` > the redirect's `location` > na (which the token
+    response's `location` may still correct, see `login`)."""
     if flag or explicit:
         return flag or explicit or DEFAULT_REGION
     if location:
@@ -189,6 +196,13 @@ def _final_region(flag: str | None, explicit: str | None, location: str | None, 
                 f"Ignoring the unknown region {_safe_code(location)} in the redirect; using '{DEFAULT_REGION}'.",
             )
     return DEFAULT_REGION
+
+
+def _known_region(location: str) -> str | None:
+    try:
+        return normalize_region(location)
+    except ConfigurationError:
+        return None
 
 
 def _summary(account: StoredAccount, *, replaced: bool, is_default: bool) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -103,17 +104,38 @@ class CMSAPI:
             step = len(items)
             skips = range(step, min(total, step * MAX_PAGES), step)
             rest = await gather_all([functools.partial(_items, page, skip) for skip in skips])
-            for chunk in rest:
-                items.extend(chunk)
-            return items
-        # No count: walk until a short page.
-        last = items
+            return _distinct([items, *rest])
+        # No count: walk until a short page, or a page with nothing new (a server ignoring `skip`).
+        pages = [items]
+        seen = {_identity(item) for item in items}
         for number in range(1, MAX_PAGES):
-            if len(last) < PAGE_SIZE:
+            if len(pages[-1]) < PAGE_SIZE:
                 break
             last = (await page(number * PAGE_SIZE))[0]
-            items.extend(last)
-        return items
+            fresh = {_identity(item) for item in last} - seen
+            if not fresh:
+                break
+            seen |= fresh
+            pages.append(last)
+        return _distinct(pages)
+
+
+def _identity(item: BaseModel) -> object:
+    """What tells two listed items apart: the uid (a stack's api_key); the item itself without one."""
+    return getattr(item, "uid", None) or getattr(item, "api_key", None) or id(item)
+
+
+def _distinct(pages: list[list[ModelT]]) -> list[ModelT]:
+    """The pages' items in order, each once: overlapping pages (a server ignoring `skip`, or items
+    added between two requests) must not list an item twice."""
+    seen: set[object] = set()
+    items: list[ModelT] = []
+    for item in itertools.chain.from_iterable(pages):
+        key = _identity(item)
+        if key not in seen:
+            seen.add(key)
+            items.append(item)
+    return items
 
 
 async def _items(page: Callable[[int], Awaitable[tuple[list[ModelT], Any]]], skip: int) -> list[ModelT]:

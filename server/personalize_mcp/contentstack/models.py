@@ -144,7 +144,9 @@ class VersionVariant(UpstreamModel):
     def is_ab_test(self) -> bool:
         """A/B variants split traffic and target no audiences."""
         kind = (self.type or "").upper()
-        if "AB" in kind.replace("_", "").replace("SEGMENTED", ""):
+        if "SEGMENTED" in kind:
+            return False
+        if "AB" in kind.replace("_", ""):
             return True
         return self.traffic_distribution is not None and not self.audiences and not self.lytics_audiences
 

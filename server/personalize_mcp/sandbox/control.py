@@ -39,6 +39,7 @@ class SwitchUpdate(BaseModel):
     location: Annotated[str, Field(pattern=r"^[A-Z_]{2,16}$")] = "NA"
     single_variant_key: Literal["variant", "variants"] = "variant"
     enforce_scopes: StrictBool = True
+    serve_attributes: StrictBool = True
 
 
 class TokenRequest(BaseModel):

@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from personalize_mcp.sandbox.errors import personalize_error
+from personalize_mcp.sandbox.errors import generic_error, personalize_error
 from personalize_mcp.sandbox.gate import Refusal, require_scope, state_of
 
 READ_SCOPE = "personalize:read"
@@ -65,10 +65,13 @@ async def list_experiences(request: Request) -> JSONResponse:
     return JSONResponse(state_of(request).data.experiences.get(project["uid"], []))
 
 
-async def list_attributes(request: Request) -> JSONResponse:
+async def list_attributes(request: Request) -> Response:
     """`GET /attributes`: the project's custom attributes (documented; not in contentstack-api.md)."""
     project = _project(request)
-    return JSONResponse(state_of(request).data.attributes.get(project["uid"], []))
+    state = state_of(request)
+    if not state.serve_attributes:
+        return generic_error("personalize", 404)
+    return JSONResponse(state.data.attributes.get(project["uid"], []))
 
 
 async def get_experience(request: Request) -> JSONResponse:

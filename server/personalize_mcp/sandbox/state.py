@@ -96,6 +96,8 @@ class SandboxState:
         self.single_variant_key: SingleVariantKey = "variant"
         self.enforce_scopes: bool = True
         """OAuth tokens may only call what their scopes allow (seeded tokens allow everything)."""
+        self.serve_attributes: bool = True
+        """False: `GET /attributes` answers 404, as an API built from contentstack-api.md alone would."""
 
     SWITCHES = (
         "rate_limit_per_second",
@@ -106,6 +108,7 @@ class SandboxState:
         "location",
         "single_variant_key",
         "enforce_scopes",
+        "serve_attributes",
     )
 
     def now(self) -> float:

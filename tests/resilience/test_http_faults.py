@@ -9,20 +9,28 @@ import anyio
 import httpx2
 import pytest
 
-from personalize_mcp.contentstack.errors import Api, UnexpectedResponseError, UpstreamError, UpstreamUnavailableError
+from personalize_mcp.contentstack.cms import CMSAPI
+from personalize_mcp.contentstack.errors import (
+    Api,
+    UnexpectedResponseError,
+    UpstreamError,
+    UpstreamRejectedError,
+    UpstreamUnavailableError,
+)
 from personalize_mcp.contentstack.http import DEFAULT_TIMEOUT, RetryPolicy
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
 from personalize_mcp.contentstack.ratelimit import RateLimit
 from personalize_mcp.credentials import StaticCredentials
 from personalize_mcp.deadline import DeadlineExceededError, within_deadline
+from personalize_mcp.errors import ReauthenticationRequiredError
 from personalize_mcp.runtime import Connection
 from personalize_mcp.sandbox import create_sandbox_app
 from personalize_mcp.sandbox_connection import sandbox_connection
 from personalize_mcp.settings import ConnectionOverrides, ConnectionSettings
 from tests.conftest import Sandbox
-from tests.helpers import assert_one_sentence
+from tests.helpers import assert_one_sentence, call_error
 
-from .support import busy_connections, http_for, wait_for
+from .support import busy_connections, http_for, tool_client, wait_for
 
 pytestmark = pytest.mark.anyio
 
@@ -289,3 +297,46 @@ def sandbox_data_web() -> str:
     from personalize_mcp.sandbox import data
 
     return data.WEB_PROJECT_UID
+
+
+# ---- a 401 that blames a header, not the token -------------------------------------------------
+
+CMS_401_API_KEY = {
+    "error_message": "Api key is not valid.",
+    "error_code": 109,
+    "errors": {"api_key": ["is not valid."]},
+}
+CMS_401_TOKEN = {
+    "error_message": "The provided access token is invalid.",
+    "error_code": 105,
+    "errors": {"authtoken": ["is not valid."]},
+}
+
+
+async def test_a_401_naming_the_api_key_is_a_rejected_request_not_a_login_to_renew() -> None:
+    times: list[float] = []
+    connection = scripted([httpx2.Response(401, json=CMS_401_API_KEY)], times)
+    http = http_for(connection)
+    try:
+        with pytest.raises(UpstreamRejectedError):
+            await CMSAPI(http).list_variant_groups("blt0123456789abcdef")
+    finally:
+        await http.aclose()
+    assert len(times) == 1  # no renewal, no retry
+
+
+async def test_a_401_naming_the_token_renews_the_login() -> None:
+    connection = scripted([httpx2.Response(401, json=CMS_401_TOKEN)], [])
+    http = http_for(connection)
+    try:
+        with pytest.raises(ReauthenticationRequiredError):  # the sandbox's static token cannot be renewed
+            await CMSAPI(http).list_variant_groups("blt0123456789abcdef")
+    finally:
+        await http.aclose()
+
+
+async def test_a_stack_refused_with_401_naming_the_api_key_is_reported_as_an_unknown_stack() -> None:
+    connection = scripted([httpx2.Response(401, json=CMS_401_API_KEY)], [])
+    async with tool_client(connection) as client:
+        message = await call_error(client, "list_variant_groups", {"stack_api_key": "blt0123456789abcdef"})
+    assert message.startswith("Stack blt0123456789abcdef was not found or this account cannot access it")

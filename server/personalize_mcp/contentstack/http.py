@@ -160,6 +160,10 @@ class ContentstackHTTP:
                 continue
             response = outcome
             status = response.status_code
+            if status == 401 and _blames_a_header_not_the_token(response):
+                raise UpstreamRejectedError(
+                    f"Contentstack's {api.display_name} rejected the request (HTTP 401).", api=api, status=status
+                )
             if status == 401 and not renewed:
                 renewed = True
                 token = await self._credentials.refresh(token)
@@ -292,6 +296,22 @@ class ContentstackHTTP:
         return UnexpectedResponseError(
             f"Contentstack's {api.display_name} answered with unexpected HTTP status {status}.", api=api, status=status
         )
+
+
+_TOKEN_FIELDS = frozenset({"authtoken", "authorization", "access_token", "token"})
+
+
+def _blames_a_header_not_the_token(response: httpx2.Response) -> bool:
+    """A 401 whose documented error body (`errors`: field -> message) names only other fields, such
+    as `api_key`: a wrong stack, which renewing the login would not fix (contentstack-api.md §3)."""
+    try:
+        body = response.json()
+    except (ValueError, RecursionError):
+        return False
+    fields = body.get("errors") if isinstance(body, dict) else None
+    if not isinstance(fields, dict) or not fields:
+        return False
+    return not any(str(name).lower() in _TOKEN_FIELDS for name in fields)
 
 
 def _retry_after_seconds(value: str | None) -> float | None:

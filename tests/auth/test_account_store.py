@@ -101,6 +101,16 @@ def test_deleting_the_default_clears_it_without_promoting_another(store: Account
     assert store.default_name() == "third"
 
 
+def test_without_a_set_default_the_account_named_default_is_the_default(store: AccountStore) -> None:
+    store.save(make_account("default"))
+    store.save(make_account("work"))
+    store.set_default("work")
+    assert store.delete("work")
+    assert store.default_name() == "default"
+    store.save(make_account("third"))  # does not take the place of the account named `default`
+    assert store.default_name() == "default"
+
+
 @pytest.mark.parametrize(
     ("content", "reason"),
     [

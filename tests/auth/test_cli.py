@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from personalize_mcp.auth.store import AccountStore
 from personalize_mcp.sandbox.data import MAIN_ORG_UID, MAIN_USER_EMAIL, SECOND_ORG_UID
-from tests.auth.helpers import PYTHON, Sandbox, consent, subprocess_env
+from tests.auth.helpers import PYTHON, Sandbox, consent, make_account, subprocess_env
 
 CHILD = Path(__file__).with_name("refresh_child.py")
 
@@ -140,24 +141,32 @@ def test_login_accounts_default_logout(sandbox: Sandbox, home: Path) -> None:
 
     gone = cli(home, "logout", "--account", "contoso")
     assert gone.returncode == 0
-    assert "Forgot account 'contoso'. It was the default account" in gone.stdout
+    # The account named `default` is the default again once the one set is gone.
+    assert "Forgot account 'contoso'. It was the default account; the default is now 'default'." in gone.stdout
     assert not (home / "accounts" / "contoso.json").exists()
-    assert "contoso" not in cli(home, "accounts").stdout
-
-    # No default now: `logout` without --account says how to name one, and forgets nothing.
-    unnamed = cli(home, "logout")
-    assert unnamed.returncode == 2
-    assert "logout --account NAME" in unnamed.stderr
-    assert path.exists()
+    listed = cli(home, "accounts").stdout
+    assert "contoso" not in listed
+    assert any(line.startswith("*") and "default" in line for line in listed.splitlines())
 
     again = cli(home, "logout", "--account", "contoso")
     assert again.returncode == 1
     assert "nothing to forget" in again.stderr
 
-    cli(home, "accounts", "--default", "default")
     assert cli(home, "logout").returncode == 0
     assert not path.exists()
     assert "No accounts are stored" in cli(home, "accounts").stdout
+
+
+def test_logout_without_a_default_names_the_flag_and_forgets_nothing(home: Path) -> None:
+    store = AccountStore(home)
+    store.save(make_account("work"))
+    store.save(make_account("play"))
+    assert cli(home, "logout").returncode == 0  # `work`, the first stored, was the default
+    unnamed = cli(home, "logout")
+    assert unnamed.returncode == 2
+    assert "No default account is set (stored: play)" in unnamed.stderr
+    assert "logout --account NAME" in unnamed.stderr
+    assert store.names() == ["play"]
 
 
 def test_stored_account_needs_only_the_home_folder(sandbox: Sandbox, home: Path) -> None:

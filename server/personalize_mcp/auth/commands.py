@@ -75,7 +75,10 @@ def run_logout(args: argparse.Namespace) -> int:
     message = f"Forgot account '{name}'."
     if was_default:
         others = store.names()
-        if others:
+        successor = _default_or_none(store, None)
+        if successor is not None:
+            message += f" It was the default account; the default is now '{successor}'."
+        elif others:
             message += (
                 " It was the default account; choose another with `personalize-mcp accounts --default NAME` "
                 f"(stored: {', '.join(others)})."

@@ -31,7 +31,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from personalize_mcp.auth.account import AccountFileInvalid, StoredAccount, validate_account_name
+from personalize_mcp.auth.account import DEFAULT_ACCOUNT_NAME, AccountFileInvalid, StoredAccount, validate_account_name
 from personalize_mcp.errors import AccountStoreError
 
 ACCOUNTS_DIR = "accounts"
@@ -210,11 +210,12 @@ class AccountStore:
     # -- the default account ---------------------------------------------------------------
 
     def default_name(self) -> str | None:
-        """The default account's name, if one is set and its file still exists."""
+        """The default account's name: the one set (while its file exists), else the account named
+        `default` if there is one (the contract's default name), else None."""
         name = self._read_default_marker()
-        if name is None or not self.path(name).exists():
-            return None
-        return name
+        if name is not None and self.path(name).exists():
+            return name
+        return DEFAULT_ACCOUNT_NAME if self.path(DEFAULT_ACCOUNT_NAME).exists() else None
 
     def set_default(self, name: str) -> None:
         path = self.path(name)
@@ -230,7 +231,8 @@ class AccountStore:
                 current = self._read_default_marker()
             except AccountStoreError:
                 return  # an unreadable marker is reported where it is read, never overwritten here
-            if current is None or not self.path(current).exists():
+            unset = current is None or not self.path(current).exists()
+            if unset and (name == DEFAULT_ACCOUNT_NAME or not self.path(DEFAULT_ACCOUNT_NAME).exists()):
                 self._write_default_marker(name)
 
     def _read_default_marker(self) -> str | None:

@@ -152,8 +152,14 @@ def add_http_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+_TOP_LEVEL_OPTIONS = frozenset({"-h", "--help", "--version"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words and words[0].startswith("-") and words[0] not in _TOP_LEVEL_OPTIONS:
+        words.insert(0, "serve")  # `personalize-mcp --sandbox` is `personalize-mcp serve --sandbox`
+    args = build_parser().parse_args(words)
     command = args.command or "serve"
     if args.command is None:
         # Bare `personalize-mcp` is `serve` with its defaults.

@@ -64,7 +64,7 @@ def test_stdout_carries_only_protocol_and_logs_go_to_stderr() -> None:
         '"arguments":{"project_uid":"' + data.WEB_PROJECT_UID + '","audience_uid":"nope"}}}',
     ]
     process = subprocess.Popen(
-        [sys.executable, "-m", "personalize_mcp", "serve", "--sandbox"],
+        [sys.executable, "-m", "personalize_mcp", "--sandbox"],  # bare `personalize-mcp` is `serve`
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

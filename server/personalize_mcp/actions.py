@@ -20,6 +20,7 @@ from personalize_mcp.contentstack.errors import (
     UpstreamError,
     UpstreamNotFoundError,
     UpstreamRejectedError,
+    is_definite_refusal,
 )
 from personalize_mcp.contentstack.models import (
     Audience,
@@ -76,8 +77,8 @@ T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 DEFAULT_CACHE_TTL = 30.0
+_MAX_REMEMBERED_REFUSALS = 1024
 _STACK_ERRORS = (UpstreamNotFoundError, UpstreamRejectedError, PermissionDeniedError)
-_PASSING_CLIENT_STATUSES = frozenset({408, 429})
 
 
 class PersonalizeActions:
@@ -99,7 +100,9 @@ class PersonalizeActions:
         self._default_project_uid = default_project_uid
         self._cache = cache or TTLCache(DEFAULT_CACHE_TTL)
         self._deadline = deadline
-        self._attributes_unavailable = False
+        self._attributes_refused: set[str] = set()
+        """Projects whose `GET /attributes` was refused for good (the answer for an unknown project
+        too, so this is per project, never for the whole account)."""
 
     # ---- cached lookups (shared by tools, resources and completions) -------------------------
 
@@ -136,9 +139,9 @@ class PersonalizeActions:
         Names are a nicety (`GET /attributes` is in Contentstack's API reference but not in
         contentstack-api.md): an account without access to it, or an API without it, still gets
         every answer, with attribute uids in the rules. A definite "no" (404, 403, 4xx) is
-        remembered, so such an API is asked once per process, not once per audience lookup.
+        remembered, so such an API is asked once per project, not once per audience lookup.
         """
-        if self._attributes_unavailable:
+        if project_uid in self._attributes_refused:
             return {}
 
         async def fetch() -> dict[str, str]:
@@ -148,8 +151,10 @@ class PersonalizeActions:
         try:
             return await self._cached(("attributes", project_uid), fetch)
         except UserFacingError as error:
-            if _is_definite_refusal(error):
-                self._attributes_unavailable = True
+            if is_definite_refusal(error):
+                if len(self._attributes_refused) >= _MAX_REMEMBERED_REFUSALS:
+                    self._attributes_refused.clear()  # many unknown project uids: never grow without bound
+                self._attributes_refused.add(project_uid)
             logger.info("Custom attribute names unavailable for project %s (%s)", project_uid, type(error).__name__)
             return {}
 
@@ -531,10 +536,3 @@ def _stack_not_found(stack_api_key: str) -> NotFoundError:
         f"Stack {stack_api_key} was not found or this account cannot access it; "
         "call list_stacks to see the organisation's stack API keys."
     )
-
-
-def _is_definite_refusal(error: Exception) -> bool:
-    """A 4xx that asking again will not change (unlike 408 or 429, or a 5xx or a bad body)."""
-    if not isinstance(error, UpstreamError) or error.status is None:
-        return False
-    return 400 <= error.status < 500 and error.status not in _PASSING_CLIENT_STATUSES

@@ -181,10 +181,34 @@ async def test_a_rule_on_a_deleted_attribute_keeps_its_uid(client: Client) -> No
     assert result["audience"]["rules"] == f'custom attribute "{data.LOYALTY_TIER_ATTRIBUTE_UID}" equals 3'
 
 
-async def test_rules_still_render_when_attributes_cannot_be_read(client: Client, sandbox: Sandbox) -> None:
+async def test_rules_keep_uids_when_the_project_lists_no_attributes(client: Client, sandbox: Sandbox) -> None:
     sandbox.state.data.attributes.clear()
-    sandbox.state.data.projects[:] = [p for p in sandbox.state.data.projects]  # unchanged: audiences still served
     result = await call_ok(
         client, "get_single_audience", {"project_uid": WEB, "audience_uid": data.BUDGET_SHOPPERS_AUDIENCE_UID}
     )
     assert result["audience"]["rules"] == f'custom attribute "{data.AVERAGE_ORDER_VALUE_ATTRIBUTE_UID}" is less than 50'
+
+
+@pytest.mark.parametrize(
+    ("scopes", "expected_paths"),
+    [
+        ({"cm.stacks.management:read"}, ["/v3/stacks"]),
+        ({"organization:read"}, ["/v3/stacks", f"/v3/organizations/{data.MAIN_ORG_UID}/stacks"]),
+    ],
+    ids=["stacks-scope", "organization-scope-only"],
+)
+async def test_stacks_are_listed_by_either_documented_route(
+    sandbox: Sandbox, scopes: set[str], expected_paths: list[str]
+) -> None:
+    token = sandbox.state.issue_access_token(data.MAIN_ORG_UID, data.MAIN_USER_UID, scopes=frozenset(scopes))
+    async with open_actions(sandbox.connection(token=token)) as actions, Client(build_server(actions)) as client:
+        result = await call_ok(client, "list_stacks")
+    assert {s["api_key"] for s in result["stacks"]} >= {data.MAIN_STACK_API_KEY, data.BIG_STACK_API_KEY}
+    assert [r.path for r in sandbox.state.request_log()] == expected_paths
+
+
+async def test_stacks_refused_by_both_routes_is_one_sentence_about_access(sandbox: Sandbox) -> None:
+    token = sandbox.state.issue_access_token(data.MAIN_ORG_UID, data.MAIN_USER_UID, scopes=frozenset({"user:read"}))
+    async with open_actions(sandbox.connection(token=token)) as actions, Client(build_server(actions)) as client:
+        message = await call_error(client, "list_stacks")
+    assert message.startswith("Contentstack's CMS Management API denied access (HTTP 403)")

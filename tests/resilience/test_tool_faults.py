@@ -297,6 +297,15 @@ async def test_an_api_without_attributes_is_asked_once_and_rules_keep_uids(sandb
     assert [r.status for r in log if r.path == "/attributes"] == [404]
 
 
+async def test_an_unknown_project_does_not_hide_another_projects_attribute_names(sandbox: Sandbox) -> None:
+    async with tool_client(sandbox.connection(), cache_ttl=0.0) as client:
+        await call_error(client, "get_all_audiences", {"project_uid": "6650b8f1a3c94e2d17ffffff"})
+        result = await call_ok(
+            client, "get_single_audience", {"project_uid": WEB, "audience_uid": data.BUDGET_SHOPPERS_AUDIENCE_UID}
+        )
+    assert result["audience"]["rules"] == 'custom attribute "Average order value" is less than 50'
+
+
 async def test_a_passing_attributes_failure_is_asked_again(sandbox: Sandbox) -> None:
     connection = sandbox.connection()
     async with open_actions(connection, cache_ttl=0.0, retry=RetryPolicy(max_attempts=1)) as actions:

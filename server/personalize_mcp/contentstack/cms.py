@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from personalize_mcp.concurrency import gather_all
-from personalize_mcp.contentstack.errors import Api, UpstreamNotFoundError
+from personalize_mcp.contentstack.errors import Api, UpstreamError, UpstreamNotFoundError, is_definite_refusal
 from personalize_mcp.contentstack.http import ContentstackHTTP, url_path
 from personalize_mcp.contentstack.models import CMSVariant, Organization, Stack, User, VariantGroup
 from personalize_mcp.contentstack.parsing import count_of, parse_list, parse_object
@@ -28,9 +28,28 @@ class CMSAPI:
         self._http = http
 
     async def list_stacks(self, organization_uid: str) -> list[Stack]:
-        return await self._paged(
-            "/stacks", {"organization_uid": organization_uid}, Stack, key="stacks", what="stacks", params={}
-        )
+        """`GET /v3/stacks`, else the organisation's route: contentstack-api.md §3 documents both,
+        under different scopes, so a login (or an API) without the first may have the second."""
+        headers = {"organization_uid": organization_uid}
+        try:
+            return await self._paged("/stacks", headers, Stack, key="stacks", what="stacks", params={})
+        except UpstreamError as error:
+            if not is_definite_refusal(error):
+                raise
+            first = error
+        try:
+            return await self._paged(
+                url_path("organizations", organization_uid, "stacks"),
+                headers,
+                Stack,
+                key="stacks",
+                what="stacks",
+                params={},
+            )
+        except UpstreamError as error:
+            if is_definite_refusal(error):
+                raise first from None  # refused both ways: the first route's refusal says it best
+            raise
 
     async def list_variant_groups(self, stack_api_key: str) -> list[VariantGroup]:
         return await self._paged(

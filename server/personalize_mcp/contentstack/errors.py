@@ -58,3 +58,14 @@ class UpstreamUnavailableError(UpstreamError):
 
 class UnexpectedResponseError(UpstreamError):
     """The body was not the JSON we expected."""
+
+
+_PASSING_CLIENT_STATUSES = frozenset({408, 429})
+
+
+def is_definite_refusal(error: Exception) -> bool:
+    """A 4xx that asking again will not change (unlike 408 or 429, a 5xx, or a bad body): the
+    call is not there, or not for this login, so an alternative may be tried or the call skipped."""
+    if not isinstance(error, UpstreamError) or error.status is None:
+        return False
+    return 400 <= error.status < 500 and error.status not in _PASSING_CLIENT_STATUSES

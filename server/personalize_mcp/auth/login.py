@@ -188,17 +188,14 @@ def _final_region(flag: str | None, explicit: str | None, location: str | None, 
     if flag or explicit:
         return flag or explicit or DEFAULT_REGION
     if location:
-        try:
-            return normalize_region(location)
-        except ConfigurationError:
-            _say(
-                err,
-                f"Ignoring the unknown region {_safe_code(location)} in the redirect; using '{DEFAULT_REGION}'.",
-            )
+        if (region := _known_region(location)) is not None:
+            return region
+        _say(err, f"Ignoring the unknown region {_safe_code(location)} in the redirect; using '{DEFAULT_REGION}'.")
     return DEFAULT_REGION
 
 
 def _known_region(location: str) -> str | None:
+    """The region a `location` code names, or None for a code we do not know."""
     try:
         return normalize_region(location)
     except ConfigurationError:

@@ -33,23 +33,16 @@ class CMSAPI:
         headers = {"organization_uid": organization_uid}
         try:
             return await self._paged("/stacks", headers, Stack, key="stacks", what="stacks", params={})
-        except UpstreamError as error:
-            if not is_definite_refusal(error):
+        except UpstreamError as first:
+            if not is_definite_refusal(first):
                 raise
-            first = error
-        try:
-            return await self._paged(
-                url_path("organizations", organization_uid, "stacks"),
-                headers,
-                Stack,
-                key="stacks",
-                what="stacks",
-                params={},
-            )
-        except UpstreamError as error:
-            if is_definite_refusal(error):
-                raise first from None  # refused both ways: the first route's refusal says it best
-            raise
+            org_route = url_path("organizations", organization_uid, "stacks")
+            try:
+                return await self._paged(org_route, headers, Stack, key="stacks", what="stacks", params={})
+            except UpstreamError as second:
+                if is_definite_refusal(second):
+                    raise first from None  # refused both ways: the first route's refusal says it best
+                raise
 
     async def list_variant_groups(self, stack_api_key: str) -> list[VariantGroup]:
         return await self._paged(

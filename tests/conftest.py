@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import pytest
 from mcp import Client
 
-from personalize_mcp.mcp_app import build_server
-from personalize_mcp.runtime import Connection, open_actions
+from personalize_mcp.connection.sandbox import sandbox_connection
+from personalize_mcp.connection.stack import Connection, open_actions
+from personalize_mcp.mcp_server.server import build_server
 from personalize_mcp.sandbox import SandboxState, serve_in_thread
-from personalize_mcp.sandbox_connection import sandbox_connection
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from personalize_mcp import __version__
-from personalize_mcp.errors import UserFacingError
+from personalize_mcp.runtime.errors import UserFacingError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -176,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(command: str, args: argparse.Namespace) -> int:
     if command == "serve":
-        from personalize_mcp.serve import run_serve
+        from personalize_mcp.transport.serve import run_serve
 
         return run_serve(args)
     if command == "demo":

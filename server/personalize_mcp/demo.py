@@ -16,7 +16,7 @@ import anyio
 from mcp import Client, StdioServerParameters
 from mcp_types import CallToolResult, TextContent
 
-from personalize_mcp.logging_setup import configure_logging
+from personalize_mcp.runtime.logs import configure_logging
 
 
 class DemoError(Exception):

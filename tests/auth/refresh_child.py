@@ -18,7 +18,7 @@ import time
 import httpx2
 
 from personalize_mcp.auth import load_credentials
-from personalize_mcp.settings import ServerSettings
+from personalize_mcp.config.settings import ServerSettings
 
 
 async def main(start_at: float, mode: str) -> None:

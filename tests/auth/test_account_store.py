@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from personalize_mcp.auth.account import StoredAccount, validate_account_name
 from personalize_mcp.auth.store import AccountStore, UnreadableAccount
-from personalize_mcp.errors import AccountStoreError, ConfigurationError
+from personalize_mcp.runtime.errors import AccountStoreError, ConfigurationError
 from tests.auth.helpers import make_account
 
 
@@ -64,7 +64,7 @@ def test_tokens_never_appear_in_repr_or_str(store: AccountStore) -> None:
 
 def test_client_secret_is_stored_but_not_shown(store: AccountStore) -> None:
     from personalize_mcp.auth.account import StoredConnection
-    from personalize_mcp.settings import ConnectionOverrides
+    from personalize_mcp.config.settings import ConnectionOverrides
 
     connection = StoredConnection.from_overrides(ConnectionOverrides(region="eu", client_secret="s3cret-value"))
     account = make_account().model_copy(update={"connection": connection})

@@ -18,8 +18,8 @@ from personalize_mcp.auth.listener import (
     classify,
 )
 from personalize_mcp.auth.oauth import OAuthClient
-from personalize_mcp.errors import ConfigurationError
-from personalize_mcp.settings import ConnectionOverrides, ConnectionSettings
+from personalize_mcp.config.settings import ConnectionOverrides, ConnectionSettings
+from personalize_mcp.runtime.errors import ConfigurationError
 
 pytestmark = pytest.mark.anyio
 

@@ -12,7 +12,7 @@ import pytest
 from personalize_mcp.auth.listener import ListenerError
 from personalize_mcp.auth.login import LoginError
 from personalize_mcp.auth.store import AccountStore
-from personalize_mcp.errors import AccountStoreError
+from personalize_mcp.runtime.errors import AccountStoreError
 from personalize_mcp.sandbox.data import (
     CONFIDENTIAL_APP_UID,
     CONFIDENTIAL_CLIENT_ID,

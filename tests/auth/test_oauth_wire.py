@@ -14,7 +14,7 @@ import httpx2
 import pytest
 
 from personalize_mcp.auth.oauth import OAuthClient, TokenEndpointError
-from personalize_mcp.settings import ConnectionOverrides, ConnectionSettings
+from personalize_mcp.config.settings import ConnectionOverrides, ConnectionSettings
 
 pytestmark = pytest.mark.anyio
 

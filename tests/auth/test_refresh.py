@@ -15,10 +15,10 @@ import pytest
 from personalize_mcp.auth import load_credentials
 from personalize_mcp.auth.credentials import StoredAccountCredentials
 from personalize_mcp.auth.oauth import TokenEndpointError
+from personalize_mcp.auth.protocol import NOT_CONNECTED_MESSAGE, Credentials, MissingCredentials
 from personalize_mcp.auth.store import AccountStore
-from personalize_mcp.credentials import NOT_CONNECTED_MESSAGE, Credentials, MissingCredentials
-from personalize_mcp.errors import NotConnectedError, ReauthenticationRequiredError
-from personalize_mcp.settings import ServerSettings
+from personalize_mcp.config.settings import ServerSettings
+from personalize_mcp.runtime.errors import NotConnectedError, ReauthenticationRequiredError
 from tests.auth.helpers import Sandbox, login_async
 
 pytestmark = pytest.mark.anyio

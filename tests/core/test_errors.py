@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 import pytest
 from mcp import Client
 
-from personalize_mcp.credentials import MissingCredentials
-from personalize_mcp.mcp_app import build_server
-from personalize_mcp.runtime import Connection, open_actions
+from personalize_mcp.auth.protocol import MissingCredentials
+from personalize_mcp.config.settings import ConnectionOverrides, ConnectionSettings
+from personalize_mcp.connection.stack import Connection, open_actions
+from personalize_mcp.mcp_server.server import build_server
 from personalize_mcp.sandbox import SANDBOX_SECOND_ORG_ACCESS_TOKEN, data
-from personalize_mcp.settings import ConnectionOverrides, ConnectionSettings
 from tests.conftest import Sandbox
 from tests.helpers import call_error, call_ok
 

@@ -21,11 +21,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from personalize_mcp.http_app import HTTPOptions, create_http_app
-from personalize_mcp.http_auth import JWTTokenVerifier, OAuthResourceSettings
-from personalize_mcp.mcp_app import PersonalizeMCPServer, build_server
-from personalize_mcp.runtime import Connection, open_actions
+from personalize_mcp.connection.stack import Connection, open_actions
+from personalize_mcp.mcp_server.server import PersonalizeMCPServer, build_server
 from personalize_mcp.sandbox.server import serve_uvicorn_in_thread
+from personalize_mcp.transport.resource_server import JWTTokenVerifier, OAuthResourceSettings
+from personalize_mcp.transport.streamable_http import HTTPOptions, create_http_app
 
 BASE_URL = "http://127.0.0.1:8000"
 MCP_URL = f"{BASE_URL}/mcp"

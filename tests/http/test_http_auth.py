@@ -14,8 +14,8 @@ import httpx2
 import pytest
 from joserfc.jwk import ECKey, OctKey, RSAKey
 
-from personalize_mcp.http_auth import IssuerKeys, JWTTokenVerifier
 from personalize_mcp.sandbox import SANDBOX_ACCESS_TOKEN, data
+from personalize_mcp.transport.resource_server import IssuerKeys, JWTTokenVerifier
 from tests.conftest import Sandbox
 from tests.helpers import call_ok
 from tests.http.support import (

@@ -7,8 +7,8 @@ import socket
 import pytest
 
 from personalize_mcp.cli import build_parser, main
-from personalize_mcp.errors import ConfigurationError
-from personalize_mcp.http_app import HTTPOptions, listen, transport_security
+from personalize_mcp.runtime.errors import ConfigurationError
+from personalize_mcp.transport.streamable_http import HTTPOptions, listen, transport_security
 from tests.helpers import assert_one_sentence
 
 

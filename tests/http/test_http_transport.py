@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from personalize_mcp.http_app import HTTPOptions, transport_security
 from personalize_mcp.sandbox import SANDBOX_ACCESS_TOKEN, data
+from personalize_mcp.transport.streamable_http import HTTPOptions, transport_security
 from tests.conftest import Sandbox
 from tests.helpers import call_error, call_ok
 from tests.http.support import INITIALIZE, MCP_HEADERS, in_process

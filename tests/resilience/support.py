@@ -11,10 +11,10 @@ import anyio
 import httpx2
 from mcp import Client
 
+from personalize_mcp.connection.stack import Connection, open_actions
 from personalize_mcp.contentstack.http import ContentstackHTTP, RetryPolicy
 from personalize_mcp.contentstack.ratelimit import RateLimit, RateLimiter
-from personalize_mcp.mcp_app import build_server
-from personalize_mcp.runtime import Connection, open_actions
+from personalize_mcp.mcp_server.server import build_server
 from personalize_mcp.sandbox.state import RequestRecord
 
 FAST_RETRY = RetryPolicy(base_backoff=0.02, max_backoff=0.1)

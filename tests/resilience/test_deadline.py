@@ -5,9 +5,9 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from personalize_mcp.cache import TTLCache
-from personalize_mcp.concurrency import gather
-from personalize_mcp.deadline import (
+from personalize_mcp.runtime.cache import TTLCache
+from personalize_mcp.runtime.concurrency import gather
+from personalize_mcp.runtime.deadline import (
     DeadlineExceededError,
     current_deadline,
     sleep_within_deadline,

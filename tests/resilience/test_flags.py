@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
-from personalize_mcp import cli, serve
-from personalize_mcp.actions import DEFAULT_CACHE_TTL
+from personalize_mcp import cli
+from personalize_mcp.answers.actions import DEFAULT_CACHE_TTL
 from personalize_mcp.cli import add_resilience_arguments, build_parser
-from personalize_mcp.deadline import DEFAULT_DEADLINE
-from personalize_mcp.serve import ActionOptions
+from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE
+from personalize_mcp.transport import serve
+from personalize_mcp.transport.serve import ActionOptions
 
 ROOT = Path(__file__).resolve().parents[2]
 

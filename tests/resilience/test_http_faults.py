@@ -9,6 +9,10 @@ import anyio
 import httpx2
 import pytest
 
+from personalize_mcp.auth.protocol import StaticCredentials
+from personalize_mcp.config.settings import ConnectionOverrides, ConnectionSettings
+from personalize_mcp.connection.sandbox import sandbox_connection
+from personalize_mcp.connection.stack import Connection
 from personalize_mcp.contentstack.cms import CMSAPI
 from personalize_mcp.contentstack.errors import (
     Api,
@@ -20,13 +24,9 @@ from personalize_mcp.contentstack.errors import (
 from personalize_mcp.contentstack.http import DEFAULT_TIMEOUT, RetryPolicy
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
 from personalize_mcp.contentstack.ratelimit import RateLimit
-from personalize_mcp.credentials import StaticCredentials
-from personalize_mcp.deadline import DeadlineExceededError, within_deadline
-from personalize_mcp.errors import ReauthenticationRequiredError
-from personalize_mcp.runtime import Connection
+from personalize_mcp.runtime.deadline import DeadlineExceededError, within_deadline
+from personalize_mcp.runtime.errors import ReauthenticationRequiredError
 from personalize_mcp.sandbox import create_sandbox_app
-from personalize_mcp.sandbox_connection import sandbox_connection
-from personalize_mcp.settings import ConnectionOverrides, ConnectionSettings
 from tests.conftest import Sandbox
 from tests.helpers import assert_one_sentence, call_error
 

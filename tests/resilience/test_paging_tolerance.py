@@ -13,9 +13,9 @@ from collections.abc import Callable
 import httpx2
 import pytest
 
+from personalize_mcp.connection.sandbox import sandbox_connection
+from personalize_mcp.connection.stack import Connection
 from personalize_mcp.contentstack.cms import CMSAPI
-from personalize_mcp.runtime import Connection
-from personalize_mcp.sandbox_connection import sandbox_connection
 
 from .support import http_for
 

@@ -8,7 +8,7 @@ import anyio
 import pytest
 
 from personalize_mcp.contentstack.ratelimit import RateLimit, RateLimiter
-from personalize_mcp.deadline import DeadlineExceededError, within_deadline
+from personalize_mcp.runtime.deadline import DeadlineExceededError, within_deadline
 
 pytestmark = pytest.mark.anyio
 

@@ -10,14 +10,14 @@ import anyio
 import pytest
 from mcp import Client
 
-from personalize_mcp.actions import PersonalizeActions
-from personalize_mcp.cache import TTLCache
+from personalize_mcp.answers.actions import PersonalizeActions
+from personalize_mcp.connection.stack import open_actions
 from personalize_mcp.contentstack.cms import CMSAPI
 from personalize_mcp.contentstack.errors import Api
 from personalize_mcp.contentstack.http import RetryPolicy
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
-from personalize_mcp.mcp_app import build_server
-from personalize_mcp.runtime import open_actions
+from personalize_mcp.mcp_server.server import build_server
+from personalize_mcp.runtime.cache import TTLCache
 from personalize_mcp.sandbox import SANDBOX_SECOND_ORG_ACCESS_TOKEN, data
 from tests.conftest import Sandbox
 from tests.helpers import call_error, call_ok, text_of

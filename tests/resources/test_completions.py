@@ -9,16 +9,16 @@ from mcp import Client
 from mcp.shared.uri_template import UriTemplate
 from mcp_types import Completion, PromptReference, ResourceTemplateReference
 
-from personalize_mcp import mcp_completions
-from personalize_mcp.mcp_app import build_server
-from personalize_mcp.mcp_completions import COMPLETERS
-from personalize_mcp.mcp_resources import (
+from personalize_mcp.connection.stack import open_actions
+from personalize_mcp.mcp_server import completions as mcp_completions
+from personalize_mcp.mcp_server.completions import COMPLETERS
+from personalize_mcp.mcp_server.resources import (
     AUDIENCES_TEMPLATE,
     EXPERIENCES_TEMPLATE,
     VARIANT_GROUPS_TEMPLATE,
     VARIANTS_TEMPLATE,
 )
-from personalize_mcp.runtime import open_actions
+from personalize_mcp.mcp_server.server import build_server
 from personalize_mcp.sandbox import SANDBOX_SECOND_ORG_ACCESS_TOKEN, data
 from tests.conftest import Sandbox
 
@@ -214,10 +214,10 @@ async def test_an_upstream_failure_gives_an_empty_list_and_a_log_line(
     client: Client, sandbox: Sandbox, caplog: pytest.LogCaptureFixture
 ) -> None:
     sandbox.state.fail_next("cma", 500, count=1)
-    with caplog.at_level(logging.WARNING, logger="personalize_mcp.mcp_completions"):
+    with caplog.at_level(logging.WARNING, logger="personalize_mcp.mcp_server.completions"):
         completion = await complete(client, GROUPS, "stack_api_key", "web")
     assert (completion.values, completion.total, completion.has_more) == ([], 0, False)
-    assert any("stack_api_key" in r.getMessage() for r in caplog.records if r.name.endswith("mcp_completions"))
+    assert any("stack_api_key" in r.getMessage() for r in caplog.records if r.name.endswith(".completions"))
     # the next one answers
     assert (await complete(client, GROUPS, "stack_api_key", "web")).values == [STACK]
 

@@ -10,11 +10,11 @@ from mcp import Client
 from mcp.shared.exceptions import MCPError
 from mcp_types import INTERNAL_ERROR, INVALID_PARAMS, ResourceTemplateReference, TextResourceContents
 
-from personalize_mcp.credentials import MissingCredentials
-from personalize_mcp.mcp_app import build_server
-from personalize_mcp.runtime import Connection, open_actions
+from personalize_mcp.auth.protocol import MissingCredentials
+from personalize_mcp.config.settings import ConnectionOverrides, ConnectionSettings
+from personalize_mcp.connection.stack import Connection, open_actions
+from personalize_mcp.mcp_server.server import build_server
 from personalize_mcp.sandbox import data
-from personalize_mcp.settings import ConnectionOverrides, ConnectionSettings
 from tests.conftest import Sandbox
 from tests.helpers import assert_one_sentence, call_ok
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from personalize_mcp.cache import TTLCache
+from personalize_mcp.runtime.cache import TTLCache
 
 pytestmark = pytest.mark.anyio
 

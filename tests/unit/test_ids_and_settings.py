@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from personalize_mcp.errors import ConfigurationError, InvalidInputError
-from personalize_mcp.ids import validate_identifier
-from personalize_mcp.regions import normalize_region
-from personalize_mcp.settings import (
+from personalize_mcp.config.regions import normalize_region
+from personalize_mcp.config.settings import (
     CLI_APP_UID,
     CLI_CLIENT_ID,
     DEFAULT_REDIRECT_URI,
@@ -15,6 +13,8 @@ from personalize_mcp.settings import (
     ConnectionOverrides,
     ConnectionSettings,
 )
+from personalize_mcp.runtime.errors import ConfigurationError, InvalidInputError
+from personalize_mcp.runtime.ids import validate_identifier
 
 
 @pytest.mark.parametrize("good", ["a", "iphone_color_white", "blt3d7a1c9e5f2b8d40", "A-b_9", "x" * 64])

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from personalize_mcp.contentstack.models import Audience, Experience, Version
-from personalize_mcp.joins import (
+from personalize_mcp.answers.joins import (
     find_variant,
     format_traffic,
     resolve_audiences,
@@ -14,7 +13,8 @@ from personalize_mcp.joins import (
     short_uid_of_cms_variant,
     statuses_of,
 )
-from personalize_mcp.views import UNKNOWN_AUDIENCE_RULES
+from personalize_mcp.answers.views import UNKNOWN_AUDIENCE_RULES
+from personalize_mcp.contentstack.models import Audience, Experience, Version
 
 
 def version(uid: str, status: str, *variants: dict[str, Any]) -> Version:

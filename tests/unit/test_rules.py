@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from personalize_mcp.rules import (
+from personalize_mcp.rules.render import (
     EVERYONE,
     MAX_DEPTH,
     MAX_OUTPUT_CHARS,

@@ -10,7 +10,11 @@ Modules, one job each:
 * `login`       — the login flow, from authorize URL to stored account;
 * `credentials` — `StoredAccountCredentials`: single-flight refresh, in and across processes;
 * `session`     — `load_credentials`, which `serve` calls;
-* `commands`    — the `login` / `accounts` / `logout` subcommands.
+* `commands`    — the `login` / `accounts` / `logout` subcommands;
+* `protocol`    — `Credentials`, what the HTTP core needs from a login (and the sandbox's and
+  "nobody" stand-ins).
+
+May import: `config`, `runtime` -- never `mcp`, never the Contentstack clients.
 """
 
 from personalize_mcp.auth.session import load_credentials

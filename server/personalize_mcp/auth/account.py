@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from personalize_mcp.errors import ConfigurationError
-from personalize_mcp.settings import ConnectionOverrides
+from personalize_mcp.config.settings import ConnectionOverrides
+from personalize_mcp.runtime.errors import ConfigurationError
 
 FILE_FORMAT = 1
 DEFAULT_ACCOUNT_NAME = "default"

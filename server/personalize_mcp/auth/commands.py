@@ -17,8 +17,8 @@ from typing import TextIO
 from personalize_mcp.auth.account import DEFAULT_ACCOUNT_NAME, StoredAccount, utc_now, validate_account_name
 from personalize_mcp.auth.login import LoginRequest, describe_organization, describe_user, login
 from personalize_mcp.auth.store import AccountStore, UnreadableAccount
-from personalize_mcp.errors import UserFacingError
-from personalize_mcp.settings import default_home
+from personalize_mcp.config.settings import default_home
+from personalize_mcp.runtime.errors import UserFacingError
 
 
 def _store() -> AccountStore:

@@ -30,8 +30,8 @@ import httpx2
 from personalize_mcp.auth.account import StoredAccount, utc_now
 from personalize_mcp.auth.oauth import OAuthClient, TokenEndpointError
 from personalize_mcp.auth.store import AccountStore
-from personalize_mcp.errors import ReauthenticationRequiredError
-from personalize_mcp.settings import ConnectionSettings
+from personalize_mcp.config.settings import ConnectionSettings
+from personalize_mcp.runtime.errors import ReauthenticationRequiredError
 
 REFRESH_MARGIN = timedelta(seconds=60)
 
@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 
 
 class StoredAccountCredentials:
-    """The `personalize_mcp.credentials.Credentials` protocol over one stored account."""
+    """The `personalize_mcp.auth.protocol.Credentials` protocol over one stored account."""
 
     def __init__(
         self,

@@ -12,8 +12,8 @@ from typing import Any
 import httpx2
 
 from personalize_mcp.auth.account import OrganizationInfo, UserInfo
-from personalize_mcp.ids import is_identifier
-from personalize_mcp.settings import ConnectionSettings
+from personalize_mcp.config.settings import ConnectionSettings
+from personalize_mcp.runtime.ids import is_identifier
 
 LOOKUP_TIMEOUT = 15.0
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from urllib.parse import parse_qsl, urlsplit
 
-from personalize_mcp.errors import ConfigurationError, UserFacingError
-from personalize_mcp.settings import ENV_OAUTH_REDIRECT_URI
+from personalize_mcp.config.settings import ENV_OAUTH_REDIRECT_URI
+from personalize_mcp.runtime.errors import ConfigurationError, UserFacingError
 
 REQUEST_HEAD_LIMIT = 16 * 1024
 CONNECTION_TIMEOUT = 10.0

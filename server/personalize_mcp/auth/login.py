@@ -30,9 +30,9 @@ from personalize_mcp.auth.identity import who_logged_in
 from personalize_mcp.auth.listener import Outcome, RedirectListener, RedirectTarget
 from personalize_mcp.auth.oauth import OAuthClient, TokenEndpointError
 from personalize_mcp.auth.store import AccountStore
-from personalize_mcp.errors import ConfigurationError, UserFacingError
-from personalize_mcp.regions import DEFAULT_REGION, normalize_region
-from personalize_mcp.settings import ConnectionOverrides, ConnectionSettings
+from personalize_mcp.config.regions import DEFAULT_REGION, normalize_region
+from personalize_mcp.config.settings import ConnectionOverrides, ConnectionSettings
+from personalize_mcp.runtime.errors import ConfigurationError, UserFacingError
 
 DEFAULT_TIMEOUT_SECONDS = 300.0
 

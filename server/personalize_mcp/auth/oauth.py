@@ -26,8 +26,8 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge  # type: ignore[im
 from pydantic import SecretStr
 
 from personalize_mcp.auth.account import utc_now
-from personalize_mcp.errors import UserFacingError
-from personalize_mcp.settings import ConnectionSettings
+from personalize_mcp.config.settings import ConnectionSettings
+from personalize_mcp.runtime.errors import UserFacingError
 
 if TYPE_CHECKING:
     from authlib.integrations.httpx_client import AsyncOAuth2Client  # type: ignore[import-untyped]

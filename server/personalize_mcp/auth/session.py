@@ -13,11 +13,11 @@ import httpx2
 
 from personalize_mcp.auth.account import validate_account_name
 from personalize_mcp.auth.credentials import StoredAccountCredentials
+from personalize_mcp.auth.protocol import NOT_CONNECTED_MESSAGE, Credentials, MissingCredentials
 from personalize_mcp.auth.store import AccountStore
-from personalize_mcp.credentials import NOT_CONNECTED_MESSAGE, Credentials, MissingCredentials
-from personalize_mcp.errors import AccountStoreError, ConfigurationError
-from personalize_mcp.regions import normalize_region
-from personalize_mcp.settings import ConnectionOverrides, ConnectionSettings, ServerSettings
+from personalize_mcp.config.regions import normalize_region
+from personalize_mcp.config.settings import ConnectionOverrides, ConnectionSettings, ServerSettings
+from personalize_mcp.runtime.errors import AccountStoreError, ConfigurationError
 
 
 def load_credentials(

@@ -32,7 +32,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from personalize_mcp.auth.account import DEFAULT_ACCOUNT_NAME, AccountFileInvalid, StoredAccount, validate_account_name
-from personalize_mcp.errors import AccountStoreError
+from personalize_mcp.runtime.errors import AccountStoreError
 
 ACCOUNTS_DIR = "accounts"
 DEFAULT_MARKER = "default.marker"

@@ -9,11 +9,11 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from personalize_mcp.concurrency import gather_all
 from personalize_mcp.contentstack.errors import Api, UpstreamError, UpstreamNotFoundError, is_definite_refusal
 from personalize_mcp.contentstack.http import ContentstackHTTP, url_path
 from personalize_mcp.contentstack.models import CMSVariant, Organization, Stack, User, VariantGroup
 from personalize_mcp.contentstack.parsing import count_of, parse_list, parse_object
+from personalize_mcp.runtime.concurrency import gather_all
 
 PAGE_SIZE = 100  # the CMS's largest page
 MAX_PAGES = 200  # 20,000 items: beyond any real stack, and a stop for a server that never says "done"

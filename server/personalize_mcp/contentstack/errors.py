@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from personalize_mcp.errors import UserFacingError
+from personalize_mcp.runtime.errors import UserFacingError
 
 
 class Api(StrEnum):

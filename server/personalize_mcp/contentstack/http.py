@@ -23,6 +23,8 @@ from urllib.parse import quote
 import httpx2
 
 from personalize_mcp import __version__
+from personalize_mcp.auth.protocol import Credentials
+from personalize_mcp.config.settings import ConnectionSettings
 from personalize_mcp.contentstack.errors import (
     Api,
     AuthenticationFailedError,
@@ -35,9 +37,7 @@ from personalize_mcp.contentstack.errors import (
     UpstreamUnavailableError,
 )
 from personalize_mcp.contentstack.ratelimit import RateLimiter
-from personalize_mcp.credentials import Credentials
-from personalize_mcp.deadline import check_wait, format_seconds, sleep_within_deadline
-from personalize_mcp.settings import ConnectionSettings
+from personalize_mcp.runtime.deadline import check_wait, format_seconds, sleep_within_deadline
 
 logger = logging.getLogger(__name__)
 

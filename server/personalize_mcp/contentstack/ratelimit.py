@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import anyio
 
-from personalize_mcp.deadline import check_wait
+from personalize_mcp.runtime.deadline import check_wait
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,8 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS, InputRequiredResult
 from pydantic import Field
 
-from personalize_mcp.errors import InvalidInputError
-from personalize_mcp.ids import validate_identifier
+from personalize_mcp.runtime.errors import InvalidInputError
+from personalize_mcp.runtime.ids import validate_identifier
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver.context import Context

@@ -16,9 +16,9 @@ from typing import Any
 
 import platformdirs
 
-from personalize_mcp.errors import ConfigurationError
-from personalize_mcp.ids import validate_identifier
-from personalize_mcp.regions import DEFAULT_REGION, get_region, normalize_region
+from personalize_mcp.config.regions import DEFAULT_REGION, get_region, normalize_region
+from personalize_mcp.runtime.errors import ConfigurationError
+from personalize_mcp.runtime.ids import validate_identifier
 
 ENV_REGION = "CONTENTSTACK_REGION"
 ENV_PERSONALIZE_BASE_URL = "CONTENTSTACK_PERSONALIZE_BASE_URL"

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import httpx2
 
-from personalize_mcp.credentials import StaticCredentials
-from personalize_mcp.runtime import Connection
+from personalize_mcp.auth.protocol import StaticCredentials
+from personalize_mcp.config.settings import ConnectionOverrides, ConnectionSettings
+from personalize_mcp.connection.stack import Connection
 from personalize_mcp.sandbox import SANDBOX_ACCESS_TOKEN, create_sandbox_app, sandbox_base_urls
 from personalize_mcp.sandbox.data import MAIN_ORG_UID
-from personalize_mcp.settings import ConnectionOverrides, ConnectionSettings
 
 IN_PROCESS_ORIGIN = "http://sandbox.invalid"
 

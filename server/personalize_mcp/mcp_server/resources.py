@@ -20,9 +20,9 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp_types.methods import CacheableMethod
 from pydantic import BaseModel
 
-from personalize_mcp.actions import PersonalizeActions
-from personalize_mcp.errors import InvalidInputError, NotFoundError, UserFacingError
-from personalize_mcp.ids import validate_identifier
+from personalize_mcp.answers.actions import PersonalizeActions
+from personalize_mcp.runtime.errors import InvalidInputError, NotFoundError, UserFacingError
+from personalize_mcp.runtime.ids import validate_identifier
 
 JSON_MIME_TYPE = "application/json"
 

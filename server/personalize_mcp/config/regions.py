@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from personalize_mcp.errors import ConfigurationError
+from personalize_mcp.runtime.errors import ConfigurationError
 
 
 @dataclass(frozen=True, slots=True)

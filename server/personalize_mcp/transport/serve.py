@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from personalize_mcp.errors import ConfigurationError
-from personalize_mcp.logging_setup import configure_logging
-from personalize_mcp.mcp_app import build_server
-from personalize_mcp.runtime import Connection, open_actions
-from personalize_mcp.settings import ServerSettings
+from personalize_mcp.config.settings import ServerSettings
+from personalize_mcp.connection.stack import Connection, open_actions
+from personalize_mcp.mcp_server.server import build_server
+from personalize_mcp.runtime.errors import ConfigurationError
+from personalize_mcp.runtime.logs import configure_logging
 
 if TYPE_CHECKING:
-    from personalize_mcp.http_app import HTTPOptions
+    from personalize_mcp.transport.streamable_http import HTTPOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,7 @@ class ActionOptions:
 def resolve_connection(args: argparse.Namespace, server: ServerSettings) -> Connection:
     """The sandbox's fixed login, or the stored account (flags > environment > stored settings)."""
     if server.sandbox:
-        from personalize_mcp.sandbox_connection import sandbox_connection
+        from personalize_mcp.connection.sandbox import sandbox_connection
 
         return sandbox_connection()
     from personalize_mcp.auth import load_credentials
@@ -54,7 +54,7 @@ def run_serve(args: argparse.Namespace) -> int:
     configure_logging()
     action_options = ActionOptions.from_args(args)
     if args.transport == "http":
-        from personalize_mcp.http_app import HTTPOptions, listen
+        from personalize_mcp.transport.streamable_http import HTTPOptions, listen
 
         # Checked first: an unsafe or inconsistent HTTP set-up, or a taken port, is refused before
         # anything else happens.
@@ -91,8 +91,8 @@ async def _serve_http(
     """One set of actions (HTTP pool, lookup cache) shared by every HTTP session, closed on shutdown."""
     import httpx2
 
-    from personalize_mcp.http_app import create_http_app, serve_http
-    from personalize_mcp.http_auth import FETCH_TIMEOUT_SECONDS, JWTTokenVerifier
+    from personalize_mcp.transport.resource_server import FETCH_TIMEOUT_SECONDS, JWTTokenVerifier
+    from personalize_mcp.transport.streamable_http import create_http_app, serve_http
 
     async with (
         open_actions(

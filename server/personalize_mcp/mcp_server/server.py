@@ -22,13 +22,8 @@ from mcp_types import INVALID_PARAMS, CallToolResult, GetPromptResult, InputRequ
 from pydantic import BaseModel, Field, ValidationError
 
 from personalize_mcp import __version__
-from personalize_mcp.actions import PersonalizeActions
-from personalize_mcp.deadline import DEFAULT_DEADLINE, DeadlineExceededError, within_deadline
-from personalize_mcp.errors import UserFacingError
-from personalize_mcp.mcp_completions import register_completions
-from personalize_mcp.mcp_prompts import register_prompts
-from personalize_mcp.mcp_resources import cache_hints, register_resources
-from personalize_mcp.results import (
+from personalize_mcp.answers.actions import PersonalizeActions
+from personalize_mcp.answers.results import (
     AudiencesResult,
     ExperiencesResult,
     ProjectsResult,
@@ -40,6 +35,11 @@ from personalize_mcp.results import (
     VariantsResult,
     VersionsResult,
 )
+from personalize_mcp.mcp_server.completions import register_completions
+from personalize_mcp.mcp_server.prompts import register_prompts
+from personalize_mcp.mcp_server.resources import cache_hints, register_resources
+from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE, DeadlineExceededError, within_deadline
+from personalize_mcp.runtime.errors import UserFacingError
 
 logger = logging.getLogger(__name__)
 

@@ -37,7 +37,7 @@ from mcp.client.auth.utils import build_oauth_authorization_server_metadata_disc
 from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
 
-from personalize_mcp.errors import ConfigurationError
+from personalize_mcp.runtime.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from personalize_mcp.answers.results import AudienceInfo, AudiencesVersion, ResolvedVariant
+from personalize_mcp.answers.views import audience_view, unknown_audience_view, variant_type
 from personalize_mcp.contentstack.models import Audience, Experience, Version, VersionVariant
-from personalize_mcp.results import AudienceInfo, AudiencesVersion, ResolvedVariant
-from personalize_mcp.views import audience_view, unknown_audience_view, variant_type
 
 ACTIVE = "ACTIVE"
 DRAFT = "DRAFT"

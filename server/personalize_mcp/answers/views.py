@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from personalize_mcp.answers.results import (
+    AudienceInfo,
+    ExperienceInfo,
+    ProjectInfo,
+    StackInfo,
+    VariantGroupInfo,
+    VariantInfo,
+    VersionInfo,
+    VersionVariantInfo,
+)
 from personalize_mcp.contentstack.models import (
     Audience,
     CMSVariant,
@@ -14,17 +24,7 @@ from personalize_mcp.contentstack.models import (
     Version,
     VersionVariant,
 )
-from personalize_mcp.results import (
-    AudienceInfo,
-    ExperienceInfo,
-    ProjectInfo,
-    StackInfo,
-    VariantGroupInfo,
-    VariantInfo,
-    VersionInfo,
-    VersionVariantInfo,
-)
-from personalize_mcp.rules import render_definition
+from personalize_mcp.rules.render import render_definition
 
 SEGMENTED = "SEGMENTED"
 AB_TEST = "AB_TEST"

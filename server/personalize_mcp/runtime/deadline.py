@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import anyio
 
-from personalize_mcp.errors import UserFacingError
+from personalize_mcp.runtime.errors import UserFacingError
 
 DEFAULT_DEADLINE = 30.0
 """Seconds one tool call may take, retries and waits included (`serve --deadline`)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from personalize_mcp.errors import NotConnectedError, ReauthenticationRequiredError
+from personalize_mcp.runtime.errors import NotConnectedError, ReauthenticationRequiredError
 
 NOT_CONNECTED_MESSAGE = "No Contentstack account is connected; run `personalize-mcp login`."
 

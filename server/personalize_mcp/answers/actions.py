@@ -12,8 +12,42 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-from personalize_mcp.cache import TTLCache
-from personalize_mcp.concurrency import gather
+from personalize_mcp.answers.joins import (
+    ACTIVE,
+    DRAFT,
+    audiences_by_uid,
+    find_variant,
+    format_traffic,
+    resolve_audiences,
+    resolve_version,
+    select_version,
+    short_uid_of_cms_variant,
+    statuses_of,
+)
+from personalize_mcp.answers.results import (
+    AudiencesResult,
+    ExperiencesResult,
+    ProjectsResult,
+    SingleAudienceResult,
+    SingleExperienceResult,
+    StacksResult,
+    VariantAudiencesResult,
+    VariantGroupsResult,
+    VariantRef,
+    VariantsResult,
+    VersionRef,
+    VersionsResult,
+)
+from personalize_mcp.answers.views import (
+    audience_view,
+    experience_view,
+    project_view,
+    stack_view,
+    variant_group_view,
+    variant_view,
+    version_view,
+)
+from personalize_mcp.auth.protocol import Credentials
 from personalize_mcp.contentstack.cms import CMSAPI
 from personalize_mcp.contentstack.errors import (
     PermissionDeniedError,
@@ -33,45 +67,11 @@ from personalize_mcp.contentstack.models import (
     Version,
 )
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
-from personalize_mcp.credentials import Credentials
-from personalize_mcp.deadline import DEFAULT_DEADLINE
-from personalize_mcp.errors import ConfigurationError, InvalidInputError, NotFoundError, UserFacingError
-from personalize_mcp.ids import is_identifier, validate_identifier
-from personalize_mcp.joins import (
-    ACTIVE,
-    DRAFT,
-    audiences_by_uid,
-    find_variant,
-    format_traffic,
-    resolve_audiences,
-    resolve_version,
-    select_version,
-    short_uid_of_cms_variant,
-    statuses_of,
-)
-from personalize_mcp.results import (
-    AudiencesResult,
-    ExperiencesResult,
-    ProjectsResult,
-    SingleAudienceResult,
-    SingleExperienceResult,
-    StacksResult,
-    VariantAudiencesResult,
-    VariantGroupsResult,
-    VariantRef,
-    VariantsResult,
-    VersionRef,
-    VersionsResult,
-)
-from personalize_mcp.views import (
-    audience_view,
-    experience_view,
-    project_view,
-    stack_view,
-    variant_group_view,
-    variant_view,
-    version_view,
-)
+from personalize_mcp.runtime.cache import TTLCache
+from personalize_mcp.runtime.concurrency import gather
+from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE
+from personalize_mcp.runtime.errors import ConfigurationError, InvalidInputError, NotFoundError, UserFacingError
+from personalize_mcp.runtime.ids import is_identifier, validate_identifier
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)

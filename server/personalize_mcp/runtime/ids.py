@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from personalize_mcp.errors import InvalidInputError
+from personalize_mcp.runtime.errors import InvalidInputError
 
 IDENTIFIER_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import anyio
 
-from personalize_mcp.deadline import DeadlineExceededError
+from personalize_mcp.runtime.deadline import DeadlineExceededError
 
 T = TypeVar("T")
 

@@ -23,9 +23,9 @@ from mcp.server import MCPServer
 from mcp.shared.uri_template import UriTemplate
 from mcp_types import Completion, CompletionArgument, CompletionContext, PromptReference, ResourceTemplateReference
 
-from personalize_mcp.actions import PersonalizeActions
-from personalize_mcp.errors import InvalidInputError, UserFacingError
-from personalize_mcp.ids import is_identifier
+from personalize_mcp.answers.actions import PersonalizeActions
+from personalize_mcp.runtime.errors import InvalidInputError, UserFacingError
+from personalize_mcp.runtime.ids import is_identifier
 
 logger = logging.getLogger(__name__)
 

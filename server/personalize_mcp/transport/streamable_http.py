@@ -43,8 +43,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from personalize_mcp import __version__
-from personalize_mcp.errors import ConfigurationError
-from personalize_mcp.http_auth import OAuthResourceSettings, is_loopback_host
+from personalize_mcp.runtime.errors import ConfigurationError
+from personalize_mcp.transport.resource_server import OAuthResourceSettings, is_loopback_host
 
 logger = logging.getLogger(__name__)
 

@@ -12,15 +12,15 @@ from dataclasses import dataclass
 
 import httpx2
 
-from personalize_mcp.actions import DEFAULT_CACHE_TTL, PersonalizeActions
-from personalize_mcp.cache import TTLCache
+from personalize_mcp.answers.actions import DEFAULT_CACHE_TTL, PersonalizeActions
+from personalize_mcp.auth.protocol import Credentials
+from personalize_mcp.config.settings import ConnectionSettings
 from personalize_mcp.contentstack.cms import CMSAPI
 from personalize_mcp.contentstack.http import ContentstackHTTP, RetryPolicy
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
 from personalize_mcp.contentstack.ratelimit import RateLimit, RateLimiter
-from personalize_mcp.credentials import Credentials
-from personalize_mcp.deadline import DEFAULT_DEADLINE
-from personalize_mcp.settings import ConnectionSettings
+from personalize_mcp.runtime.cache import TTLCache
+from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE
 
 
 @dataclass(frozen=True, slots=True)

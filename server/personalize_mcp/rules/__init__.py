@@ -1,4 +1,9 @@
-"""Audience rules (an audience `definition`, a variant's inline `target`) and their readers.
+"""Audience rules (an audience `definition`, a variant's inline `target`): the model once, and its readers.
 
-May import: the standard library and pydantic only: never `mcp`, never the Contentstack clients.
+* `model`    — the rule tree parsed once (total, bounded) and the accessors of a rule's options;
+* `subjects` — what a rule tests, in words ("country", "custom attribute "Plan tier"");
+* `wording`  — how values read (quoted, bounded, dates, numbers);
+* `render`   — a definition in plain words, one bounded line.
+
+May import: the standard library and each other only — never `mcp`, never the Contentstack clients.
 """

@@ -9,7 +9,7 @@ import pytest
 from mcp import Client
 
 from personalize_mcp.connection.sandbox import sandbox_connection
-from personalize_mcp.connection.stack import Connection, open_actions
+from personalize_mcp.connection.stack import Connection, open_lookups
 from personalize_mcp.mcp_server.server import build_server
 from personalize_mcp.sandbox import SandboxState, serve_in_thread
 
@@ -55,5 +55,5 @@ def mode(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 async def client(sandbox: Sandbox, mode: str) -> AsyncIterator[Client]:
     """An MCP client talking to our server, which talks HTTP to the sandbox on loopback."""
-    async with open_actions(sandbox.connection()) as actions, Client(build_server(actions), mode=mode) as connected:
+    async with open_lookups(sandbox.connection()) as actions, Client(build_server(actions), mode=mode) as connected:
         yield connected

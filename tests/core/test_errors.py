@@ -9,7 +9,7 @@ from mcp import Client
 
 from personalize_mcp.auth.protocol import MissingCredentials
 from personalize_mcp.config.settings import ConnectionOverrides, ConnectionSettings
-from personalize_mcp.connection.stack import Connection, open_actions
+from personalize_mcp.connection.stack import Connection, open_lookups
 from personalize_mcp.mcp_server.server import build_server
 from personalize_mcp.sandbox import SANDBOX_SECOND_ORG_ACCESS_TOKEN, data
 from tests.conftest import Sandbox
@@ -90,7 +90,7 @@ async def test_unknown_tool(client: Client) -> None:
 async def logged_out_client(mode: str) -> AsyncIterator[Client]:
     nowhere = ConnectionOverrides(personalize_base_url="http://127.0.0.1:9", cma_base_url="http://127.0.0.1:9")
     connection = Connection(settings=ConnectionSettings.resolve(nowhere), credentials=MissingCredentials())
-    async with open_actions(connection) as actions, Client(build_server(actions), mode=mode) as client:
+    async with open_lookups(connection) as actions, Client(build_server(actions), mode=mode) as client:
         yield client
 
 
@@ -107,7 +107,7 @@ async def test_without_a_login_every_tool_names_the_login_command(
 @pytest.fixture
 async def second_org_client(sandbox: Sandbox, mode: str) -> AsyncIterator[Client]:
     connection = sandbox.connection(token=SANDBOX_SECOND_ORG_ACCESS_TOKEN, organization_uid=data.SECOND_ORG_UID)
-    async with open_actions(connection) as actions, Client(build_server(actions), mode=mode) as client:
+    async with open_lookups(connection) as actions, Client(build_server(actions), mode=mode) as client:
         yield client
 
 
@@ -126,7 +126,7 @@ async def test_another_organisations_project_is_not_found(second_org_client: Cli
 
 async def test_default_project_from_settings(sandbox: Sandbox) -> None:
     async with (
-        open_actions(sandbox.connection(), default_project_uid=data.MOBILE_PROJECT_UID) as actions,
+        open_lookups(sandbox.connection(), default_project_uid=data.MOBILE_PROJECT_UID) as actions,
         Client(build_server(actions)) as client,
     ):
         result = await call_ok(client, "get_all_audiences")
@@ -201,7 +201,7 @@ async def test_stacks_are_listed_by_either_documented_route(
     sandbox: Sandbox, scopes: set[str], expected_paths: list[str]
 ) -> None:
     token = sandbox.state.issue_access_token(data.MAIN_ORG_UID, data.MAIN_USER_UID, scopes=frozenset(scopes))
-    async with open_actions(sandbox.connection(token=token)) as actions, Client(build_server(actions)) as client:
+    async with open_lookups(sandbox.connection(token=token)) as actions, Client(build_server(actions)) as client:
         result = await call_ok(client, "list_stacks")
     assert {s["api_key"] for s in result["stacks"]} >= {data.MAIN_STACK_API_KEY, data.BIG_STACK_API_KEY}
     assert [r.path for r in sandbox.state.request_log()] == expected_paths
@@ -209,6 +209,6 @@ async def test_stacks_are_listed_by_either_documented_route(
 
 async def test_stacks_refused_by_both_routes_is_one_sentence_about_access(sandbox: Sandbox) -> None:
     token = sandbox.state.issue_access_token(data.MAIN_ORG_UID, data.MAIN_USER_UID, scopes=frozenset({"user:read"}))
-    async with open_actions(sandbox.connection(token=token)) as actions, Client(build_server(actions)) as client:
+    async with open_lookups(sandbox.connection(token=token)) as actions, Client(build_server(actions)) as client:
         message = await call_error(client, "list_stacks")
     assert message.startswith("Contentstack's CMS Management API denied access (HTTP 403)")

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from personalize_mcp.connection.stack import Connection, open_actions
+from personalize_mcp.connection.stack import Connection, open_lookups
 from personalize_mcp.mcp_server.server import PersonalizeMCPServer, build_server
 from personalize_mcp.sandbox.server import serve_uvicorn_in_thread
 from personalize_mcp.transport.resource_server import JWTTokenVerifier, OAuthResourceSettings
@@ -187,7 +187,7 @@ async def in_process(
         oauth = oauth or oauth_settings(issuer)
         options = replace(options, oauth=oauth)
     issuer_transport = issuer.mock_transport() if issuer else None
-    async with open_actions(connection) as actions, httpx2.AsyncClient(transport=issuer_transport) as issuer_http:
+    async with open_lookups(connection) as actions, httpx2.AsyncClient(transport=issuer_transport) as issuer_http:
         verifier = JWTTokenVerifier(options.oauth, issuer_http) if options.oauth else None
         server = build_server(
             actions,

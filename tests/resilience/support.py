@@ -11,7 +11,7 @@ import anyio
 import httpx2
 from mcp import Client
 
-from personalize_mcp.connection.stack import Connection, open_actions
+from personalize_mcp.connection.stack import Connection, open_lookups
 from personalize_mcp.contentstack.http import ContentstackHTTP, RetryPolicy
 from personalize_mcp.contentstack.ratelimit import RateLimit, RateLimiter
 from personalize_mcp.mcp_server.server import build_server
@@ -49,7 +49,7 @@ async def tool_client(
     rate_limit: RateLimit | None = None,
 ) -> AsyncIterator[Client]:
     async with (
-        open_actions(
+        open_lookups(
             connection,
             cache_ttl=cache_ttl,
             deadline=deadline,

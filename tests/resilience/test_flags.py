@@ -12,26 +12,26 @@ from typing import Any
 import pytest
 
 from personalize_mcp import cli
-from personalize_mcp.answers.actions import DEFAULT_CACHE_TTL
+from personalize_mcp.answers.lookups import DEFAULT_CACHE_TTL
 from personalize_mcp.cli import add_resilience_arguments, build_parser
 from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE
 from personalize_mcp.transport import serve
-from personalize_mcp.transport.serve import ActionOptions
+from personalize_mcp.transport.serve import LookupOptions
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def options(*argv: str) -> ActionOptions:
-    return ActionOptions.from_args(build_parser().parse_args(["serve", *argv]))
+def options(*argv: str) -> LookupOptions:
+    return LookupOptions.from_args(build_parser().parse_args(["serve", *argv]))
 
 
 def test_defaults_match_the_code() -> None:
-    assert options() == ActionOptions(cache_ttl=DEFAULT_CACHE_TTL, deadline=DEFAULT_DEADLINE)
-    assert options() == ActionOptions(cache_ttl=30, deadline=30)
+    assert options() == LookupOptions(cache_ttl=DEFAULT_CACHE_TTL, deadline=DEFAULT_DEADLINE)
+    assert options() == LookupOptions(cache_ttl=30, deadline=30)
 
 
 def test_flags() -> None:
-    assert options("--cache-ttl", "90", "--deadline", "12.5") == ActionOptions(cache_ttl=90, deadline=12.5)
+    assert options("--cache-ttl", "90", "--deadline", "12.5") == LookupOptions(cache_ttl=90, deadline=12.5)
     assert options("--no-cache").cache_ttl == 0
     assert options("--cache-ttl", "0").cache_ttl == 0
 
@@ -59,19 +59,19 @@ def test_no_cache_and_cache_ttl_together_are_refused(capsys: pytest.CaptureFixtu
     assert "not allowed with" in capsys.readouterr().err
 
 
-def test_the_flags_reach_open_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_flags_reach_open_lookups(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: dict[str, Any] = {}
 
     class Stop(Exception):
         pass
 
     @asynccontextmanager
-    async def fake_open_actions(connection: object, **kwargs: Any) -> AsyncIterator[None]:
+    async def fake_open_lookups(connection: object, **kwargs: Any) -> AsyncIterator[None]:
         seen.update(kwargs)
         raise Stop
         yield
 
-    monkeypatch.setattr(serve, "open_actions", fake_open_actions)
+    monkeypatch.setattr(serve, "open_lookups", fake_open_lookups)
     with pytest.raises(Stop):
         cli.main(["serve", "--sandbox", "--no-cache", "--deadline", "7"])
     assert seen["cache_ttl"] == 0 and seen["deadline"] == 7

@@ -10,8 +10,8 @@ import anyio
 import pytest
 from mcp import Client
 
-from personalize_mcp.answers.actions import PersonalizeActions
-from personalize_mcp.connection.stack import open_actions
+from personalize_mcp.answers.lookups import Lookups
+from personalize_mcp.connection.stack import open_lookups
 from personalize_mcp.contentstack.cms import CMSAPI
 from personalize_mcp.contentstack.errors import Api
 from personalize_mcp.contentstack.http import RetryPolicy
@@ -180,7 +180,7 @@ async def test_persistent_5xx_with_a_short_deadline_fails_at_once_with_the_deadl
 async def test_a_slow_response_ends_in_the_deadline_sentence_and_its_request_is_dropped(sandbox: Sandbox) -> None:
     sandbox.state.set_slow("personalize", seconds=1.5)
     http = http_for(sandbox.connection())
-    actions = PersonalizeActions(
+    actions = Lookups(
         PersonalizeAPI(http), CMSAPI(http), credentials=http.credentials, cache=TTLCache(30), deadline=0.4
     )
     try:
@@ -222,7 +222,7 @@ async def test_a_cancelled_tool_call_cancels_its_upstream_request(sandbox: Sandb
     its connection is not left in use, and no task outlives the call."""
     sandbox.state.set_slow("personalize", seconds=1.5)  # headers at once, body held back
     http = http_for(sandbox.connection())
-    actions = PersonalizeActions(PersonalizeAPI(http), CMSAPI(http), credentials=http.credentials)
+    actions = Lookups(PersonalizeAPI(http), CMSAPI(http), credentials=http.credentials)
     try:
         async with Client(build_server(actions)) as client:
             await client.list_tools()
@@ -271,7 +271,7 @@ async def test_one_cache_never_hands_an_account_another_accounts_data(sandbox: S
     )
     try:
         first, second = (
-            PersonalizeActions(PersonalizeAPI(h), CMSAPI(h), credentials=h.credentials, cache=shared)
+            Lookups(PersonalizeAPI(h), CMSAPI(h), credentials=h.credentials, cache=shared)
             for h in (northwind, contoso)
         )
         assert {p.uid for p in await first.projects()} == {WEB, MOBILE}
@@ -308,7 +308,7 @@ async def test_an_unknown_project_does_not_hide_another_projects_attribute_names
 
 async def test_a_passing_attributes_failure_is_asked_again(sandbox: Sandbox) -> None:
     connection = sandbox.connection()
-    async with open_actions(connection, cache_ttl=0.0, retry=RetryPolicy(max_attempts=1)) as actions:
+    async with open_lookups(connection, cache_ttl=0.0, retry=RetryPolicy(max_attempts=1)) as actions:
         sandbox.state.fail_next("personalize", status=503)
         assert await actions.attribute_names(WEB) == {}  # a 503 may pass: not remembered
         names = await actions.attribute_names(WEB)

@@ -9,7 +9,7 @@ from mcp import Client
 from mcp.shared.uri_template import UriTemplate
 from mcp_types import Completion, PromptReference, ResourceTemplateReference
 
-from personalize_mcp.connection.stack import open_actions
+from personalize_mcp.connection.stack import open_lookups
 from personalize_mcp.mcp_server import completions as mcp_completions
 from personalize_mcp.mcp_server.completions import COMPLETERS
 from personalize_mcp.mcp_server.resources import (
@@ -133,13 +133,13 @@ async def test_without_a_chosen_project_there_is_nothing_to_offer_yet(client: Cl
 
 async def test_without_a_chosen_project_the_default_or_only_project_is_used(sandbox: Sandbox) -> None:
     async with (
-        open_actions(sandbox.connection(), default_project_uid=MOBILE) as actions,
+        open_lookups(sandbox.connection(), default_project_uid=MOBILE) as actions,
         Client(build_server(actions)) as client,
     ):
         completion = await complete(client, REVIEW, "experience_uid", "")
         assert completion.values == [data.ONBOARDING_EXPERIENCE_UID, data.PUSH_PROMPT_EXPERIENCE_UID]
     second_org = sandbox.connection(token=SANDBOX_SECOND_ORG_ACCESS_TOKEN, organization_uid=data.SECOND_ORG_UID)
-    async with open_actions(second_org) as actions, Client(build_server(actions)) as client:
+    async with open_lookups(second_org) as actions, Client(build_server(actions)) as client:
         assert (await complete(client, EXPLAIN_AUDIENCE, "audience_uid", "fr")).values == [data.FRANCE_AUDIENCE_UID]
         assert (await complete(client, GROUPS, "stack_api_key")).values == [data.SECOND_STACK_API_KEY]
 

@@ -12,7 +12,7 @@ from mcp_types import INTERNAL_ERROR, INVALID_PARAMS, ResourceTemplateReference,
 
 from personalize_mcp.auth.protocol import MissingCredentials
 from personalize_mcp.config.settings import ConnectionOverrides, ConnectionSettings
-from personalize_mcp.connection.stack import Connection, open_actions
+from personalize_mcp.connection.stack import Connection, open_lookups
 from personalize_mcp.mcp_server.server import build_server
 from personalize_mcp.sandbox import data
 from tests.conftest import Sandbox
@@ -246,7 +246,7 @@ async def test_reads_carry_private_cache_hints_matching_the_lookup_cache(client:
 
 
 async def test_a_server_without_lookup_cache_says_reads_are_immediately_stale(sandbox: Sandbox) -> None:
-    async with open_actions(sandbox.connection(), cache_ttl=0) as actions, Client(build_server(actions)) as client:
+    async with open_lookups(sandbox.connection(), cache_ttl=0) as actions, Client(build_server(actions)) as client:
         read = await client.read_resource("contentstack://stacks")
         assert (read.ttl_ms, read.cache_scope) == (0, "private")
 
@@ -254,7 +254,7 @@ async def test_a_server_without_lookup_cache_says_reads_are_immediately_stale(sa
 async def test_without_a_login_reads_name_the_login_command_and_completions_stay_quiet() -> None:
     nowhere = ConnectionOverrides(personalize_base_url="http://127.0.0.1:9", cma_base_url="http://127.0.0.1:9")
     connection = Connection(settings=ConnectionSettings.resolve(nowhere), credentials=MissingCredentials())
-    async with open_actions(connection) as actions, Client(build_server(actions)) as client:
+    async with open_lookups(connection) as actions, Client(build_server(actions)) as client:
         for uri in ("personalize://projects", "contentstack://stacks", f"personalize://projects/{WEB}/audiences"):
             error = await read_error(client, uri)
             assert error.error.code == INTERNAL_ERROR

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from personalize_mcp.answers.joins import (
-    find_variant,
-    format_traffic,
-    resolve_audiences,
-    resolve_version,
-    select_version,
-    short_uid_of_cms_variant,
-    statuses_of,
-)
-from personalize_mcp.answers.views import UNKNOWN_AUDIENCE_RULES
+from personalize_mcp.answers.audiences import UNKNOWN_AUDIENCE_RULES, resolve_audiences
+from personalize_mcp.answers.variants import format_traffic, short_uid_of_cms_variant
+from personalize_mcp.answers.versions import find_variant, resolve_version, select_version, statuses_of
 from personalize_mcp.contentstack.models import Audience, Experience, Version
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from personalize_mcp.answers.views import experience_type, experience_view
+from personalize_mcp.answers.experiences import experience_type, experience_view
 from personalize_mcp.contentstack.errors import Api, UnexpectedResponseError
 from personalize_mcp.contentstack.models import CMSVariant, Experience, Project, VariantGroup, VersionVariant
 from personalize_mcp.contentstack.parsing import count_of, parse_list, parse_object

@@ -1,4 +1,4 @@
-"""Assembling one account's client stack: HTTP core, API clients, cache and actions.
+"""Assembling one account's client stack: HTTP core, API clients, cache and lookups.
 
 Owned by whoever runs the server (stdio loop, HTTP app, tests, demo) rather than by an MCP
 session, so every session of an HTTP server shares one connection pool and one cache.
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import httpx2
 
-from personalize_mcp.answers.actions import DEFAULT_CACHE_TTL, PersonalizeActions
+from personalize_mcp.answers.lookups import DEFAULT_CACHE_TTL, Lookups
 from personalize_mcp.auth.protocol import Credentials
 from personalize_mcp.config.settings import ConnectionSettings
 from personalize_mcp.contentstack.cms import CMSAPI
@@ -33,7 +33,7 @@ class Connection:
 
 
 @asynccontextmanager
-async def open_actions(
+async def open_lookups(
     connection: Connection,
     *,
     default_project_uid: str | None = None,
@@ -42,8 +42,8 @@ async def open_actions(
     rate_limit: RateLimit | None = None,
     retry: RetryPolicy | None = None,
     http_timeout: httpx2.Timeout | None = None,
-) -> AsyncIterator[PersonalizeActions]:
-    """Actions bound to one account; the HTTP client is closed on exit.
+) -> AsyncIterator[Lookups]:
+    """The lookups of one account (what every answer reads through); the HTTP client is closed on exit.
 
     `cache_ttl`: seconds lookups are reused (0: never; concurrent identical lookups still share
     one request). `deadline`: seconds one tool call may take in all (None: unlimited).
@@ -59,7 +59,7 @@ async def open_actions(
         limiter=RateLimiter(rate_limit),
     )
     try:
-        yield PersonalizeActions(
+        yield Lookups(
             PersonalizeAPI(http),
             CMSAPI(http),
             credentials=connection.credentials,

@@ -23,7 +23,7 @@ from mcp.server import MCPServer
 from mcp.shared.uri_template import UriTemplate
 from mcp_types import Completion, CompletionArgument, CompletionContext, PromptReference, ResourceTemplateReference
 
-from personalize_mcp.answers.actions import PersonalizeActions
+from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.runtime.errors import InvalidInputError, UserFacingError
 from personalize_mcp.runtime.ids import is_identifier
 
@@ -38,7 +38,7 @@ COMPLETION_TIMEOUT = 5.0
 Candidate = tuple[str, str | None]
 """A value to offer (a uid or API key) and the name it may also be matched by."""
 
-Completer = Callable[[PersonalizeActions, Mapping[str, str]], Awaitable[Sequence[Candidate]]]
+Completer = Callable[[Lookups, Mapping[str, str]], Awaitable[Sequence[Candidate]]]
 
 
 class _NotChosenYet(Exception):
@@ -52,46 +52,46 @@ def _chosen(context: Mapping[str, str], name: str) -> str:
     return value
 
 
-async def _project(actions: PersonalizeActions, context: Mapping[str, str]) -> str:
+async def _project(lookups: Lookups, context: Mapping[str, str]) -> str:
     """The chosen project, else the configured default or the organisation's only project."""
     if context.get("project_uid"):
         return _chosen(context, "project_uid")
     try:
-        return await actions.resolve_project(None)
+        return await lookups.resolve_project(None)
     except InvalidInputError:
         raise _NotChosenYet("project_uid") from None
 
 
-async def complete_project_uid(actions: PersonalizeActions, context: Mapping[str, str]) -> Sequence[Candidate]:
-    return [(p.uid, p.name) for p in await actions.projects()]
+async def complete_project_uid(lookups: Lookups, context: Mapping[str, str]) -> Sequence[Candidate]:
+    return [(p.uid, p.name) for p in await lookups.projects()]
 
 
-async def complete_experience_uid(actions: PersonalizeActions, context: Mapping[str, str]) -> Sequence[Candidate]:
-    project = await _project(actions, context)
-    return [(e.uid, e.name) for e in await actions.experiences(project)]
+async def complete_experience_uid(lookups: Lookups, context: Mapping[str, str]) -> Sequence[Candidate]:
+    project = await _project(lookups, context)
+    return [(e.uid, e.name) for e in await lookups.experiences(project)]
 
 
-async def complete_audience_uid(actions: PersonalizeActions, context: Mapping[str, str]) -> Sequence[Candidate]:
-    project = await _project(actions, context)
-    return [(a.uid, a.name) for a in await actions.audiences(project)]
+async def complete_audience_uid(lookups: Lookups, context: Mapping[str, str]) -> Sequence[Candidate]:
+    project = await _project(lookups, context)
+    return [(a.uid, a.name) for a in await lookups.audiences(project)]
 
 
-async def complete_stack_api_key(actions: PersonalizeActions, context: Mapping[str, str]) -> Sequence[Candidate]:
-    return [(s.api_key, s.name) for s in await actions.stacks()]
+async def complete_stack_api_key(lookups: Lookups, context: Mapping[str, str]) -> Sequence[Candidate]:
+    return [(s.api_key, s.name) for s in await lookups.stacks()]
 
 
-async def complete_variant_group_uid(actions: PersonalizeActions, context: Mapping[str, str]) -> Sequence[Candidate]:
+async def complete_variant_group_uid(lookups: Lookups, context: Mapping[str, str]) -> Sequence[Candidate]:
     stack = _chosen(context, "stack_api_key")
-    return [(g.uid, g.name) for g in await actions.variant_groups(stack)]
+    return [(g.uid, g.name) for g in await lookups.variant_groups(stack)]
 
 
-async def complete_variant_uid(actions: PersonalizeActions, context: Mapping[str, str]) -> Sequence[Candidate]:
+async def complete_variant_uid(lookups: Lookups, context: Mapping[str, str]) -> Sequence[Candidate]:
     stack = _chosen(context, "stack_api_key")
     group = _chosen(context, "variant_group_uid")
-    return [(v.uid, v.name) for v in await actions.variants(stack, group)]
+    return [(v.uid, v.name) for v in await lookups.variants(stack, group)]
 
 
-async def complete_boolean(actions: PersonalizeActions, context: Mapping[str, str]) -> Sequence[Candidate]:
+async def complete_boolean(lookups: Lookups, context: Mapping[str, str]) -> Sequence[Candidate]:
     return [("false", None), ("true", None)]
 
 
@@ -142,13 +142,13 @@ CompletionHandler = Callable[
 ]
 
 
-def register_completions(server: MCPServer[Any], actions: PersonalizeActions) -> None:
+def register_completions(server: MCPServer[Any], lookups: Lookups) -> None:
     async def complete(
         ref: PromptReference | ResourceTemplateReference,
         argument: CompletionArgument,
         context: CompletionContext | None,
     ) -> Completion:
-        return await complete_argument(server, actions, ref, argument, context)
+        return await complete_argument(server, lookups, ref, argument, context)
 
     # The SDK's decorator is unannotated; it registers the handler and returns it unchanged.
     register: Callable[[CompletionHandler], CompletionHandler] = server.completion()  # type: ignore[no-untyped-call]
@@ -157,7 +157,7 @@ def register_completions(server: MCPServer[Any], actions: PersonalizeActions) ->
 
 async def complete_argument(
     server: MCPServer[Any],
-    actions: PersonalizeActions,
+    lookups: Lookups,
     ref: PromptReference | ResourceTemplateReference,
     argument: CompletionArgument,
     context: CompletionContext | None,
@@ -170,7 +170,7 @@ async def complete_argument(
     chosen = dict(context.arguments or {}) if context else {}
     try:
         with anyio.fail_after(COMPLETION_TIMEOUT):
-            candidates = await completer(actions, chosen)
+            candidates = await completer(lookups, chosen)
     except _NotChosenYet as missing:
         logger.debug("No completion for %s until %s is chosen", argument.name, missing)
         return EMPTY

@@ -20,7 +20,11 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp_types.methods import CacheableMethod
 from pydantic import BaseModel
 
-from personalize_mcp.answers.actions import PersonalizeActions
+from personalize_mcp.answers.audiences import get_all_audiences
+from personalize_mcp.answers.experiences import get_all_experiences
+from personalize_mcp.answers.lookups import Lookups
+from personalize_mcp.answers.projects import list_projects
+from personalize_mcp.answers.stacks import list_stacks, list_variant_groups, list_variants
 from personalize_mcp.runtime.errors import InvalidInputError, NotFoundError, UserFacingError
 from personalize_mcp.runtime.ids import validate_identifier
 
@@ -51,7 +55,7 @@ def cache_hints(lookup_ttl_seconds: float) -> dict[CacheableMethod, CacheHint]:
     }
 
 
-def register_resources(server: MCPServer[Any], actions: PersonalizeActions) -> None:
+def register_resources(server: MCPServer[Any], lookups: Lookups) -> None:
     @server.resource(
         PROJECTS_URI,
         name="projects",
@@ -62,7 +66,7 @@ def register_resources(server: MCPServer[Any], actions: PersonalizeActions) -> N
         mime_type=JSON_MIME_TYPE,
     )
     async def projects() -> str:
-        return await _read(actions.list_projects)
+        return await _read(lambda: list_projects(lookups))
 
     @server.resource(
         AUDIENCES_TEMPLATE,
@@ -74,7 +78,7 @@ def register_resources(server: MCPServer[Any], actions: PersonalizeActions) -> N
     )
     async def audiences(project_uid: str) -> str:
         project = _identifier("project_uid", project_uid)
-        return await _read(lambda: actions.get_all_audiences(project))
+        return await _read(lambda: get_all_audiences(lookups, project))
 
     @server.resource(
         EXPERIENCES_TEMPLATE,
@@ -87,7 +91,7 @@ def register_resources(server: MCPServer[Any], actions: PersonalizeActions) -> N
     )
     async def experiences(project_uid: str) -> str:
         project = _identifier("project_uid", project_uid)
-        return await _read(lambda: actions.get_all_experiences(project))
+        return await _read(lambda: get_all_experiences(lookups, project))
 
     @server.resource(
         STACKS_URI,
@@ -99,7 +103,7 @@ def register_resources(server: MCPServer[Any], actions: PersonalizeActions) -> N
         mime_type=JSON_MIME_TYPE,
     )
     async def stacks() -> str:
-        return await _read(actions.list_stacks)
+        return await _read(lambda: list_stacks(lookups))
 
     @server.resource(
         VARIANT_GROUPS_TEMPLATE,
@@ -111,7 +115,7 @@ def register_resources(server: MCPServer[Any], actions: PersonalizeActions) -> N
     )
     async def variant_groups(stack_api_key: str) -> str:
         stack = _identifier("stack_api_key", stack_api_key)
-        return await _read(lambda: actions.list_variant_groups(stack))
+        return await _read(lambda: list_variant_groups(lookups, stack))
 
     @server.resource(
         VARIANTS_TEMPLATE,
@@ -124,7 +128,7 @@ def register_resources(server: MCPServer[Any], actions: PersonalizeActions) -> N
     async def variants(stack_api_key: str, variant_group_uid: str) -> str:
         stack = _identifier("stack_api_key", stack_api_key)
         group = _identifier("variant_group_uid", variant_group_uid)
-        return await _read(lambda: actions.list_variants(stack, group))
+        return await _read(lambda: list_variants(lookups, stack, group))
 
 
 def _identifier(name: str, value: str) -> str:

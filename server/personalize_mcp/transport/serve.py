@@ -1,4 +1,4 @@
-"""`personalize-mcp serve`: build the account's actions and serve them over stdio or HTTP."""
+"""`personalize-mcp serve`: build the account's lookups and serve them over stdio or HTTP."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import anyio
 
 from personalize_mcp.config.settings import ServerSettings
-from personalize_mcp.connection.stack import Connection, open_actions
+from personalize_mcp.connection.stack import Connection, open_lookups
 from personalize_mcp.mcp_server.server import build_server
 from personalize_mcp.runtime.errors import ConfigurationError
 from personalize_mcp.runtime.logs import configure_logging
@@ -22,14 +22,14 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, slots=True)
-class ActionOptions:
+class LookupOptions:
     """`--cache-ttl` / `--no-cache` and `--deadline`, checked."""
 
     cache_ttl: float
     deadline: float
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace) -> ActionOptions:
+    def from_args(cls, args: argparse.Namespace) -> LookupOptions:
         cache_ttl = 0.0 if args.no_cache else args.cache_ttl
         if not (math.isfinite(cache_ttl) and cache_ttl >= 0):
             raise ConfigurationError(f"--cache-ttl must be 0 or more seconds, got {args.cache_ttl}.")
@@ -52,7 +52,7 @@ def resolve_connection(args: argparse.Namespace, server: ServerSettings) -> Conn
 
 def run_serve(args: argparse.Namespace) -> int:
     configure_logging()
-    action_options = ActionOptions.from_args(args)
+    lookup_options = LookupOptions.from_args(args)
     if args.transport == "http":
         from personalize_mcp.transport.streamable_http import HTTPOptions, listen
 
@@ -64,20 +64,20 @@ def run_serve(args: argparse.Namespace) -> int:
     connection = resolve_connection(args, server_settings)
     if args.transport == "http":
         with sock:
-            anyio.run(_serve_http, options, sock, server_settings, connection, action_options)
+            anyio.run(_serve_http, options, sock, server_settings, connection, lookup_options)
     else:
-        anyio.run(_serve, server_settings, connection, action_options)
+        anyio.run(_serve, server_settings, connection, lookup_options)
     return 0
 
 
-async def _serve(server_settings: ServerSettings, connection: Connection, action_options: ActionOptions) -> None:
-    async with open_actions(
+async def _serve(server_settings: ServerSettings, connection: Connection, lookup_options: LookupOptions) -> None:
+    async with open_lookups(
         connection,
         default_project_uid=server_settings.default_project_uid,
-        cache_ttl=action_options.cache_ttl,
-        deadline=action_options.deadline,
-    ) as actions:
-        server = build_server(actions)
+        cache_ttl=lookup_options.cache_ttl,
+        deadline=lookup_options.deadline,
+    ) as lookups:
+        server = build_server(lookups)
         await server.run_stdio_async()
 
 
@@ -86,26 +86,26 @@ async def _serve_http(
     sock: socket.socket,
     server_settings: ServerSettings,
     connection: Connection,
-    action_options: ActionOptions,
+    lookup_options: LookupOptions,
 ) -> None:
-    """One set of actions (HTTP pool, lookup cache) shared by every HTTP session, closed on shutdown."""
+    """One set of lookups (HTTP pool, lookup cache) shared by every HTTP session, closed on shutdown."""
     import httpx2
 
     from personalize_mcp.transport.resource_server import FETCH_TIMEOUT_SECONDS, JWTTokenVerifier
     from personalize_mcp.transport.streamable_http import create_http_app, serve_http
 
     async with (
-        open_actions(
+        open_lookups(
             connection,
             default_project_uid=server_settings.default_project_uid,
-            cache_ttl=action_options.cache_ttl,
-            deadline=action_options.deadline,
-        ) as actions,
+            cache_ttl=lookup_options.cache_ttl,
+            deadline=lookup_options.deadline,
+        ) as lookups,
         httpx2.AsyncClient(timeout=FETCH_TIMEOUT_SECONDS) as issuer_http,
     ):
         verifier = JWTTokenVerifier(options.oauth, issuer_http) if options.oauth else None
         server = build_server(
-            actions,
+            lookups,
             auth=options.oauth.auth_settings() if options.oauth else None,
             token_verifier=verifier,
         )

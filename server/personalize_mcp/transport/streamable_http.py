@@ -11,7 +11,7 @@ stateless, the RFC 9728 metadata and 401/403 when authentication is on) is wrapp
 - `GET /healthz`: a static JSON status (no secrets, no upstream call).
 - a per-request time limit, and the SDK's request body limit (413).
 
-The server's `PersonalizeActions` (HTTP pool and lookup cache) are made by the caller and shared
+The server's `Lookups` (HTTP pool and lookup cache) are made by the caller and shared
 by every session; nothing here owns them.
 """
 

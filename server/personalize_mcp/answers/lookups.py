@@ -1,0 +1,279 @@
+"""The cached, single-flight reads every subject shares: the only way answers reach upstream.
+
+One `Lookups` per account (an HTTP server's sessions share it). Lists are cached for the TTL,
+keyed by account and project or stack, so accounts never see each other's data; identical reads
+in flight share one request. Single items come from a fresh cached list when there is one. A
+failed read is re-raised with the context only this layer knows: which project, experience,
+stack or group was wrong, and which tool lists the valid ids.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from personalize_mcp.auth.protocol import Credentials
+from personalize_mcp.contentstack.cms import CMSAPI
+from personalize_mcp.contentstack.errors import (
+    PermissionDeniedError,
+    UpstreamError,
+    UpstreamNotFoundError,
+    UpstreamRejectedError,
+    is_definite_refusal,
+)
+from personalize_mcp.contentstack.models import Audience, CMSVariant, Experience, Project, Stack, VariantGroup, Version
+from personalize_mcp.contentstack.personalize import PersonalizeAPI
+from personalize_mcp.runtime.cache import TTLCache
+from personalize_mcp.runtime.concurrency import gather
+from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE
+from personalize_mcp.runtime.errors import ConfigurationError, InvalidInputError, NotFoundError, UserFacingError
+from personalize_mcp.runtime.ids import validate_identifier
+
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
+
+DEFAULT_CACHE_TTL = 30.0
+_MAX_REMEMBERED_REFUSALS = 1024
+_STACK_ERRORS = (UpstreamNotFoundError, UpstreamRejectedError, PermissionDeniedError)
+
+
+class Lookups:
+    """Everything the answers may read, for one Contentstack account."""
+
+    def __init__(
+        self,
+        personalize: PersonalizeAPI,
+        cms: CMSAPI,
+        *,
+        credentials: Credentials,
+        default_project_uid: str | None = None,
+        cache: TTLCache | None = None,
+        deadline: float | None = DEFAULT_DEADLINE,
+    ) -> None:
+        self._personalize = personalize
+        self._cms = cms
+        self._credentials = credentials
+        self._default_project_uid = default_project_uid
+        self._cache = cache or TTLCache(DEFAULT_CACHE_TTL)
+        self._deadline = deadline
+        self._attributes_refused: set[str] = set()
+        """Projects whose `GET /attributes` was refused for good (the answer for an unknown project
+        too, so this is per project, never for the whole account)."""
+
+    @property
+    def cache_ttl(self) -> float:
+        """Seconds a lookup is reused before Contentstack is asked again (0: never reused)."""
+        return self._cache.ttl
+
+    @property
+    def deadline(self) -> float | None:
+        """Seconds one tool call may take in all, retries and waits included (None: no limit)."""
+        return self._deadline
+
+    async def _cached(self, key: tuple[str, ...], fetch: Callable[[], Awaitable[T]]) -> T:
+        # Keyed by account too: one cache must never hand an account another's data.
+        return await self._cache.get((self._credentials.account_name, *key), fetch)
+
+    def _fresh(self, key: tuple[str, ...]) -> Any:
+        """A list already cached (and fresh) under `key`, so a single item need not be fetched."""
+        return self._cache.peek((self._credentials.account_name, *key))
+
+    # ---- Personalize ---------------------------------------------------------------------------
+
+    async def projects(self) -> list[Project]:
+        return await self._cached(("projects",), self._personalize.list_projects)
+
+    async def audiences(self, project_uid: str) -> list[Audience]:
+        try:
+            return await self._cached(("audiences", project_uid), lambda: self._personalize.list_audiences(project_uid))
+        except _STACK_ERRORS as error:
+            raise await self._project_error(project_uid, error) from None
+
+    async def attribute_names(self, project_uid: str) -> dict[str, str]:
+        """Custom attribute uid -> name, to make rules readable; {} when they cannot be read.
+
+        Names are a nicety (`GET /attributes` is in Contentstack's API reference but not in
+        contentstack-api.md): an account without access to it, or an API without it, still gets
+        every answer, with attribute uids in the rules. A definite "no" (404, 403, 4xx) is
+        remembered, so such an API is asked once per project, not once per audience lookup.
+        """
+        if project_uid in self._attributes_refused:
+            return {}
+
+        async def fetch() -> dict[str, str]:
+            attributes = await self._personalize.list_attributes(project_uid)
+            return {a.uid: name for a in attributes if (name := a.display_name)}
+
+        try:
+            return await self._cached(("attributes", project_uid), fetch)
+        except UserFacingError as error:
+            if is_definite_refusal(error):
+                if len(self._attributes_refused) >= _MAX_REMEMBERED_REFUSALS:
+                    self._attributes_refused.clear()  # many unknown project uids: never grow without bound
+                self._attributes_refused.add(project_uid)
+            logger.info("Custom attribute names unavailable for project %s (%s)", project_uid, type(error).__name__)
+            return {}
+
+    async def audience_set(self, project_uid: str) -> tuple[list[Audience], dict[str, str]]:
+        """A project's audiences and the names their rules need, fetched side by side."""
+        audiences, names = await gather(lambda: self.audiences(project_uid), lambda: self.attribute_names(project_uid))
+        return audiences, names
+
+    async def experiences(self, project_uid: str) -> list[Experience]:
+        try:
+            return await self._cached(
+                ("experiences", project_uid), lambda: self._personalize.list_experiences(project_uid)
+            )
+        except _STACK_ERRORS as error:
+            raise await self._project_error(project_uid, error) from None
+
+    async def experiences_or_empty(self, project_uid: str) -> list[Experience]:
+        """Experience names make answers readable, but they are not worth failing an answer over."""
+        try:
+            return await self.experiences(project_uid)
+        except UpstreamError:
+            return []
+
+    async def experience(self, project_uid: str, experience_uid: str) -> Experience:
+        """One experience: from a fresh cached list when there is one, else its own GET."""
+        listed: list[Experience] = self._fresh(("experiences", project_uid)) or []
+        found = next((e for e in listed if e.uid == experience_uid), None)
+        if found is not None:
+            return found
+        try:
+            return await self._cached(
+                ("experience", project_uid, experience_uid),
+                lambda: self._personalize.get_experience(project_uid, experience_uid),
+            )
+        except _STACK_ERRORS as error:
+            raise await self._experience_error(project_uid, experience_uid, error) from None
+
+    async def versions(self, project_uid: str, experience_uid: str) -> list[Version]:
+        try:
+            return await self._cached(
+                ("versions", project_uid, experience_uid),
+                lambda: self._personalize.list_versions(project_uid, experience_uid),
+            )
+        except _STACK_ERRORS as error:
+            raise await self._experience_error(project_uid, experience_uid, error) from None
+
+    async def resolve_project(self, project_uid: str | None) -> str:
+        """The project to use: the argument, else the configured default, else the only project."""
+        if project_uid is not None and project_uid != "":
+            return validate_identifier("project_uid", project_uid)
+        if self._default_project_uid:
+            return self._default_project_uid
+        projects = await self.projects()
+        if len(projects) == 1:
+            return projects[0].uid
+        if not projects:
+            raise NotFoundError(
+                "This organisation has no Personalize projects; create one in Contentstack Personalize first."
+            )
+        listing = "; ".join(f"{p.name or '(unnamed)'} ({p.uid})" for p in projects)
+        raise InvalidInputError(
+            f"This organisation has {len(projects)} Personalize projects, so project_uid is required; "
+            f"pass one of: {listing}."
+        )
+
+    # ---- CMS -------------------------------------------------------------------------------------
+
+    async def stacks(self) -> list[Stack]:
+        org = self._credentials.organization_uid
+        if not org:
+            await self._credentials.access_token()  # says "not connected" when that is the reason
+            raise ConfigurationError(
+                "The stored login does not name an organisation, so its stacks cannot be listed; "
+                "run `personalize-mcp login` again."
+            )
+        return await self._cached(("stacks", org), lambda: self._cms.list_stacks(org))
+
+    async def variant_groups(self, stack_api_key: str) -> list[VariantGroup]:
+        try:
+            return await self._cached(
+                ("variant_groups", stack_api_key), lambda: self._cms.list_variant_groups(stack_api_key)
+            )
+        except _STACK_ERRORS:
+            raise _stack_not_found(stack_api_key) from None
+
+    async def variants(self, stack_api_key: str, variant_group_uid: str) -> list[CMSVariant]:
+        try:
+            return await self._cached(
+                ("variants", stack_api_key, variant_group_uid),
+                lambda: self._cms.list_variants(stack_api_key, variant_group_uid),
+            )
+        except _STACK_ERRORS as error:
+            raise await self._variant_group_error(stack_api_key, variant_group_uid, error) from None
+
+    async def cms_variant(self, stack: str, group: str, variant_uid: str) -> CMSVariant:
+        """One CMS variant: from a fresh cached list, else its own GET, else the group's list.
+
+        The last also answers for a CMS without the single-variant endpoint, and tells an unknown
+        variant from an unknown group or stack.
+        """
+        listed: list[CMSVariant] = self._fresh(("variants", stack, group)) or []
+        found = next((v for v in listed if v.uid == variant_uid), None)
+        if found is not None:
+            return found
+        try:
+            return await self._cached(
+                ("variant", stack, group, variant_uid), lambda: self._cms.get_variant(stack, group, variant_uid)
+            )
+        except _STACK_ERRORS:
+            variants = await self.variants(stack, group)  # raises the stack or group error first
+            found = next((v for v in variants if v.uid == variant_uid), None)
+            if found is None:
+                raise NotFoundError(
+                    f"Variant {variant_uid} was not found in variant group {group}; call list_variants with "
+                    f"stack_api_key {stack} and variant_group_uid {group} to list its variants."
+                ) from None
+            return found
+
+    # ---- errors with context ---------------------------------------------------------------------
+
+    async def _project_known(self, project_uid: str) -> bool | None:
+        """Whether the organisation has this project; None when that cannot be told."""
+        try:
+            return any(p.uid == project_uid for p in await self.projects())
+        except UpstreamError:
+            return None
+
+    async def _project_error(self, project_uid: str, error: UpstreamError) -> Exception:
+        if await self._project_known(project_uid) is False:
+            return _project_not_found(project_uid)
+        if isinstance(error, PermissionDeniedError):
+            return error
+        return _project_not_found(project_uid)
+
+    async def _experience_error(self, project_uid: str, experience_uid: str, error: UpstreamError) -> Exception:
+        if await self._project_known(project_uid) is False:
+            return _project_not_found(project_uid)
+        if isinstance(error, PermissionDeniedError):
+            return error
+        return NotFoundError(
+            f"Experience {experience_uid} was not found in project {project_uid}; "
+            f"call get_all_experiences with project_uid {project_uid} to list its experiences."
+        )
+
+    async def _variant_group_error(self, stack: str, group: str, error: UpstreamError) -> Exception:
+        groups = await self.variant_groups(stack)  # raises the stack error when the stack is the problem
+        if not any(g.uid == group for g in groups):
+            return NotFoundError(
+                f"Variant group {group} was not found in stack {stack}; "
+                f"call list_variant_groups with stack_api_key {stack} to list its groups."
+            )
+        return error
+
+
+def _project_not_found(project_uid: str) -> NotFoundError:
+    return NotFoundError(
+        f"Project {project_uid} was not found in this organisation; call list_projects to see valid project uids."
+    )
+
+
+def _stack_not_found(stack_api_key: str) -> NotFoundError:
+    return NotFoundError(
+        f"Stack {stack_api_key} was not found or this account cannot access it; "
+        "call list_stacks to see the organisation's stack API keys."
+    )

@@ -1,0 +1,24 @@
+"""Shapes every subject's answers share, defined once: the result base and small references.
+
+Field names are snake_case and stable (CONTRACT.md). Ids a follow-up call needs are always kept;
+upstream bookkeeping is dropped. Every field is described, since the description is what a model
+reads in the outputSchema.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ResultModel(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class VersionRef(ResultModel):
+    uid: str = Field(description="Version uid.")
+    status: str | None = Field(default=None, description="ACTIVE or DRAFT.")
+
+
+class VariantRef(ResultModel):
+    short_uid: str | None = Field(default=None, description="Variant short uid within the experience.")
+    name: str | None = Field(default=None, description="Variant name in Personalize.")

@@ -1,0 +1,93 @@
+"""The CMS side: the organisation's stacks, a stack's variant groups, a group's variants (lookup lists)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from personalize_mcp.answers.lookups import Lookups
+from personalize_mcp.answers.shapes import ResultModel
+from personalize_mcp.contentstack.models import CMSVariant, Stack, VariantGroup
+from personalize_mcp.runtime.ids import validate_identifier
+
+
+class StackInfo(ResultModel):
+    api_key: str = Field(description="Stack API key: pass it as stack_api_key.")
+    name: str | None = Field(default=None, description="Stack name.")
+    uid: str | None = Field(default=None, description="Stack uid.")
+    master_locale: str | None = Field(default=None, description="The stack's master locale.")
+
+
+class StacksResult(ResultModel):
+    stacks: list[StackInfo] = Field(description="The stacks of the account's organisation.")
+
+
+class VariantGroupInfo(ResultModel):
+    uid: str = Field(description="Variant group uid: pass it as variant_group_uid.")
+    name: str | None = Field(default=None, description="Variant group name.")
+    experience_uid: str | None = Field(
+        description="The linked Personalize experience; null for a plain CMS variant group."
+    )
+    project_uid: str | None = Field(default=None, description="The linked Personalize project, if linked.")
+    content_type_uids: list[str] = Field(default_factory=list, description="Content types the group applies to.")
+
+
+class VariantGroupsResult(ResultModel):
+    stack_api_key: str = Field(description="The stack the groups belong to.")
+    variant_groups: list[VariantGroupInfo] = Field(description="Every variant group of the stack.")
+
+
+class VariantInfo(ResultModel):
+    uid: str = Field(description="CMS variant uid: pass it as variant_uid.")
+    name: str | None = Field(default=None, description="Variant name.")
+    alias: str | None = Field(default=None, description="Variant alias, e.g. cs_personalize_0_1.")
+    variant_short_uid: str | None = Field(
+        default=None, description="Short uid of the linked Personalize variant, if linked."
+    )
+
+
+class VariantsResult(ResultModel):
+    stack_api_key: str = Field(description="The stack of the group.")
+    variant_group_uid: str = Field(description="The variant group.")
+    variants: list[VariantInfo] = Field(description="Every variant of the group.")
+
+
+def stack_view(stack: Stack) -> StackInfo:
+    return StackInfo(api_key=stack.api_key, name=stack.name, uid=stack.uid, master_locale=stack.master_locale)
+
+
+def variant_group_view(group: VariantGroup) -> VariantGroupInfo:
+    meta = group.personalize_metadata
+    return VariantGroupInfo(
+        uid=group.uid,
+        name=group.name,
+        experience_uid=meta.experience_uid if meta else None,
+        project_uid=meta.project_uid if meta else None,
+        content_type_uids=[link.uid for link in group.content_types],
+    )
+
+
+def variant_view(variant: CMSVariant) -> VariantInfo:
+    meta = variant.personalize_metadata
+    return VariantInfo(
+        uid=variant.uid,
+        name=variant.name,
+        alias=variant.alias,
+        variant_short_uid=meta.variant_short_uid if meta else None,
+    )
+
+
+async def list_stacks(lookups: Lookups) -> StacksResult:
+    return StacksResult(stacks=[stack_view(s) for s in await lookups.stacks()])
+
+
+async def list_variant_groups(lookups: Lookups, stack_api_key: str) -> VariantGroupsResult:
+    stack = validate_identifier("stack_api_key", stack_api_key)
+    groups = await lookups.variant_groups(stack)
+    return VariantGroupsResult(stack_api_key=stack, variant_groups=[variant_group_view(g) for g in groups])
+
+
+async def list_variants(lookups: Lookups, stack_api_key: str, variant_group_uid: str) -> VariantsResult:
+    stack = validate_identifier("stack_api_key", stack_api_key)
+    group = validate_identifier("variant_group_uid", variant_group_uid)
+    variants = await lookups.variants(stack, group)
+    return VariantsResult(stack_api_key=stack, variant_group_uid=group, variants=[variant_view(v) for v in variants])

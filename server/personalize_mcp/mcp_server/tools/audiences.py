@@ -1,0 +1,47 @@
+"""Tools: get_all_audiences, get_single_audience."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from mcp.server import MCPServer
+from mcp_types import CallToolResult
+from pydantic import Field
+
+from personalize_mcp.answers import audiences
+from personalize_mcp.answers.audiences import AudiencesResult, SingleAudienceResult
+from personalize_mcp.answers.lookups import Lookups
+from personalize_mcp.mcp_server.tools.common import READ_ONLY, ProjectUid, as_tool_result
+
+
+def register(server: MCPServer[Any], lookups: Lookups) -> None:
+    @server.tool(
+        name="get_all_audiences",
+        title="Get All Audiences",
+        annotations=READ_ONLY,
+        description="Get All Audiences: every audience of a Personalize project, each with its rules in plain "
+        'words (e.g. country equals "AU" AND device type equals "MOBILE") and its source (LYTICS for '
+        "audiences synced from Lytics). Pass audience_uids to get only those audiences.",
+    )
+    async def get_all_audiences(
+        project_uid: ProjectUid = None,
+        audience_uids: Annotated[
+            list[str] | None,
+            Field(description="Only these audience uids (from this tool, an experience or a version)."),
+        ] = None,
+    ) -> Annotated[CallToolResult, AudiencesResult]:
+        return as_tool_result(await audiences.get_all_audiences(lookups, project_uid, audience_uids))
+
+    @server.tool(
+        name="get_single_audience",
+        title="Get a Single Audience",
+        annotations=READ_ONLY,
+        description="Get a Single Audience: one audience of a Personalize project with its rules in plain words "
+        "and its source. audience_uid comes from get_all_audiences, an experience's audience_uids or a "
+        "version's variants.",
+    )
+    async def get_single_audience(
+        audience_uid: Annotated[str, Field(description="Audience uid, from get_all_audiences.")],
+        project_uid: ProjectUid = None,
+    ) -> Annotated[CallToolResult, SingleAudienceResult]:
+        return as_tool_result(await audiences.get_single_audience(lookups, project_uid, audience_uid))

@@ -1,0 +1,26 @@
+"""Tools: list_projects."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from mcp.server import MCPServer
+from mcp_types import CallToolResult
+
+from personalize_mcp.answers import projects
+from personalize_mcp.answers.lookups import Lookups
+from personalize_mcp.answers.projects import ProjectsResult
+from personalize_mcp.mcp_server.tools.common import READ_ONLY, as_tool_result
+
+
+def register(server: MCPServer[Any], lookups: Lookups) -> None:
+    @server.tool(
+        name="list_projects",
+        title="List Projects",
+        annotations=READ_ONLY,
+        description="List every Personalize project of the connected organisation: uid, name, description and "
+        "the API key of its connected CMS stack. Start here: a project's uid is the project_uid the other "
+        "Personalize tools take.",
+    )
+    async def list_projects() -> Annotated[CallToolResult, ProjectsResult]:
+        return as_tool_result(await projects.list_projects(lookups))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from mcp import Client
 
@@ -145,7 +147,9 @@ async def test_get_all_versions_resolves_the_active_versions_audiences(client: C
         data.RETURNING_CUSTOMERS_AUDIENCE_UID,
     ]
     assert by_short["1"]["audience_combination"] == "AND"
-    assert result["note"] is None
+    assert "note" not in result  # every resolved audience is on this page: nothing extra to say
+    assert result["total"] == 3 and result["next_cursor"] is None
+    assert result["experience_name"] == "Homepage hero"
 
 
 async def test_get_all_versions_draft_audiences_differ_from_active(client: Client) -> None:
@@ -269,7 +273,9 @@ async def test_get_variant_audiences_paused_only(client: Client) -> None:
 
 
 async def test_get_variant_audiences_of_ab_test_variant_gives_traffic_share(client: Client) -> None:
-    message = await call_error(
+    """Who sees an A/B variant has a true answer (nobody is targeted; a share of traffic gets it), so it is
+    not an error: a model reads isError as a failure to retry."""
+    result = await call_ok(
         client,
         "get_variant_audiences",
         {
@@ -278,7 +284,25 @@ async def test_get_variant_audiences_of_ab_test_variant_gives_traffic_share(clie
             "variant_uid": data.PRICING_ANNUAL_VARIANT_UID,
         },
     )
-    assert "A/B test" in message and "30%" in message
+    assert result["audiences"] == [] and result["total"] == 0
+    assert result["experience_type"] == "AB_TEST" and result["traffic_distribution"] == 30
+    assert result["variant"] == {"short_uid": "1", "name": "Annual plan first"}
+    assert result["audience_combination"] is None
+    assert "A/B test" in result["note"] and "30%" in result["note"]
+
+
+async def test_get_variant_audiences_of_segmented_variant_says_so(client: Client) -> None:
+    result = await call_ok(
+        client,
+        "get_variant_audiences",
+        {
+            "stack_api_key": STACK,
+            "variant_group_uid": data.HERO_VARIANT_GROUP_UID,
+            "variant_uid": data.HERO_MOBILE_VARIANT_UID,
+        },
+    )
+    assert result["experience_type"] == "SEGMENTED" and result["traffic_distribution"] is None
+    assert result["total"] == len(result["audiences"]) == 2
 
 
 async def test_get_variant_audiences_of_plain_variant_group(client: Client) -> None:
@@ -329,19 +353,30 @@ async def test_list_variant_groups_marks_plain_groups(client: Client) -> None:
     assert groups[data.HERO_VARIANT_GROUP_UID]["project_uid"] == WEB
 
 
-async def test_list_variant_groups_follows_pages_to_the_end(client: Client) -> None:
-    result = await call_ok(client, "list_variant_groups", {"stack_api_key": data.BIG_STACK_API_KEY})
-    uids = [g["uid"] for g in result["variant_groups"]]
-    assert len(uids) == data.BIG_STACK_GROUP_COUNT == len(set(uids))
+async def walk(client: Client, tool: str, arguments: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """Every item of a paged list, following next_cursor to the last page."""
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        page = await call_ok(client, tool, {**arguments, **({"cursor": cursor} if cursor else {})})
+        items.extend(page[key])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            assert page["total"] == len(items)
+            return items
 
 
-async def test_list_variants_follows_pages_to_the_end(client: Client) -> None:
-    result = await call_ok(
-        client,
-        "list_variants",
-        {"stack_api_key": data.BIG_STACK_API_KEY, "variant_group_uid": data.BIG_VARIANT_GROUP_UID},
-    )
-    uids = [v["uid"] for v in result["variants"]]
+async def test_list_variant_groups_follows_upstream_pages_to_the_end(client: Client) -> None:
+    first = await call_ok(client, "list_variant_groups", {"stack_api_key": data.BIG_STACK_API_KEY})
+    assert first["total"] == data.BIG_STACK_GROUP_COUNT and len(first["variant_groups"]) == 50
+    groups = await walk(client, "list_variant_groups", {"stack_api_key": data.BIG_STACK_API_KEY}, "variant_groups")
+    uids = [g["uid"] for g in groups]
+    assert len(uids) == data.BIG_STACK_GROUP_COUNT == len(set(uids)) and uids == sorted(uids)
+
+
+async def test_list_variants_follows_upstream_pages_to_the_end(client: Client) -> None:
+    arguments = {"stack_api_key": data.BIG_STACK_API_KEY, "variant_group_uid": data.BIG_VARIANT_GROUP_UID}
+    uids = [v["uid"] for v in await walk(client, "list_variants", {**arguments, "limit": 500}, "variants")]
     assert len(uids) == data.BIG_VARIANT_COUNT == len(set(uids))
 
 
@@ -349,7 +384,7 @@ async def test_list_variants_of_plain_group_with_user_chosen_uids(client: Client
     result = await call_ok(
         client, "list_variants", {"stack_api_key": STACK, "variant_group_uid": data.PLAIN_VARIANT_GROUP_UID}
     )
-    assert [v["uid"] for v in result["variants"]] == list(data.PLAIN_VARIANT_UIDS)
+    assert [v["uid"] for v in result["variants"]] == sorted(data.PLAIN_VARIANT_UIDS)
 
 
 async def test_list_variants_of_unknown_group(client: Client) -> None:

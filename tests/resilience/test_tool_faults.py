@@ -271,8 +271,7 @@ async def test_one_cache_never_hands_an_account_another_accounts_data(sandbox: S
     )
     try:
         first, second = (
-            Lookups(PersonalizeAPI(h), CMSAPI(h), credentials=h.credentials, cache=shared)
-            for h in (northwind, contoso)
+            Lookups(PersonalizeAPI(h), CMSAPI(h), credentials=h.credentials, cache=shared) for h in (northwind, contoso)
         )
         assert {p.uid for p in await first.projects()} == {WEB, MOBILE}
         assert {p.uid for p in await second.projects()} == {data.SECOND_ORG_PROJECT_UID}

@@ -137,9 +137,13 @@ async def test_variant_groups_resource_names_the_linked_experience(client: Clien
     assert groups[data.HERO_VARIANT_GROUP_UID]["experience_uid"] == data.HERO_EXPERIENCE_UID
     assert groups[data.PLAIN_VARIANT_GROUP_UID]["experience_uid"] is None
     big = await read_json(client, f"contentstack://stacks/{data.BIG_STACK_API_KEY}/variant-groups")
-    assert len(big["variant_groups"]) == data.BIG_STACK_GROUP_COUNT  # every upstream page followed
+    # The first page, with the same total and cursor as the tool, and how to get the rest.
+    assert big["total"] == data.BIG_STACK_GROUP_COUNT and len(big["variant_groups"]) == 50
+    assert big["next_cursor"] and "list_variant_groups" in big["note"] and "cursor" in big["note"]
+    tool = await call_ok(client, "list_variant_groups", {"stack_api_key": data.BIG_STACK_API_KEY})
+    assert tool == big
     empty = await read_json(client, f"contentstack://stacks/{data.EMPTY_STACK_API_KEY}/variant-groups")
-    assert empty == {"stack_api_key": data.EMPTY_STACK_API_KEY, "variant_groups": []}
+    assert empty == {"stack_api_key": data.EMPTY_STACK_API_KEY, "variant_groups": [], "total": 0, "next_cursor": None}
 
 
 async def test_variants_resource(client: Client) -> None:
@@ -152,12 +156,12 @@ async def test_variants_resource(client: Client) -> None:
     plain = await read_json(
         client, f"contentstack://stacks/{STACK}/variant-groups/{data.PLAIN_VARIANT_GROUP_UID}/variants"
     )
-    assert [v["uid"] for v in plain["variants"]] == list(data.PLAIN_VARIANT_UIDS)
+    assert [v["uid"] for v in plain["variants"]] == sorted(data.PLAIN_VARIANT_UIDS)
     big = await read_json(
         client,
         f"contentstack://stacks/{data.BIG_STACK_API_KEY}/variant-groups/{data.BIG_VARIANT_GROUP_UID}/variants",
     )
-    assert len(big["variants"]) == data.BIG_VARIANT_COUNT
+    assert big["total"] == data.BIG_VARIANT_COUNT and len(big["variants"]) == 50 and "list_variants" in big["note"]
 
 
 NOT_FOUND = [

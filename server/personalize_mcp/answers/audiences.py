@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pydantic import Field
 
 from personalize_mcp.answers.lookups import Lookups
+from personalize_mcp.answers.paging import Catalogue, Paged, list_args
 from personalize_mcp.answers.shapes import ResultModel
 from personalize_mcp.contentstack.models import Audience
 from personalize_mcp.rules.render import render_definition
@@ -24,9 +25,11 @@ class AudienceInfo(ResultModel):
     rules: str = Field(description="The audience definition in plain words, e.g. 'country equals \"AU\"'.")
 
 
-class AudiencesResult(ResultModel):
+class AudiencesResult(Paged):
     project_uid: str = Field(description="The project the audiences belong to.")
-    audiences: list[AudienceInfo] = Field(description="The audiences, with their rules in plain words.")
+    audiences: list[AudienceInfo] = Field(
+        description="The audiences (this page, by uid), with their rules in plain words."
+    )
 
 
 class SingleAudienceResult(ResultModel):
@@ -60,35 +63,69 @@ def resolve_audiences(
     return [audience_view(known[uid], attribute_names) if uid in known else unknown_audience_view(uid) for uid in uids]
 
 
+def resolve_in(catalogue: Catalogue[AudienceInfo], uids: Iterable[str]) -> list[AudienceInfo]:
+    """`resolve_audiences` from the rendered catalogue: no audience is rendered twice."""
+    return [
+        catalogue.views[at] if (at := catalogue.position(uid)) is not None else unknown_audience_view(uid)
+        for uid in uids
+    ]
+
+
+async def audience_catalogue(lookups: Lookups, project: str) -> Catalogue[AudienceInfo]:
+    """The project's audiences as views (rules rendered once per cached list), ready for paging."""
+    audiences, names = await lookups.audience_set(project)
+    return lookups.derived(
+        ("audience-catalogue", project),
+        (audiences, names),
+        lambda: Catalogue(
+            (audience_view(a, names) for a in audiences), key=lambda v: v.uid, search=lambda v: (v.name, v.uid)
+        ),
+    )
+
+
 async def get_all_audiences(
-    lookups: Lookups, project_uid: str | None, audience_uids: Sequence[str] | None = None
+    lookups: Lookups,
+    project_uid: str | None,
+    audience_uids: Sequence[str] | None = None,
+    *,
+    query: str | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
 ) -> AudiencesResult:
     wanted = _validated_uids("audience_uids", audience_uids)
     project = await lookups.resolve_project(project_uid)
-    audiences, names = await lookups.audience_set(project)
+    args = list_args(
+        f"get_all_audiences:{project}",
+        query=query,
+        limit=limit,
+        cursor=cursor,
+        filters={"audience_uids": ",".join(sorted(wanted))} if wanted else None,
+    )
+    catalogue = await audience_catalogue(lookups, project)
     if wanted:
-        known = audiences_by_uid(audiences)
-        missing = [uid for uid in wanted if uid not in known]
+        positions = {uid: catalogue.position(uid) for uid in wanted}
+        missing = [uid for uid, at in positions.items() if at is None]
         if missing:
             raise NotFoundError(
-                f"Audience uid(s) {', '.join(missing)} not found in project {project}; "
+                f"{_count(missing, 'audience uid')} not found in project {project} ({_some(missing)}); "
                 "call get_all_audiences without audience_uids to list the project's audiences."
             )
-        audiences = [known[uid] for uid in wanted]
-    return AudiencesResult(project_uid=project, audiences=[audience_view(a, names) for a in audiences])
+        catalogue = catalogue.in_order([at for at in positions.values() if at is not None])
+    page = catalogue.page(args, "audiences", tool="get_all_audiences")
+    return AudiencesResult(project_uid=project, audiences=page.items, **page.fields())
 
 
 async def get_single_audience(lookups: Lookups, project_uid: str | None, audience_uid: str) -> SingleAudienceResult:
     uid = validate_identifier("audience_uid", audience_uid)
     project = await lookups.resolve_project(project_uid)
-    audiences, names = await lookups.audience_set(project)
-    audience = audiences_by_uid(audiences).get(uid)
-    if audience is None:
+    catalogue = await audience_catalogue(lookups, project)
+    at = catalogue.position(uid)
+    if at is None:
         raise NotFoundError(
             f"Audience {uid} was not found in project {project}; "
             "call get_all_audiences to list the project's audiences."
         )
-    return SingleAudienceResult(project_uid=project, audience=audience_view(audience, names))
+    return SingleAudienceResult(project_uid=project, audience=catalogue.views[at])
 
 
 def _validated_uids(name: str, values: Sequence[str] | None) -> list[str]:
@@ -97,3 +134,13 @@ def _validated_uids(name: str, values: Sequence[str] | None) -> list[str]:
     if isinstance(values, str):
         values = [values]
     return list(dict.fromkeys(validate_identifier(name[:-1] if name.endswith("s") else name, v) for v in values))
+
+
+def _count(items: Sequence[str], noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+
+
+def _some(uids: Sequence[str], shown: int = 5) -> str:
+    """A few uids for a sentence, never the whole list: "a, b, c and 1,995 more"."""
+    head = ", ".join(uids[:shown])
+    return head if len(uids) <= shown else f"{head} and {len(uids) - shown:,} more"

@@ -5,12 +5,17 @@ from __future__ import annotations
 from pydantic import Field
 
 from personalize_mcp.answers.lookups import Lookups
+from personalize_mcp.answers.paging import Catalogue, Paged, list_args
 from personalize_mcp.answers.shapes import ResultModel
 from personalize_mcp.contentstack.models import Experience
+from personalize_mcp.runtime.errors import InvalidInputError
 from personalize_mcp.runtime.ids import validate_identifier
 
 SEGMENTED = "SEGMENTED"
 AB_TEST = "AB_TEST"
+TYPES = (SEGMENTED, AB_TEST)
+STATUSES = ("ACTIVE", "DRAFT", "PAUSED", "ARCHIVED")
+"""The experience and version states of contentstack-api.md §2 (what `status` may filter by)."""
 
 
 class ExperienceInfo(ResultModel):
@@ -30,9 +35,9 @@ class ExperienceInfo(ResultModel):
     )
 
 
-class ExperiencesResult(ResultModel):
+class ExperiencesResult(Paged):
     project_uid: str = Field(description="The project the experiences belong to.")
-    experiences: list[ExperienceInfo] = Field(description="The project's experiences.")
+    experiences: list[ExperienceInfo] = Field(description="The project's experiences (this page, by uid).")
 
 
 class SingleExperienceResult(ResultModel):
@@ -75,10 +80,64 @@ def experience_label(uid: str, experience: Experience | None) -> str:
     return f"experience {uid}"
 
 
-async def get_all_experiences(lookups: Lookups, project_uid: str | None) -> ExperiencesResult:
-    project = await lookups.resolve_project(project_uid)
+async def experience_catalogue(lookups: Lookups, project: str) -> Catalogue[ExperienceInfo]:
     experiences = await lookups.experiences(project)
-    return ExperiencesResult(project_uid=project, experiences=[experience_view(e) for e in experiences])
+    return lookups.derived(
+        ("experience-catalogue", project),
+        (experiences,),
+        lambda: Catalogue(
+            (experience_view(e) for e in experiences),
+            key=lambda v: v.uid,
+            search=lambda v: (v.name, v.uid, v.short_uid),
+        ),
+    )
+
+
+async def get_all_experiences(
+    lookups: Lookups,
+    project_uid: str | None,
+    *,
+    status: str | None = None,
+    type: str | None = None,
+    query: str | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> ExperiencesResult:
+    wanted_status = _choice("status", status, STATUSES)
+    wanted_type = _choice("type", type, TYPES)
+    project = await lookups.resolve_project(project_uid)
+    args = list_args(
+        f"get_all_experiences:{project}",
+        query=query,
+        limit=limit,
+        cursor=cursor,
+        filters={"status": wanted_status, "type": wanted_type},
+    )
+    catalogue = await experience_catalogue(lookups, project)
+    selection = None
+    if wanted_status or wanted_type:
+        selection = catalogue.select(
+            args.query,
+            ("filters", wanted_status, wanted_type),
+            lambda v: (
+                (wanted_status is None or (v.status or "").upper() == wanted_status)
+                and (wanted_type is None or v.type == wanted_type)
+            ),
+        )
+    page = catalogue.page(args, "experiences", tool="get_all_experiences", selection=selection)
+    return ExperiencesResult(project_uid=project, experiences=page.items, **page.fields())
+
+
+def _choice(name: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    normal = value.strip().upper().replace("-", "_").replace(" ", "_") if isinstance(value, str) else ""
+    if normal == "AB":
+        normal = AB_TEST
+    if normal not in allowed:
+        shown = repr(value[:30]) if isinstance(value, str) else f"of type {type(value).__name__}"
+        raise InvalidInputError(f"{name} must be one of {', '.join(allowed)}, not {shown}.")
+    return normal
 
 
 async def get_single_experience(

@@ -10,7 +10,9 @@ stack or group was wrong, and which tool lists the valid ids.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from personalize_mcp.auth.protocol import Credentials
@@ -35,7 +37,10 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_CACHE_TTL = 30.0
 _MAX_REMEMBERED_REFUSALS = 1024
+_MAX_DERIVED = 256
+_MAX_PARTIAL = 32
 _STACK_ERRORS = (UpstreamNotFoundError, UpstreamRejectedError, PermissionDeniedError)
+_NO_NAMES: Mapping[str, str] = MappingProxyType({})
 
 
 class Lookups:
@@ -60,6 +65,9 @@ class Lookups:
         self._attributes_refused: set[str] = set()
         """Projects whose `GET /attributes` was refused for good (the answer for an unknown project
         too, so this is per project, never for the whole account)."""
+        self._derived: OrderedDict[Hashable, tuple[tuple[object, ...], Any]] = OrderedDict()
+        self._partial: dict[Hashable, list[Any]] = {}
+        """Items of CMS walks still under way, by cache key: what a completion may offer before the end."""
 
     @property
     def cache_ttl(self) -> float:
@@ -79,6 +87,28 @@ class Lookups:
         """A list already cached (and fresh) under `key`, so a single item need not be fetched."""
         return self._cache.peek((self._credentials.account_name, *key))
 
+    def derived(self, key: tuple[str, ...], sources: tuple[object, ...], build: Callable[[], T]) -> T:
+        """Work that depends only on cached lists (rendered views, indexes), done once per cached list.
+
+        `sources` are the cached objects the work reads; while the cache hands out the same objects,
+        the value built from them is reused, and a refreshed list (a new object) rebuilds it.
+        """
+        slot = (self._credentials.account_name, *key)
+        entry = self._derived.get(slot)
+        if (
+            entry is not None
+            and len(entry[0]) == len(sources)
+            and all(a is b for a, b in zip(entry[0], sources, strict=True))
+        ):
+            self._derived.move_to_end(slot)
+            value: T = entry[1]
+            return value
+        built = build()
+        self._derived[slot] = (sources, built)
+        while len(self._derived) > _MAX_DERIVED:
+            self._derived.popitem(last=False)
+        return built
+
     # ---- Personalize ---------------------------------------------------------------------------
 
     async def projects(self) -> list[Project]:
@@ -90,7 +120,7 @@ class Lookups:
         except _STACK_ERRORS as error:
             raise await self._project_error(project_uid, error) from None
 
-    async def attribute_names(self, project_uid: str) -> dict[str, str]:
+    async def attribute_names(self, project_uid: str) -> Mapping[str, str]:
         """Custom attribute uid -> name, to make rules readable; {} when they cannot be read.
 
         Names are a nicety (`GET /attributes` is in Contentstack's API reference but not in
@@ -99,9 +129,9 @@ class Lookups:
         remembered, so such an API is asked once per project, not once per audience lookup.
         """
         if project_uid in self._attributes_refused:
-            return {}
+            return _NO_NAMES
 
-        async def fetch() -> dict[str, str]:
+        async def fetch() -> Mapping[str, str]:
             attributes = await self._personalize.list_attributes(project_uid)
             return {a.uid: name for a in attributes if (name := a.display_name)}
 
@@ -113,9 +143,9 @@ class Lookups:
                     self._attributes_refused.clear()  # many unknown project uids: never grow without bound
                 self._attributes_refused.add(project_uid)
             logger.info("Custom attribute names unavailable for project %s (%s)", project_uid, type(error).__name__)
-            return {}
+            return _NO_NAMES
 
-    async def audience_set(self, project_uid: str) -> tuple[list[Audience], dict[str, str]]:
+    async def audience_set(self, project_uid: str) -> tuple[list[Audience], Mapping[str, str]]:
         """A project's audiences and the names their rules need, fetched side by side."""
         audiences, names = await gather(lambda: self.audiences(project_uid), lambda: self.attribute_names(project_uid))
         return audiences, names
@@ -190,21 +220,53 @@ class Lookups:
         return await self._cached(("stacks", org), lambda: self._cms.list_stacks(org))
 
     async def variant_groups(self, stack_api_key: str) -> list[VariantGroup]:
+        key = ("variant_groups", stack_api_key)
         try:
             return await self._cached(
-                ("variant_groups", stack_api_key), lambda: self._cms.list_variant_groups(stack_api_key)
+                key, self._walk(key, lambda sink: self._cms.list_variant_groups(stack_api_key, on_page=sink))
             )
         except _STACK_ERRORS:
             raise _stack_not_found(stack_api_key) from None
 
     async def variants(self, stack_api_key: str, variant_group_uid: str) -> list[CMSVariant]:
+        key = ("variants", stack_api_key, variant_group_uid)
         try:
             return await self._cached(
-                ("variants", stack_api_key, variant_group_uid),
-                lambda: self._cms.list_variants(stack_api_key, variant_group_uid),
+                key,
+                self._walk(key, lambda sink: self._cms.list_variants(stack_api_key, variant_group_uid, on_page=sink)),
             )
         except _STACK_ERRORS as error:
             raise await self._variant_group_error(stack_api_key, variant_group_uid, error) from None
+
+    def partial(self, key: tuple[str, ...]) -> list[Any]:
+        """What a CMS walk under `key` (e.g. `("variants", stack, group)`) has read so far, else the cached list.
+
+        For completions, which must offer something within their time limit even when the whole walk
+        takes longer: never an empty list just because the end was not reached.
+        """
+        cached = self._fresh(key)
+        if cached is not None:
+            return list(cached)
+        return list(self._partial.get((self._credentials.account_name, *key), ()))
+
+    def _walk(
+        self, key: tuple[str, ...], read: Callable[[Callable[[Sequence[Any]], None]], Awaitable[T]]
+    ) -> Callable[[], Awaitable[T]]:
+        """A CMS list read that publishes its pages as they arrive (see `partial`) and forgets them at the end."""
+        slot = (self._credentials.account_name, *key)
+
+        async def fetch() -> T:
+            sink: list[Any] = []
+            self._partial[slot] = sink
+            while len(self._partial) > _MAX_PARTIAL:
+                del self._partial[next(iter(self._partial))]
+            value = await read(sink.extend)
+            # Kept when the walk was cut short (a completion's time limit): the next one can still offer it.
+            if self._partial.get(slot) is sink:
+                del self._partial[slot]
+            return value
+
+        return fetch
 
     async def cms_variant(self, stack: str, group: str, variant_uid: str) -> CMSVariant:
         """One CMS variant: from a fresh cached list, else its own GET, else the group's list.

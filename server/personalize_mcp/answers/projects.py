@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from personalize_mcp.answers.lookups import Lookups
+from personalize_mcp.answers.paging import Catalogue, Paged, list_args
 from personalize_mcp.answers.shapes import ResultModel
 from personalize_mcp.contentstack.models import Project
 
@@ -18,8 +19,8 @@ class ProjectInfo(ResultModel):
     )
 
 
-class ProjectsResult(ResultModel):
-    projects: list[ProjectInfo] = Field(description="Every Personalize project of the organisation.")
+class ProjectsResult(Paged):
+    projects: list[ProjectInfo] = Field(description="The organisation's Personalize projects (this page), by uid.")
 
 
 def project_view(project: Project) -> ProjectInfo:
@@ -31,5 +32,18 @@ def project_view(project: Project) -> ProjectInfo:
     )
 
 
-async def list_projects(lookups: Lookups) -> ProjectsResult:
-    return ProjectsResult(projects=[project_view(p) for p in await lookups.projects()])
+async def project_catalogue(lookups: Lookups) -> Catalogue[ProjectInfo]:
+    projects = await lookups.projects()
+    return lookups.derived(
+        ("project-catalogue",),
+        (projects,),
+        lambda: Catalogue((project_view(p) for p in projects), key=lambda v: v.uid, search=lambda v: (v.name, v.uid)),
+    )
+
+
+async def list_projects(
+    lookups: Lookups, *, query: str | None = None, limit: int | None = None, cursor: str | None = None
+) -> ProjectsResult:
+    args = list_args("list_projects", query=query, limit=limit, cursor=cursor)
+    page = (await project_catalogue(lookups)).page(args, "projects", tool="list_projects")
+    return ProjectsResult(projects=page.items, **page.fields())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from personalize_mcp.answers.lookups import Lookups
+from personalize_mcp.answers.paging import Catalogue, Paged, list_args
 from personalize_mcp.answers.shapes import ResultModel
 from personalize_mcp.contentstack.models import CMSVariant, Stack, VariantGroup
 from personalize_mcp.runtime.ids import validate_identifier
@@ -17,8 +18,8 @@ class StackInfo(ResultModel):
     master_locale: str | None = Field(default=None, description="The stack's master locale.")
 
 
-class StacksResult(ResultModel):
-    stacks: list[StackInfo] = Field(description="The stacks of the account's organisation.")
+class StacksResult(Paged):
+    stacks: list[StackInfo] = Field(description="The stacks of the account's organisation (this page, by API key).")
 
 
 class VariantGroupInfo(ResultModel):
@@ -31,9 +32,9 @@ class VariantGroupInfo(ResultModel):
     content_type_uids: list[str] = Field(default_factory=list, description="Content types the group applies to.")
 
 
-class VariantGroupsResult(ResultModel):
+class VariantGroupsResult(Paged):
     stack_api_key: str = Field(description="The stack the groups belong to.")
-    variant_groups: list[VariantGroupInfo] = Field(description="Every variant group of the stack.")
+    variant_groups: list[VariantGroupInfo] = Field(description="The stack's variant groups (this page, by uid).")
 
 
 class VariantInfo(ResultModel):
@@ -45,10 +46,10 @@ class VariantInfo(ResultModel):
     )
 
 
-class VariantsResult(ResultModel):
+class VariantsResult(Paged):
     stack_api_key: str = Field(description="The stack of the group.")
     variant_group_uid: str = Field(description="The variant group.")
-    variants: list[VariantInfo] = Field(description="Every variant of the group.")
+    variants: list[VariantInfo] = Field(description="The group's variants (this page, by uid).")
 
 
 def stack_view(stack: Stack) -> StackInfo:
@@ -76,18 +77,66 @@ def variant_view(variant: CMSVariant) -> VariantInfo:
     )
 
 
-async def list_stacks(lookups: Lookups) -> StacksResult:
-    return StacksResult(stacks=[stack_view(s) for s in await lookups.stacks()])
+async def list_stacks(
+    lookups: Lookups, *, query: str | None = None, limit: int | None = None, cursor: str | None = None
+) -> StacksResult:
+    args = list_args("list_stacks", query=query, limit=limit, cursor=cursor)
+    stacks = await lookups.stacks()
+    catalogue = lookups.derived(
+        ("stack-catalogue",),
+        (stacks,),
+        lambda: Catalogue(
+            (stack_view(s) for s in stacks), key=lambda v: v.api_key, search=lambda v: (v.name, v.api_key, v.uid)
+        ),
+    )
+    page = catalogue.page(args, "stacks", tool="list_stacks")
+    return StacksResult(stacks=page.items, **page.fields())
 
 
-async def list_variant_groups(lookups: Lookups, stack_api_key: str) -> VariantGroupsResult:
-    stack = validate_identifier("stack_api_key", stack_api_key)
+async def variant_group_catalogue(lookups: Lookups, stack: str) -> Catalogue[VariantGroupInfo]:
     groups = await lookups.variant_groups(stack)
-    return VariantGroupsResult(stack_api_key=stack, variant_groups=[variant_group_view(g) for g in groups])
+    return lookups.derived(
+        ("variant-group-catalogue", stack),
+        (groups,),
+        lambda: Catalogue(
+            (variant_group_view(g) for g in groups), key=lambda v: v.uid, search=lambda v: (v.name, v.uid)
+        ),
+    )
 
 
-async def list_variants(lookups: Lookups, stack_api_key: str, variant_group_uid: str) -> VariantsResult:
+async def list_variant_groups(
+    lookups: Lookups,
+    stack_api_key: str,
+    *,
+    query: str | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> VariantGroupsResult:
+    stack = validate_identifier("stack_api_key", stack_api_key)
+    args = list_args(f"list_variant_groups:{stack}", query=query, limit=limit, cursor=cursor)
+    page = (await variant_group_catalogue(lookups, stack)).page(args, "variant groups", tool="list_variant_groups")
+    return VariantGroupsResult(stack_api_key=stack, variant_groups=page.items, **page.fields())
+
+
+async def list_variants(
+    lookups: Lookups,
+    stack_api_key: str,
+    variant_group_uid: str,
+    *,
+    query: str | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> VariantsResult:
     stack = validate_identifier("stack_api_key", stack_api_key)
     group = validate_identifier("variant_group_uid", variant_group_uid)
+    args = list_args(f"list_variants:{stack}:{group}", query=query, limit=limit, cursor=cursor)
     variants = await lookups.variants(stack, group)
-    return VariantsResult(stack_api_key=stack, variant_group_uid=group, variants=[variant_view(v) for v in variants])
+    catalogue = lookups.derived(
+        ("variant-catalogue", stack, group),
+        (variants,),
+        lambda: Catalogue(
+            (variant_view(v) for v in variants), key=lambda v: v.uid, search=lambda v: (v.name, v.uid, v.alias)
+        ),
+    )
+    page = catalogue.page(args, "variants", tool="list_variants")
+    return VariantsResult(stack_api_key=stack, variant_group_uid=group, variants=page.items, **page.fields())

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from personalize_mcp.answers.audiences import AudienceInfo, audiences_by_uid, resolve_audiences
-from personalize_mcp.answers.experiences import experience_label
+from personalize_mcp.answers.audiences import AudienceInfo, audience_catalogue, resolve_in
+from personalize_mcp.answers.experiences import AB_TEST, SEGMENTED, experience_label
 from personalize_mcp.answers.lookups import Lookups
-from personalize_mcp.answers.shapes import ResultModel, VariantRef, VersionRef
+from personalize_mcp.answers.paging import Catalogue, Paged, list_args
+from personalize_mcp.answers.shapes import VariantRef, VersionRef
 from personalize_mcp.answers.versions import ACTIVE, DRAFT, find_variant, missing_version_sentence, select_version
 from personalize_mcp.contentstack.models import Experience, PersonalizeMetadata
 from personalize_mcp.runtime.concurrency import gather
@@ -21,7 +22,7 @@ from personalize_mcp.runtime.errors import InvalidInputError, NotFoundError
 from personalize_mcp.runtime.ids import is_identifier, validate_identifier
 
 
-class VariantAudiencesResult(ResultModel):
+class VariantAudiencesResult(Paged):
     stack_api_key: str = Field(description="The stack of the CMS variant.")
     variant_group_uid: str = Field(description="The CMS variant group.")
     variant_uid: str = Field(description="The CMS variant.")
@@ -30,10 +31,20 @@ class VariantAudiencesResult(ResultModel):
     experience_name: str | None = Field(default=None, description="The experience's name, when known.")
     version: VersionRef = Field(description="The version whose audiences are given.")
     variant: VariantRef = Field(description="The Personalize variant the CMS variant is linked to.")
+    experience_type: str = Field(
+        description="SEGMENTED: the audiences below see the variant; AB_TEST: no audience is targeted, a share of "
+        "the traffic (traffic_distribution) gets it at random."
+    )
+    traffic_distribution: float | None = Field(
+        default=None, description="A/B test variants: the percentage of the experience's traffic that gets it."
+    )
     audience_combination: str | None = Field(
         default=None, description="OR: a visitor in any of the audiences sees it; AND: only visitors in all."
     )
-    audiences: list[AudienceInfo] = Field(description="The audiences who see this variant, Lytics ones included.")
+    audiences: list[AudienceInfo] = Field(
+        description="The audiences who see this variant, Lytics ones included (this page: see total); "
+        "empty for an A/B test variant."
+    )
 
 
 def short_uid_of_cms_variant(experience: Experience, cms_variant_uid: str) -> str | None:
@@ -50,18 +61,26 @@ def format_traffic(share: float | None) -> str:
 
 
 async def get_variant_audiences(
-    lookups: Lookups, stack_api_key: str, variant_group_uid: str, variant_uid: str, draft: bool = False
+    lookups: Lookups,
+    stack_api_key: str,
+    variant_group_uid: str,
+    variant_uid: str,
+    draft: bool = False,
+    *,
+    limit: int | None = None,
+    cursor: str | None = None,
 ) -> VariantAudiencesResult:
     stack = validate_identifier("stack_api_key", stack_api_key)
     group = validate_identifier("variant_group_uid", variant_group_uid)
     variant_id = validate_identifier("variant_uid", variant_uid)
     status = DRAFT if draft else ACTIVE
+    args = list_args(f"get_variant_audiences:{stack}:{group}:{variant_id}:{status}", limit=limit, cursor=cursor)
 
     link = await personalize_link(lookups, stack, group, variant_id)
     project, experience_uid, short_uid = _checked_link(link, group, variant_id)
-    versions, (audiences, names), experiences = await gather(
+    versions, known, experiences = await gather(
         lambda: lookups.versions(project, experience_uid),
-        lambda: lookups.audience_set(project),
+        lambda: audience_catalogue(lookups, project),
         lambda: lookups.experiences_or_empty(project),
     )
     experience = next((e for e in experiences if e.uid == experience_uid), None)
@@ -77,11 +96,18 @@ async def get_variant_audiences(
             f"{status} version ({version.uid}) has no such variant; call get_all_versions for "
             f"experience_uid {experience_uid} to see its variants."
         )
-    if personalize_variant.is_ab_test:
-        raise InvalidInputError(
-            f"CMS variant {variant_id} is the A/B test variant '{personalize_variant.name or short_uid}' of "
-            f"{label}: it targets no audiences and receives "
-            f"{format_traffic(personalize_variant.traffic_distribution)} of the experience's traffic."
+    ab_test = personalize_variant.is_ab_test
+    resolved = [] if ab_test else resolve_in(known, personalize_variant.all_audience_uids)
+    catalogue = Catalogue.in_key_order(
+        ((f"{n:06d}", info) for n, info in enumerate(resolved)), search=lambda info: (info.name, info.uid)
+    )
+    page = catalogue.page(args, "audiences", tool="get_variant_audiences")
+    note = page.note
+    if ab_test:
+        note = (
+            f"'{personalize_variant.name or short_uid}' is a variant of the A/B test {label}: no audience is "
+            f"targeted; {format_traffic(personalize_variant.traffic_distribution)} of the visitors who reach the "
+            "experience get it, at random."
         )
     return VariantAudiencesResult(
         stack_api_key=stack,
@@ -92,8 +118,13 @@ async def get_variant_audiences(
         experience_name=experience.name if experience else None,
         version=VersionRef(uid=version.uid, status=version.status),
         variant=VariantRef(short_uid=personalize_variant.short_uid, name=personalize_variant.name),
-        audience_combination=personalize_variant.audience_combination_type,
-        audiences=resolve_audiences(personalize_variant.all_audience_uids, audiences_by_uid(audiences), names),
+        experience_type=AB_TEST if ab_test else SEGMENTED,
+        traffic_distribution=personalize_variant.traffic_distribution if ab_test else None,
+        audience_combination=None if ab_test else personalize_variant.audience_combination_type,
+        audiences=page.items,
+        total=page.total,
+        next_cursor=page.next_cursor,
+        note=note,
     )
 
 

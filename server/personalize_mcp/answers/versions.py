@@ -6,9 +6,10 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from pydantic import Field
 
-from personalize_mcp.answers.audiences import AudienceInfo, audiences_by_uid, resolve_audiences
+from personalize_mcp.answers.audiences import AudienceInfo, audience_catalogue, resolve_audiences, resolve_in
 from personalize_mcp.answers.experiences import AB_TEST, SEGMENTED
 from personalize_mcp.answers.lookups import Lookups
+from personalize_mcp.answers.paging import ENVELOPE_BYTES, Catalogue, Page, Paged, json_size, list_args
 from personalize_mcp.answers.shapes import ResultModel
 from personalize_mcp.contentstack.models import Audience, Version, VersionVariant
 from personalize_mcp.runtime.concurrency import gather
@@ -24,8 +25,11 @@ class VersionVariantInfo(ResultModel):
     name: str | None = Field(default=None, description="Variant name.")
     type: str | None = Field(default=None, description="SEGMENTED (targets audiences) or AB_TEST (traffic split).")
     audience_uids: list[str] = Field(
-        default_factory=list, description="Audiences targeted, Lytics audiences included (segmented variants)."
+        default_factory=list,
+        description="Audiences targeted, Lytics audiences included (segmented variants); the first ones only "
+        "when audience_count is larger.",
     )
+    audience_count: int = Field(default=0, description="How many audiences the variant targets.")
     audience_combination: str | None = Field(
         default=None, description="How the audiences combine: OR (any of them) or AND (all of them)."
     )
@@ -46,8 +50,10 @@ class ResolvedVariant(ResultModel):
     type: str | None = Field(default=None, description="SEGMENTED or AB_TEST.")
     audience_combination: str | None = Field(default=None, description="OR (any audience) or AND (all audiences).")
     traffic_distribution: float | None = Field(default=None, description="Traffic percentage (A/B test variants).")
+    audience_count: int = Field(default=0, description="How many audiences the variant targets in all.")
     audiences: list[AudienceInfo] = Field(
-        default_factory=list, description="The audiences who see this variant, Lytics ones included."
+        default_factory=list,
+        description="The audiences who see this variant, Lytics ones included (those on this page: see total).",
     )
 
 
@@ -57,15 +63,17 @@ class AudiencesVersion(ResultModel):
     variants: list[ResolvedVariant] = Field(default_factory=list, description="Each variant with its audiences.")
 
 
-class VersionsResult(ResultModel):
+class VersionsResult(Paged):
+    """Paged by the resolved audiences of `audiences_version`, variant by variant (`total` counts them)."""
+
     project_uid: str = Field(description="The project of the experience.")
     experience_uid: str = Field(description="The experience whose versions these are.")
+    experience_name: str | None = Field(default=None, description="The experience's name, when known.")
     versions: list[VersionInfo] = Field(description="Every version of the experience, whatever its status.")
     audiences_version: AudiencesVersion | None = Field(
         description="The ACTIVE version (or the DRAFT, when asked) with each variant's audiences resolved; "
         "null when the experience has no version of that status."
     )
-    note: str | None = Field(default=None, description="Why audiences_version is null, and what to try.")
 
 
 def select_version(versions: Iterable[Version], status: str) -> Version | None:
@@ -87,23 +95,54 @@ def variant_type(variant: VersionVariant) -> str:
     return AB_TEST if variant.is_ab_test else SEGMENTED
 
 
-def version_variant_view(variant: VersionVariant) -> VersionVariantInfo:
+def version_variant_view(variant: VersionVariant, max_uids: int | None = None) -> VersionVariantInfo:
     ab_test = variant.is_ab_test
+    uids = variant.all_audience_uids
     return VersionVariantInfo(
         short_uid=variant.short_uid,
         name=variant.name,
         type=variant_type(variant),
-        audience_uids=variant.all_audience_uids,
+        audience_uids=uids if max_uids is None else uids[:max_uids],
+        audience_count=len(uids),
         audience_combination=None if ab_test else variant.audience_combination_type,
         traffic_distribution=variant.traffic_distribution,
     )
 
 
-def version_view(version: Version) -> VersionInfo:
+def version_view(version: Version, max_uids: int | None = None) -> VersionInfo:
     return VersionInfo(
         uid=version.uid,
         status=version.status,
-        variants=[version_variant_view(v) for v in version.variants],
+        variants=[version_variant_view(v, max_uids) for v in version.variants],
+    )
+
+
+_UID_CAPS = (None, 100, 25, 5, 0)
+"""How far a variant's audience uid list is cut, in turn, until the version summary fits its share."""
+
+
+def fit_versions(versions: Sequence[Version], room: int) -> tuple[list[VersionInfo], str | None]:
+    """The version summary within `room` bytes: audience uid lists cut first, then the oldest versions.
+
+    Returns the views and, when anything was cut, the words saying what (for the answer's note).
+    """
+    for cap in _UID_CAPS:
+        views = [version_view(v, cap) for v in versions]
+        if sum(json_size(v) + 1 for v in views) <= room:
+            if cap is None:
+                return views, None
+            return views, f"variants list at most {cap} audience uids each (audience_count has the full number)"
+    kept: list[VersionInfo] = []
+    spent = 0
+    ranked = sorted(views, key=lambda v: v.status not in (ACTIVE, DRAFT, "PAUSED"))  # live ones first, stable
+    for view in ranked:
+        spent += json_size(view) + 1
+        if spent > room and kept:
+            break
+        kept.append(view)
+    shown = {v.uid for v in kept}
+    return [v for v in views if v.uid in shown], (
+        f"{len(kept)} of {len(views)} versions are listed (ACTIVE, DRAFT and PAUSED first), without audience uids"
     )
 
 
@@ -153,25 +192,91 @@ def missing_version_sentence(
     return f"The {label} has no {status} version ({has}); {fix}."
 
 
+def resolved_catalogue(
+    lookups: Lookups, project: str, version: Version, known: Catalogue[AudienceInfo]
+) -> Catalogue[AudienceInfo]:
+    """A version's resolved audiences, variant by variant, keyed `variant.audience` positions (in order)."""
+
+    def build() -> Catalogue[AudienceInfo]:
+        keyed = (
+            (f"{v:04d}.{a:06d}", info)
+            for v, variant in enumerate(version.variants)
+            for a, info in enumerate(resolve_in(known, variant.all_audience_uids))
+        )
+        return Catalogue.in_key_order(keyed, search=lambda info: (info.name, info.uid))
+
+    return lookups.derived(("resolved-audiences", project, version.uid), (version, known), build)
+
+
+def audiences_version_page(version: Version, page: Page[AudienceInfo]) -> AudiencesVersion:
+    """The version's variants, each holding the resolved audiences of `page` that belong to it."""
+    by_variant: dict[int, list[AudienceInfo]] = {}
+    for key, info in zip(page.keys, page.items, strict=True):
+        by_variant.setdefault(int(key.split(".", 1)[0]), []).append(info)
+    return AudiencesVersion(
+        uid=version.uid,
+        status=version.status,
+        variants=[
+            ResolvedVariant(
+                short_uid=variant.short_uid,
+                name=variant.name,
+                type=variant_type(variant),
+                audience_combination=None if variant.is_ab_test else variant.audience_combination_type,
+                traffic_distribution=variant.traffic_distribution,
+                audience_count=len(variant.all_audience_uids),
+                audiences=by_variant.get(index, []),
+            )
+            for index, variant in enumerate(version.variants)
+        ],
+    )
+
+
 async def get_all_versions(
-    lookups: Lookups, project_uid: str | None, experience_uid: str, audiences_of: str = "active"
+    lookups: Lookups,
+    project_uid: str | None,
+    experience_uid: str,
+    audiences_of: str = "active",
+    *,
+    limit: int | None = None,
+    cursor: str | None = None,
 ) -> VersionsResult:
     uid = validate_identifier("experience_uid", experience_uid)
     status = _status_for(audiences_of)
     project = await lookups.resolve_project(project_uid)
-    versions, (audiences, names) = await gather(
+    args = list_args(f"get_all_versions:{project}:{uid}:{status}", limit=limit, cursor=cursor)
+    versions, known, experiences = await gather(
         lambda: lookups.versions(project, uid),
-        lambda: lookups.audience_set(project),
+        lambda: audience_catalogue(lookups, project),
+        lambda: lookups.experiences_or_empty(project),
     )
+    experience = next((e for e in experiences if e.uid == uid), None)
+    summary, cut = fit_versions(versions, args.budget // 3)
     chosen = select_version(versions, status)
-    note = None
     if chosen is None:
-        note = missing_version_sentence(uid, status, versions, tool="get_all_versions")
+        return VersionsResult(
+            project_uid=project,
+            experience_uid=uid,
+            experience_name=experience.name if experience else None,
+            versions=summary,
+            audiences_version=None,
+            total=0,
+            next_cursor=None,
+            note=missing_version_sentence(uid, status, versions, tool="get_all_versions"),
+        )
+    catalogue = resolved_catalogue(lookups, project, chosen, known)
+    taken = sum(json_size(v) + 1 for v in summary) + 80 * len(chosen.variants) + ENVELOPE_BYTES
+    page = catalogue.page(args, "resolved audiences", tool="get_all_versions", taken=taken)
+    note = page.note
+    if cut:
+        note = f"To keep the answer small, {cut}." + (f" {note}" if note else "")
     return VersionsResult(
         project_uid=project,
         experience_uid=uid,
-        versions=[version_view(v) for v in versions],
-        audiences_version=resolve_version(chosen, audiences_by_uid(audiences), names) if chosen else None,
+        experience_name=experience.name if experience else None,
+        versions=summary,
+        audiences_version=audiences_version_page(chosen, page),
+        total=page.total,
+        next_cursor=page.next_cursor,
         note=note,
     )
 

@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from personalize_mcp.contentstack.errors import Api, UpstreamError, UpstreamNotFoundError, is_definite_refusal
+from personalize_mcp.contentstack.errors import (
+    Api,
+    UnexpectedResponseError,
+    UpstreamError,
+    UpstreamNotFoundError,
+    is_definite_refusal,
+)
 from personalize_mcp.contentstack.http import ContentstackHTTP, url_path
 from personalize_mcp.contentstack.models import CMSVariant, Organization, Stack, User, VariantGroup
 from personalize_mcp.contentstack.parsing import count_of, parse_list, parse_object
+from personalize_mcp.runtime import progress
 from personalize_mcp.runtime.concurrency import gather_all
 
+OnPage = Callable[[Sequence[Any]], None]
+"""Called with each page's items as it arrives (in any order), e.g. to offer completions before the end."""
 PAGE_SIZE = 100  # the CMS's largest page
-MAX_PAGES = 200  # 20,000 items: beyond any real stack, and a stop for a server that never says "done"
+MAX_PAGES = 1000
+"""100,000 items: a list the CMS says is longer is refused in one sentence, never cut silently (and a walk
+without a count stops here too: a server that never says "done")."""
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -44,7 +55,7 @@ class CMSAPI:
                     raise first from None  # refused both ways: the first route's refusal says it best
                 raise
 
-    async def list_variant_groups(self, stack_api_key: str) -> list[VariantGroup]:
+    async def list_variant_groups(self, stack_api_key: str, *, on_page: OnPage | None = None) -> list[VariantGroup]:
         return await self._paged(
             "/variant_groups",
             {"api_key": stack_api_key},
@@ -52,9 +63,12 @@ class CMSAPI:
             key="variant_groups",
             what="variant groups",
             params={"include_variant_info": "true"},  # the documented call (contentstack-api.md §3)
+            on_page=on_page,
         )
 
-    async def list_variants(self, stack_api_key: str, variant_group_uid: str) -> list[CMSVariant]:
+    async def list_variants(
+        self, stack_api_key: str, variant_group_uid: str, *, on_page: OnPage | None = None
+    ) -> list[CMSVariant]:
         return await self._paged(
             url_path("variant_groups", variant_group_uid, "variants"),
             {"api_key": stack_api_key},
@@ -62,6 +76,7 @@ class CMSAPI:
             key="variants",
             what="variants",
             params={},
+            on_page=on_page,
         )
 
     async def get_variant(self, stack_api_key: str, variant_group_uid: str, variant_uid: str) -> CMSVariant:
@@ -95,17 +110,30 @@ class CMSAPI:
         key: str,
         what: str,
         params: dict[str, str | int],
+        on_page: OnPage | None = None,
     ) -> list[ModelT]:
-        """Every item of a `skip`/`limit` list: the first page tells the count, the rest run in parallel."""
+        """Every item of a `skip`/`limit` list: the first page tells the count, the rest run in parallel.
+
+        Pages are reported as progress (`runtime.progress`) and, when asked, to `on_page` as they come.
+        """
+        pages_done = 0
+        pages_expected: int | None = None
 
         async def page(skip: int) -> tuple[list[ModelT], Any]:
+            nonlocal pages_done
             body = await self._http.get_json(
                 Api.CMA,
                 path,
                 headers=headers,
                 params={**params, "include_count": "true", "limit": PAGE_SIZE, "skip": skip},
             )
-            return parse_list(Api.CMA, body, model, keys=(key, "items"), what=what), body
+            items = parse_list(Api.CMA, body, model, keys=(key, "items"), what=what)
+            pages_done += 1
+            if on_page is not None:
+                on_page(items)
+            if pages_expected is not None and pages_expected > 1:
+                await progress.advance(pages_done, pages_expected, f"Reading {what} from the CMS")
+            return items, body
 
         items, body = await page(0)
         total = count_of(body)
@@ -114,7 +142,14 @@ class CMSAPI:
                 return items
             # Step by what the server actually returned, in case it caps pages below our limit.
             step = len(items)
-            skips = range(step, min(total, step * MAX_PAGES), step)
+            pages_expected = -(-total // step)
+            if pages_expected > MAX_PAGES:
+                raise UnexpectedResponseError(
+                    f"Contentstack's CMS Management API reports {total:,} {what}, more than this server reads "
+                    f"({step * MAX_PAGES:,}); narrow the request in Contentstack, or report it if it seems wrong.",
+                    api=Api.CMA,
+                )
+            skips = range(step, total, step)
             rest = await gather_all([functools.partial(_items, page, skip) for skip in skips])
             return _distinct([items, *rest])
         # No count: walk until a short page, or a page with nothing new (a server ignoring `skip`).

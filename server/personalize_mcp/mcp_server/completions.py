@@ -8,8 +8,9 @@ stack and group's variants); `match` then keeps those whose value or name starts
 text -- or, when none does, contains it -- case-insensitively, and answers with values (uids),
 never names, at most 100 of them with `total` and `hasMore`.
 
-Completion is a convenience: it never fails loudly. An upstream failure (or a slow upstream)
-gives an empty list, and a line on stderr.
+Completion is a convenience: it never fails loudly. An upstream failure gives an empty list, and a
+line on stderr; a walk that outlasts the time limit (a group of thousands of variants) offers what it
+had read by then.
 """
 
 from __future__ import annotations
@@ -89,6 +90,22 @@ async def complete_variant_uid(lookups: Lookups, context: Mapping[str, str]) -> 
     stack = _chosen(context, "stack_api_key")
     group = _chosen(context, "variant_group_uid")
     return [(v.uid, v.name) for v in await lookups.variants(stack, group)]
+
+
+def partial_variant_groups(lookups: Lookups, context: Mapping[str, str]) -> Sequence[Candidate]:
+    return [(g.uid, g.name) for g in lookups.partial(("variant_groups", _chosen(context, "stack_api_key")))]
+
+
+def partial_variants(lookups: Lookups, context: Mapping[str, str]) -> Sequence[Candidate]:
+    stack, group = _chosen(context, "stack_api_key"), _chosen(context, "variant_group_uid")
+    return [(v.uid, v.name) for v in lookups.partial(("variants", stack, group))]
+
+
+PARTIAL_COMPLETERS: dict[str, Callable[[Lookups, Mapping[str, str]], Sequence[Candidate]]] = {
+    "variant_group_uid": partial_variant_groups,
+    "variant_uid": partial_variants,
+}
+"""For the lists whose walk can outlast a completion (thousands of CMS pages): what was read in time."""
 
 
 async def complete_boolean(lookups: Lookups, context: Mapping[str, str]) -> Sequence[Candidate]:
@@ -175,10 +192,16 @@ async def complete_argument(
         logger.debug("No completion for %s until %s is chosen", argument.name, missing)
         return EMPTY
     except TimeoutError:
+        partial = PARTIAL_COMPLETERS.get(argument.name)
+        candidates = partial(lookups, chosen) if partial is not None else []
         logger.warning(
-            "Completion of %s gave up after %.0f s waiting on Contentstack", argument.name, COMPLETION_TIMEOUT
+            "Completion of %s stopped waiting on Contentstack after %.0f s; offering the %d read by then",
+            argument.name,
+            COMPLETION_TIMEOUT,
+            len(candidates),
         )
-        return EMPTY
+        if not candidates:
+            return EMPTY
     except UserFacingError as error:
         logger.warning("Completion of %s found nothing to offer: %s", argument.name, error.message)
         return EMPTY

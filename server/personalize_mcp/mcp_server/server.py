@@ -9,6 +9,7 @@ lines of pydantic output.
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from mcp.server import MCPServer
@@ -26,6 +27,7 @@ from personalize_mcp.mcp_server.completions import register_completions
 from personalize_mcp.mcp_server.prompts import register_prompts
 from personalize_mcp.mcp_server.resources import cache_hints, register_resources
 from personalize_mcp.mcp_server.tools import register_tools
+from personalize_mcp.runtime import progress
 from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE, DeadlineExceededError, within_deadline
 from personalize_mcp.runtime.errors import UserFacingError
 
@@ -59,7 +61,7 @@ class PersonalizeMCPServer(MCPServer[Any]):
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
         try:
-            with within_deadline(self.deadline):
+            with within_deadline(self.deadline), progress_to(context):
                 result = await super().call_tool(name, arguments, context)
             return result
         except DeadlineExceededError as error:  # the deadline passed while upstream requests ran
@@ -90,6 +92,11 @@ class PersonalizeMCPServer(MCPServer[Any]):
         return await super().get_prompt(name, arguments, context)
 
 
+def progress_to(context: Context[Any, Any] | None) -> AbstractContextManager[None]:
+    """Long walks below report progress to the caller (a no-op unless it sent a progress token)."""
+    return progress.reporting(context.report_progress) if context is not None else nullcontext()
+
+
 def describe_validation_error(tool: str, error: ValidationError) -> str:
     """One sentence for pydantic's argument errors, naming each bad argument and what it must be."""
     problems: list[str] = []
@@ -107,6 +114,8 @@ def describe_validation_error(tool: str, error: ValidationError) -> str:
             problems.append(f"{where} must be a list of strings")
         elif kind.startswith("bool"):
             problems.append(f"{where} must be true or false")
+        elif kind.startswith("int"):
+            problems.append(f"{where} must be a whole number")
         else:
             problems.append(f"{where} is invalid")
     return f"Invalid arguments for {tool}: {'; '.join(problems)}; see the tool's input schema."

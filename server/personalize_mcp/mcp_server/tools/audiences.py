@@ -11,7 +11,7 @@ from pydantic import Field
 from personalize_mcp.answers import audiences
 from personalize_mcp.answers.audiences import AudiencesResult, SingleAudienceResult
 from personalize_mcp.answers.lookups import Lookups
-from personalize_mcp.mcp_server.tools.common import READ_ONLY, ProjectUid, as_tool_result
+from personalize_mcp.mcp_server.tools.common import READ_ONLY, Cursor, Limit, ProjectUid, Query, as_tool_result
 
 
 def register(server: MCPServer[Any], lookups: Lookups) -> None:
@@ -21,7 +21,8 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
         annotations=READ_ONLY,
         description="Get All Audiences: every audience of a Personalize project, each with its rules in plain "
         'words (e.g. country equals "AU" AND device type equals "MOBILE") and its source (LYTICS for '
-        "audiences synced from Lytics). Pass audience_uids to get only those audiences.",
+        "audiences synced from Lytics). Pass audience_uids to get only those audiences, query to search names "
+        "and uids. Paged (by uid): total, next_cursor.",
     )
     async def get_all_audiences(
         project_uid: ProjectUid = None,
@@ -29,8 +30,15 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
             list[str] | None,
             Field(description="Only these audience uids (from this tool, an experience or a version)."),
         ] = None,
+        query: Query = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
     ) -> Annotated[CallToolResult, AudiencesResult]:
-        return as_tool_result(await audiences.get_all_audiences(lookups, project_uid, audience_uids))
+        return as_tool_result(
+            await audiences.get_all_audiences(
+                lookups, project_uid, audience_uids, query=query, limit=limit, cursor=cursor
+            )
+        )
 
     @server.tool(
         name="get_single_audience",

@@ -22,6 +22,20 @@ StackApiKey = Annotated[str, Field(description="CMS stack API key, from list_sta
 VariantGroupUid = Annotated[str, Field(description="CMS variant group uid, from list_variant_groups.")]
 
 
+Query = Annotated[
+    str | None,
+    Field(description="Only items whose name, key or uid contains this text (case-insensitive)."),
+]
+Limit = Annotated[
+    int | None,
+    Field(description="Items per page, 1-500 (default 50; a page is also kept under 32 KiB unless limit is raised)."),
+]
+Cursor = Annotated[
+    str | None,
+    Field(description="The next_cursor of the previous page, to get the next one (same other arguments)."),
+]
+
+
 def as_tool_result(result: BaseModel) -> CallToolResult:
     """Structured content plus the same JSON as compact text (fewer tokens for the model)."""
     data = result.model_dump(mode="json")

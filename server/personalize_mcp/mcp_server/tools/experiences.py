@@ -12,7 +12,15 @@ from personalize_mcp.answers import experiences, versions
 from personalize_mcp.answers.experiences import ExperiencesResult, SingleExperienceResult
 from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.versions import VersionsResult
-from personalize_mcp.mcp_server.tools.common import READ_ONLY, ExperienceUid, ProjectUid, as_tool_result
+from personalize_mcp.mcp_server.tools.common import (
+    READ_ONLY,
+    Cursor,
+    ExperienceUid,
+    Limit,
+    ProjectUid,
+    Query,
+    as_tool_result,
+)
 
 
 def register(server: MCPServer[Any], lookups: Lookups) -> None:
@@ -22,10 +30,31 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
         annotations=READ_ONLY,
         description="Get All Experiences: every experience of a Personalize project with its type (SEGMENTED or "
         "AB_TEST), status, short uid, latest version uid, the audience uids it uses and its linked CMS variant "
-        "group. Use an experience's uid with get_single_experience or get_all_versions.",
+        "group. Use an experience's uid with get_single_experience or get_all_versions. Filter by status, type or "
+        "query; paged (by uid): total, next_cursor.",
     )
-    async def get_all_experiences(project_uid: ProjectUid = None) -> Annotated[CallToolResult, ExperiencesResult]:
-        return as_tool_result(await experiences.get_all_experiences(lookups, project_uid))
+    async def get_all_experiences(
+        project_uid: ProjectUid = None,
+        status: Annotated[
+            str | None,
+            Field(
+                description="Only experiences with this status.",
+                json_schema_extra={"enum": list(experiences.STATUSES)},
+            ),
+        ] = None,
+        type: Annotated[
+            str | None,
+            Field(description="Only experiences of this type.", json_schema_extra={"enum": list(experiences.TYPES)}),
+        ] = None,
+        query: Query = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
+    ) -> Annotated[CallToolResult, ExperiencesResult]:
+        return as_tool_result(
+            await experiences.get_all_experiences(
+                lookups, project_uid, status=status, type=type, query=query, limit=limit, cursor=cursor
+            )
+        )
 
     @server.tool(
         name="get_all_versions",
@@ -34,7 +63,8 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
         description="Get All Versions: every version of an experience (ACTIVE, DRAFT, PAUSED, ARCHIVED) with its "
         "variants (audience uids and how they combine for segmented variants, traffic share for A/B test "
         "variants), plus audiences_version: the ACTIVE version's variants with their audiences resolved and "
-        "their rules in plain words — or the DRAFT's with audiences_of='draft'.",
+        "their rules in plain words — or the DRAFT's with audiences_of='draft'. Paged by those resolved "
+        "audiences (total, next_cursor) when there are many.",
     )
     async def get_all_versions(
         experience_uid: ExperienceUid,
@@ -46,8 +76,14 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
                 json_schema_extra={"enum": ["active", "draft"]},
             ),
         ] = "active",
+        limit: Limit = None,
+        cursor: Cursor = None,
     ) -> Annotated[CallToolResult, VersionsResult]:
-        return as_tool_result(await versions.get_all_versions(lookups, project_uid, experience_uid, audiences_of))
+        return as_tool_result(
+            await versions.get_all_versions(
+                lookups, project_uid, experience_uid, audiences_of, limit=limit, cursor=cursor
+            )
+        )
 
     @server.tool(
         name="get_single_experience",

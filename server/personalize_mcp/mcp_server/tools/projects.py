@@ -10,7 +10,7 @@ from mcp_types import CallToolResult
 from personalize_mcp.answers import projects
 from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.projects import ProjectsResult
-from personalize_mcp.mcp_server.tools.common import READ_ONLY, as_tool_result
+from personalize_mcp.mcp_server.tools.common import READ_ONLY, Cursor, Limit, Query, as_tool_result
 
 
 def register(server: MCPServer[Any], lookups: Lookups) -> None:
@@ -20,7 +20,9 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
         annotations=READ_ONLY,
         description="List every Personalize project of the connected organisation: uid, name, description and "
         "the API key of its connected CMS stack. Start here: a project's uid is the project_uid the other "
-        "Personalize tools take.",
+        "Personalize tools take. Paged: total, next_cursor.",
     )
-    async def list_projects() -> Annotated[CallToolResult, ProjectsResult]:
-        return as_tool_result(await projects.list_projects(lookups))
+    async def list_projects(
+        query: Query = None, limit: Limit = None, cursor: Cursor = None
+    ) -> Annotated[CallToolResult, ProjectsResult]:
+        return as_tool_result(await projects.list_projects(lookups, query=query, limit=limit, cursor=cursor))

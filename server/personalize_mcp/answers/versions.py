@@ -250,7 +250,11 @@ async def get_all_versions(
         lambda: lookups.experiences_or_empty(project),
     )
     experience = next((e for e in experiences if e.uid == uid), None)
-    summary, cut = fit_versions(versions, args.budget // 3)
+    summary, cut = lookups.derived(
+        ("versions-summary", project, uid, str(args.budget)),
+        (versions,),
+        lambda: fit_versions(versions, args.budget // 3),
+    )
     chosen = select_version(versions, status)
     if chosen is None:
         return VersionsResult(
@@ -264,7 +268,13 @@ async def get_all_versions(
             note=missing_version_sentence(uid, status, versions, tool="get_all_versions"),
         )
     catalogue = resolved_catalogue(lookups, project, chosen, known)
-    taken = sum(json_size(v) + 1 for v in summary) + 80 * len(chosen.variants) + ENVELOPE_BYTES
+    taken = (
+        lookups.derived(
+            ("versions-summary-size", project, uid), (summary,), lambda: sum(json_size(v) + 1 for v in summary)
+        )
+        + 80 * len(chosen.variants)
+        + ENVELOPE_BYTES
+    )
     page = catalogue.page(args, "resolved audiences", tool="get_all_versions", taken=taken)
     note = page.note
     if cut:

@@ -160,7 +160,7 @@ def explain_audience(project_uid: ProjectUid, audience_uid: AudienceUid) -> str:
             f"Explain audience {ids['audience_uid']} of Personalize project {ids['project_uid']}.",
             f"1. Call get_single_audience with {_args(ids)}: its name, source and rules in plain words.",
             f"2. Call get_all_experiences with {_args(project)}: the experiences whose audience_uids include "
-            f"{ids['audience_uid']}.",
+            f"{ids['audience_uid']} (paged: follow next_cursor until it is null).",
             "3. For each of those experiences, call get_all_versions with "
             f"{_args({**project, 'experience_uid': '<its uid>'})}: which variants of which versions target it.",
             "Then answer for a non-technical reader: who is in this audience (its rules in plain words; for source "
@@ -176,9 +176,10 @@ def audit_project(project_uid: ProjectUid) -> str:
     return "\n".join(
         [
             f"Audit Personalize project {project['project_uid']}.",
-            f"1. Call get_all_audiences with {_args(project)}: every audience.",
+            f"1. Call get_all_audiences with {_args(project)}: every audience (the list is paged: call again with "
+            "cursor set to next_cursor until next_cursor is null).",
             f"2. Call get_all_experiences with {_args(project)}: every experience with its status and the "
-            "audience_uids it uses.",
+            "audience_uids it uses (paged the same way).",
             f"3. For each experience, call get_all_versions with "
             f"{_args({**project, 'experience_uid': '<its uid>'})}: its versions and their variants' audience_uids.",
             "Then report three lists, each item with its name and uid (write 'none' for an empty list):",

@@ -14,6 +14,7 @@ import anyio
 from personalize_mcp.config.settings import ServerSettings
 from personalize_mcp.connection.stack import Connection, open_lookups
 from personalize_mcp.mcp_server.server import build_server
+from personalize_mcp.runtime.collector import settle_after_start_up
 from personalize_mcp.runtime.errors import ConfigurationError
 from personalize_mcp.runtime.logs import configure_logging
 
@@ -78,6 +79,7 @@ async def _serve(server_settings: ServerSettings, connection: Connection, lookup
         deadline=lookup_options.deadline,
     ) as lookups:
         server = build_server(lookups)
+        settle_after_start_up()
         await server.run_stdio_async()
 
 
@@ -111,4 +113,5 @@ async def _serve_http(
         )
         if verifier is not None:
             await verifier.warm_up()
+        settle_after_start_up()
         await serve_http(create_http_app(server, options), options, sock)

@@ -198,6 +198,7 @@ class _Generator:
         self.attributes: list[tuple[str, str]] = []  # (uid, kind)
         self.native: list[str] = []
         self.lytics: list[str] = []
+        self.listed: list[str] = []  # every audience uid, in the list's order
         self.versions: dict[str, list[JSON]] = {}
         self.content_types: dict[str, str] = {}
 
@@ -284,11 +285,13 @@ class _Generator:
             if (n + 1) % self.spec.lytics_every == 0:
                 uid = self._hex("lytics-audience", n, 32)
                 self.lytics.append(uid)
+                self.listed.append(uid)
                 name = f"{segment} {n:04d} (Lytics)"
                 out.append(seed._audience(uid, PROJECT_UID, name, "Synced from Lytics", self._lytics_rules(), "LYTICS"))
                 continue
             uid = self._uid("audience", n)
             self.native.append(uid)
+            self.listed.append(uid)
             name = f"{country[1]} {segment} {n:04d}"
             description = "" if self.rng.random() < 0.3 else f"{segment} in {country[1]}"
             definition = seed._combo("AND") if self.rng.random() < 0.01 else self._tree(country, depth=1, budget=[8])
@@ -463,9 +466,10 @@ class _Generator:
         return experiences, notable
 
     def _broad_variants(self, labelled: list[tuple[int, str]], state: str) -> list[JSON]:
-        """The experience whose variants target `broad_audiences` audiences between them: 40 % for the
-        first variant, 20 % for each other; the DRAFT shifts every slice, the ARCHIVED holds half."""
-        pool = [*self.native, *self.lytics][: self.spec.broad_audiences]
+        """The experience whose variants target the first `broad_audiences` audiences (Lytics ones among
+        them) between them: 40 % for the first variant, 20 % for each other; the DRAFT shifts every
+        slice by one, the ARCHIVED version holds the first half."""
+        pool = self.listed[: self.spec.broad_audiences]
         if state == "DRAFT":
             pool = pool[1:] + pool[:1]
         elif state == "ARCHIVED":

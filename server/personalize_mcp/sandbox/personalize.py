@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from personalize_mcp.sandbox.errors import generic_error, personalize_error
-from personalize_mcp.sandbox.gate import Refusal, require_scope, state_of
+from personalize_mcp.sandbox.gate import Refusal, json_response, require_scope, state_of
 
 READ_SCOPE = "personalize:read"
 JSON = dict[str, Any]
@@ -55,14 +55,14 @@ async def list_projects(request: Request) -> JSONResponse:
     return JSONResponse(projects)
 
 
-async def list_audiences(request: Request) -> JSONResponse:
-    project = _project(request)
-    return JSONResponse(state_of(request).data.audiences.get(project["uid"], []))
+async def list_audiences(request: Request) -> Response:
+    uid = _project(request)["uid"]
+    return json_response(request, ("audiences", uid), lambda: state_of(request).data.audiences.get(uid, []))
 
 
-async def list_experiences(request: Request) -> JSONResponse:
-    project = _project(request)
-    return JSONResponse(state_of(request).data.experiences.get(project["uid"], []))
+async def list_experiences(request: Request) -> Response:
+    uid = _project(request)["uid"]
+    return json_response(request, ("experiences", uid), lambda: state_of(request).data.experiences.get(uid, []))
 
 
 async def list_attributes(request: Request) -> Response:
@@ -71,16 +71,18 @@ async def list_attributes(request: Request) -> Response:
     state = state_of(request)
     if not state.serve_attributes:
         return generic_error("personalize", 404)
-    return JSONResponse(state.data.attributes.get(project["uid"], []))
+    uid = project["uid"]
+    return json_response(request, ("attributes", uid), lambda: state.data.attributes.get(uid, []))
 
 
-async def get_experience(request: Request) -> JSONResponse:
-    return JSONResponse(_experience(request))
-
-
-async def list_versions(request: Request) -> JSONResponse:
+async def get_experience(request: Request) -> Response:
     experience = _experience(request)
-    return JSONResponse(state_of(request).data.versions.get(experience["uid"], []))
+    return json_response(request, ("experience", experience["uid"]), lambda: experience)
+
+
+async def list_versions(request: Request) -> Response:
+    uid = _experience(request)["uid"]
+    return json_response(request, ("versions", uid), lambda: state_of(request).data.versions.get(uid, []))
 
 
 def personalize_routes() -> list[BaseRoute]:

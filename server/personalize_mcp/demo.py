@@ -153,6 +153,7 @@ async def _demo(mode: str, out: TextIO) -> None:
             ],
         )
         _print_resolved(p, versions)
+        await _catalogue(p, client, project_uid)
 
         stacks = (await call(client, "list_stacks"))["stacks"]
         p.heading("List Stacks", "list_stacks()")
@@ -197,6 +198,43 @@ async def _demo(mode: str, out: TextIO) -> None:
                 )
                 p.line(_text(result))
     out.write("\nDemo finished: every action answered through the MCP client.\n")
+
+
+async def _catalogue(p: Printer, client: Client, project_uid: str) -> None:
+    """The project's catalogue: which connection answers, attributes, events, priority, a few locations."""
+    connection = await call(client, "get_connection")
+    p.heading("Get Connection", "get_connection()")
+    for key in ("sandbox", "account", "organization_name", "region", "user", "note"):
+        p.line(f"{key + ':':<20}{_cell(connection.get(key), 80)}")
+
+    attributes = await call(client, "list_attributes", {"project_uid": project_uid})
+    p.heading("List Attributes", f"list_attributes(project_uid={project_uid!r})")
+    p.table(
+        ["KIND", "KEY", "NAME", "UID"],
+        [[a["kind"], a.get("key"), a.get("name"), a["uid"]] for a in attributes["attributes"]],
+    )
+
+    events = await call(client, "list_events", {"project_uid": project_uid})
+    p.heading("List Events", f"list_events(project_uid={project_uid!r})")
+    p.table(["KEY", "DESCRIPTION", "UID"], [[e.get("key"), e.get("description"), e["uid"]] for e in events["events"]])
+
+    priority = await call(client, "get_experiences_priority", {"project_uid": project_uid})
+    p.heading("Get Experiences Priority", f"get_experiences_priority(project_uid={project_uid!r})")
+    p.table(
+        ["RANK", "NAME", "TYPE", "STATUS", "IN LIST"],
+        [
+            [e["rank"], e.get("name"), e.get("type"), e.get("status"), e["in_priority_list"]]
+            for e in priority["experiences"]
+        ],
+    )
+    if priority.get("note"):
+        p.line(priority["note"])
+
+    regions = await call(client, "list_locations", {"kind": "region", "country_code": "AU"})
+    p.heading("List Locations", "list_locations(kind='region', country_code='AU')")
+    p.table(
+        ["CODE", "NAME", "COUNTRY"], [[r.get("code"), r["name"], r.get("country_code")] for r in regions["locations"]]
+    )
 
 
 async def _variant_audiences(

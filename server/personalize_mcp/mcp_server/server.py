@@ -37,15 +37,24 @@ SERVER_NAME = "contentstack-personalize"
 
 INSTRUCTIONS = """\
 Read-only access to a Contentstack Personalize account: projects, audiences (with their rules in
-plain words), experiences, their versions and variants, and which audiences see a CMS entry variant.
+plain words), experiences, their versions, variants and priority, the attributes and events they
+use, and which audiences see a CMS entry variant.
+
+Call get_connection first when it matters whether the data is real: sandbox true means the
+built-in sample data, not the user's account.
 
 Ids come from the list tools: list_projects gives project_uid; get_all_experiences gives
-experience_uid; get_all_audiences gives audience_uid; list_stacks gives stack_api_key;
-list_variant_groups gives variant_group_uid; list_variants gives variant_uid.
-project_uid may be omitted when a default project is configured or the organisation has one project.
+experience_uid; get_all_audiences gives audience_uid; list_attributes and list_events give
+attribute and event uids; list_stacks gives stack_api_key; list_variant_groups gives
+variant_group_uid; list_variants gives variant_uid. project_uid may be omitted when a default
+project is configured or the organisation has one project.
+
+Lists are paged: each answer has total and next_cursor; call again with cursor=next_cursor (and
+the same other arguments) for more, or narrow with query (and the tool's filters).
 
 Who sees a CMS variant: list_stacks -> list_variant_groups -> list_variants -> get_variant_audiences.
 What an experience shows to whom: get_all_experiences -> get_all_versions (audiences resolved).
+Which experience wins an entry: get_experiences_priority.
 The same lookup lists are resources (personalize://projects, contentstack://stacks and templates
 below them), and prompts explain a variant's audiences, review an experience or audit a project.
 """

@@ -1,4 +1,5 @@
-"""Personalize Management API (contentstack-api.md §2): projects, audiences, experiences, versions.
+"""Personalize Management API (contentstack-api.md §2, §6): projects, audiences, experiences, versions,
+attributes, events, experience priority and geolocation.
 
 Lists are bare JSON arrays, fields camelCase, served as stored in `data`. Choices where the
 reference is silent: a missing `x-project-uid` is 400; a project that does not exist or belongs to
@@ -75,6 +76,33 @@ async def list_attributes(request: Request) -> Response:
     return json_response(request, ("attributes", uid), lambda: state.data.attributes.get(uid, []))
 
 
+async def list_events(request: Request) -> Response:
+    uid = _project(request)["uid"]
+    return json_response(request, ("events", uid), lambda: state_of(request).data.events.get(uid, []))
+
+
+async def get_experiences_priority(request: Request) -> Response:
+    """`GET /experiences-priority`: `{"priorityOrder": [...]}`, highest first (contentstack-api.md §6.1)."""
+    uid = _project(request)["uid"]
+    return json_response(
+        request, ("priority", uid), lambda: {"priorityOrder": state_of(request).data.priority.get(uid, [])}
+    )
+
+
+async def list_geolocation(request: Request) -> Response:
+    """`GET /geolocation/{countries,regions,cities}`: no project header; `?country=` narrows regions and cities."""
+    require_scope(request, "personalize", READ_SCOPE)
+    kind = request.path_params["kind"]
+    rows = state_of(request).data.geolocation.get(kind)
+    if rows is None:
+        return generic_error("personalize", 404)
+    country = request.query_params.get("country")
+    if country and kind != "countries":
+        rows = [row for row in rows if row.get("countryCode") == country.upper()]
+        return JSONResponse(rows)
+    return json_response(request, ("geolocation", kind), lambda: rows)
+
+
 async def get_experience(request: Request) -> Response:
     experience = _experience(request)
     return json_response(request, ("experience", experience["uid"]), lambda: experience)
@@ -91,6 +119,9 @@ def personalize_routes() -> list[BaseRoute]:
         Route("/audiences", list_audiences, methods=["GET"]),
         Route("/experiences", list_experiences, methods=["GET"]),
         Route("/attributes", list_attributes, methods=["GET"]),
+        Route("/events", list_events, methods=["GET"]),
+        Route("/experiences-priority", get_experiences_priority, methods=["GET"]),
+        Route("/geolocation/{kind}", list_geolocation, methods=["GET"]),
         Route("/experiences/{experience_uid}", get_experience, methods=["GET"]),
         Route("/experiences/{experience_uid}/versions", list_versions, methods=["GET"]),
     ]

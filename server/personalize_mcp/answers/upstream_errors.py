@@ -1,0 +1,62 @@
+"""Upstream refusals turned into sentences only the answers layer can write: which project, experience,
+stack or group was wrong, and which tool lists the valid ids."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from personalize_mcp.contentstack.errors import PermissionDeniedError, UpstreamError
+from personalize_mcp.runtime.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from personalize_mcp.answers.lookups import Lookups
+
+
+async def project_known(lookups: Lookups, project_uid: str) -> bool | None:
+    """Whether the organisation has this project; None when that cannot be told."""
+    try:
+        return any(p.uid == project_uid for p in await lookups.projects())
+    except UpstreamError:
+        return None
+
+
+async def project_error(lookups: Lookups, project_uid: str, error: UpstreamError) -> Exception:
+    if await project_known(lookups, project_uid) is False:
+        return project_not_found(project_uid)
+    if isinstance(error, PermissionDeniedError):
+        return error
+    return project_not_found(project_uid)
+
+
+async def experience_error(lookups: Lookups, project_uid: str, experience_uid: str, error: UpstreamError) -> Exception:
+    if await project_known(lookups, project_uid) is False:
+        return project_not_found(project_uid)
+    if isinstance(error, PermissionDeniedError):
+        return error
+    return NotFoundError(
+        f"Experience {experience_uid} was not found in project {project_uid}; "
+        f"call get_all_experiences with project_uid {project_uid} to list its experiences."
+    )
+
+
+async def variant_group_error(lookups: Lookups, stack: str, group: str, error: UpstreamError) -> Exception:
+    groups = await lookups.variant_groups(stack)  # raises the stack error when the stack is the problem
+    if not any(g.uid == group for g in groups):
+        return NotFoundError(
+            f"Variant group {group} was not found in stack {stack}; "
+            f"call list_variant_groups with stack_api_key {stack} to list its groups."
+        )
+    return error
+
+
+def project_not_found(project_uid: str) -> NotFoundError:
+    return NotFoundError(
+        f"Project {project_uid} was not found in this organisation; call list_projects to see valid project uids."
+    )
+
+
+def stack_not_found(stack_api_key: str) -> NotFoundError:
+    return NotFoundError(
+        f"Stack {stack_api_key} was not found or this account cannot access it; "
+        "call list_stacks to see the organisation's stack API keys."
+    )

@@ -69,6 +69,11 @@ class StoredAccountCredentials:
     def organization_uid(self) -> str | None:
         return self._account.organization_uid
 
+    @property
+    def organization_name(self) -> str | None:
+        """The organisation's name as `login` found it (for `serve`'s start-up line), if known."""
+        return self._account.organization.name
+
     async def access_token(self) -> str:
         """The current token, refreshed first when it expires within the margin."""
         account = self._account

@@ -1,4 +1,15 @@
-"""`personalize-mcp serve`: build the account's actions and serve them over stdio or HTTP."""
+"""`personalize-mcp serve`: build the account's actions and serve them over stdio or HTTP.
+
+Over stdio nothing in the configuration keeps the server from starting. MCP clients start stdio
+servers themselves and hide their stderr, so a server that exits over a bad setting is a server
+that silently does not work ("Failed to connect"). Instead it starts, says the problem on its
+start-up line, and every tool (resource, completion) answers with the sentence that fixes it, as
+it does when no account is logged in. Over HTTP a person reads the terminal, so a bad setting is
+still refused before anything starts (exit 2).
+
+Either way one start-up line on stderr says the version, the transport and what answers: the
+sandbox, or which account, organisation and region (never a token).
+"""
 
 from __future__ import annotations
 
@@ -6,19 +17,27 @@ import argparse
 import math
 import os
 import socket
+import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import anyio
 
-from personalize_mcp.config.settings import ServerSettings
+from personalize_mcp import __version__
+from personalize_mcp.answers.actions import DEFAULT_CACHE_TTL
+from personalize_mcp.auth.protocol import MissingCredentials
+from personalize_mcp.config.settings import ConnectionOverrides, ConnectionSettings, ServerSettings
 from personalize_mcp.connection.stack import Connection, open_actions
 from personalize_mcp.mcp_server.server import build_server
-from personalize_mcp.runtime.errors import ConfigurationError
+from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE
+from personalize_mcp.runtime.errors import ConfigurationError, UserFacingError
 from personalize_mcp.runtime.logs import configure_logging
 
 if TYPE_CHECKING:
     from personalize_mcp.transport.streamable_http import HTTPOptions
+
+SANDBOX_SUMMARY = "the sandbox — sample data, not your account"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +57,17 @@ class ActionOptions:
         return cls(cache_ttl=cache_ttl, deadline=args.deadline)
 
 
+@dataclass(frozen=True, slots=True)
+class Setup:
+    """What `serve` runs with, and the start-up line's account part."""
+
+    settings: ServerSettings
+    connection: Connection
+    actions: ActionOptions
+    problem: str | None = None
+    """The sentence every tool answers with when the configuration is unusable (stdio only)."""
+
+
 def resolve_connection(args: argparse.Namespace, server: ServerSettings) -> Connection:
     """The sandbox's fixed login, or the stored account (flags > environment > stored settings)."""
     if server.sandbox:
@@ -50,9 +80,46 @@ def resolve_connection(args: argparse.Namespace, server: ServerSettings) -> Conn
     return Connection(settings=settings, credentials=credentials)
 
 
-def run_serve(args: argparse.Namespace) -> int:
-    configure_logging()
+def resolve_setup(args: argparse.Namespace) -> Setup:
+    """Flags, environment and the stored account; a bad value raises one sentence."""
     action_options = ActionOptions.from_args(args)
+    server_settings = ServerSettings.from_env(os.environ, account=args.account, sandbox=args.sandbox)
+    return Setup(server_settings, resolve_connection(args, server_settings), action_options)
+
+
+def unusable_setup(args: argparse.Namespace, error: UserFacingError) -> Setup:
+    """A server whose every call answers `error`'s sentence: nothing reaches Contentstack."""
+    connection = Connection(
+        settings=ConnectionSettings.resolve(ConnectionOverrides()), credentials=MissingCredentials(error.message)
+    )
+    defaults = ActionOptions(cache_ttl=DEFAULT_CACHE_TTL, deadline=DEFAULT_DEADLINE)
+    return Setup(ServerSettings(sandbox=args.sandbox), connection, defaults, problem=error.message)
+
+
+def describe(setup: Setup) -> str:
+    """What answers the tools, for the start-up line: never a token."""
+    if setup.problem is not None:
+        return f"NOT USABLE until the configuration is fixed — every tool answers: {setup.problem}"
+    if setup.settings.sandbox:
+        return SANDBOX_SUMMARY
+    credentials = setup.connection.credentials
+    if isinstance(credentials, MissingCredentials):
+        return f"no usable account — every tool answers: {credentials.message}"
+    from personalize_mcp.auth.credentials import StoredAccountCredentials
+
+    organisation = credentials.organization_name if isinstance(credentials, StoredAccountCredentials) else None
+    uid = credentials.organization_uid
+    named = f"{organisation} ({uid})" if organisation and uid else organisation or uid or "unknown"
+    return f"account '{credentials.account_name}', organisation {named}, region {setup.connection.settings.region}"
+
+
+def run_serve(args: argparse.Namespace, *, http_only_flags: Sequence[str] = ()) -> int:
+    """Serve until the client goes away (stdio) or a signal arrives (HTTP).
+
+    `http_only_flags`: the `--transport http` flags that were given, which stdio cannot use; they
+    are named on stderr rather than silently ignored.
+    """
+    configure_logging()
     if args.transport == "http":
         from personalize_mcp.transport.streamable_http import HTTPOptions, listen
 
@@ -60,34 +127,37 @@ def run_serve(args: argparse.Namespace) -> int:
         # anything else happens.
         options = HTTPOptions.from_args(args)
         sock = listen(options)
-    server_settings = ServerSettings.from_env(os.environ, account=args.account, sandbox=args.sandbox)
-    connection = resolve_connection(args, server_settings)
-    if args.transport == "http":
         with sock:
-            anyio.run(_serve_http, options, sock, server_settings, connection, action_options)
-    else:
-        anyio.run(_serve, server_settings, connection, action_options)
+            anyio.run(_serve_http, options, sock, resolve_setup(args))
+        return 0
+    if http_only_flags:
+        print(
+            f"personalize-mcp: {', '.join(http_only_flags)} only apply with --transport http; "
+            "serving MCP over stdio without them.",
+            file=sys.stderr,
+            flush=True,
+        )
+    try:
+        setup = resolve_setup(args)
+    except UserFacingError as error:
+        setup = unusable_setup(args, error)
+    print(f"personalize-mcp {__version__} serving MCP over stdio: {describe(setup)}", file=sys.stderr, flush=True)
+    anyio.run(_serve, setup)
     return 0
 
 
-async def _serve(server_settings: ServerSettings, connection: Connection, action_options: ActionOptions) -> None:
+async def _serve(setup: Setup) -> None:
     async with open_actions(
-        connection,
-        default_project_uid=server_settings.default_project_uid,
-        cache_ttl=action_options.cache_ttl,
-        deadline=action_options.deadline,
+        setup.connection,
+        default_project_uid=setup.settings.default_project_uid,
+        cache_ttl=setup.actions.cache_ttl,
+        deadline=setup.actions.deadline,
     ) as actions:
         server = build_server(actions)
         await server.run_stdio_async()
 
 
-async def _serve_http(
-    options: HTTPOptions,
-    sock: socket.socket,
-    server_settings: ServerSettings,
-    connection: Connection,
-    action_options: ActionOptions,
-) -> None:
+async def _serve_http(options: HTTPOptions, sock: socket.socket, setup: Setup) -> None:
     """One set of actions (HTTP pool, lookup cache) shared by every HTTP session, closed on shutdown."""
     import httpx2
 
@@ -96,10 +166,10 @@ async def _serve_http(
 
     async with (
         open_actions(
-            connection,
-            default_project_uid=server_settings.default_project_uid,
-            cache_ttl=action_options.cache_ttl,
-            deadline=action_options.deadline,
+            setup.connection,
+            default_project_uid=setup.settings.default_project_uid,
+            cache_ttl=setup.actions.cache_ttl,
+            deadline=setup.actions.deadline,
         ) as actions,
         httpx2.AsyncClient(timeout=FETCH_TIMEOUT_SECONDS) as issuer_http,
     ):
@@ -111,4 +181,4 @@ async def _serve_http(
         )
         if verifier is not None:
             await verifier.warm_up()
-        await serve_http(create_http_app(server, options), options, sock)
+        await serve_http(create_http_app(server, options), options, sock, answers=describe(setup))

@@ -395,8 +395,12 @@ def listen(options: HTTPOptions) -> socket.socket:
     return sock
 
 
-async def serve_http(app: ASGIApp, options: HTTPOptions, sock: socket.socket) -> None:
-    """Serve `app` on `sock` with uvicorn until SIGINT/SIGTERM, then shut down gracefully."""
+async def serve_http(app: ASGIApp, options: HTTPOptions, sock: socket.socket, *, answers: str = "") -> None:
+    """Serve `app` on `sock` with uvicorn until SIGINT/SIGTERM, then shut down gracefully.
+
+    `answers` says what answers the tools (account, organisation, region, or the sandbox), for
+    the start-up line.
+    """
     config = uvicorn.Config(
         app,
         log_config=None,  # our stderr logging (PERSONALIZE_MCP_LOG_LEVEL=INFO shows the access log)
@@ -411,8 +415,9 @@ async def serve_http(app: ASGIApp, options: HTTPOptions, sock: socket.socket) ->
     else:
         auth = "no authentication (loopback only)"
     port = sock.getsockname()[1]
+    answering = f": {answers}" if answers else ""
     announce = (
-        f"personalize-mcp: serving MCP over Streamable HTTP at {replace(options, port=port).local_url} "
-        f"(health: {HEALTH_PATH}; {auth}); Ctrl-C or SIGTERM stops it."
+        f"personalize-mcp {__version__} serving MCP over Streamable HTTP at {replace(options, port=port).local_url} "
+        f"(health: {HEALTH_PATH}; {auth}){answering}; Ctrl-C or SIGTERM stops it."
     )
     await _Server(config, announce).serve(sockets=[sock])

@@ -120,3 +120,9 @@ def test_demo_runs_every_action_and_exits_zero() -> None:
     assert "plain CMS variant group" in out
     assert "{" not in out.split("== List Projects", 1)[1].split("\n", 3)[2], "tables, not JSON dumps"
     assert "Demo finished" in out
+    # Each call is printed as made, every argument included, so it can be repeated in any client.
+    calls = [line.strip() for line in out.splitlines() if line.startswith("   get_variant_audiences(")]
+    assert len(calls) >= 3
+    for shown in calls:
+        assert "stack_api_key='" in shown and "variant_group_uid='" in shown and "variant_uid='" in shown, shown
+    assert f"   get_all_versions(project_uid='{data.WEB_PROJECT_UID}', experience_uid=" in out

@@ -100,7 +100,7 @@ async def test_each_stdio_example_starts_the_server_it_describes() -> None:
             assert len(await client.list_tools()) == TOOLS, files
             answer = await client.call_tool("list_projects", {}, raise_on_error=False)
             assert answer.is_error, files
-            assert "run `personalize-mcp login`" in answer.content[0].text, files  # type: ignore[union-attr]
+            assert "run `personalize-mcp login`" in answer.content[0].text, files
         trying = {**entry, "args": [*entry["args"], "--sandbox"]}
         async with Client({"mcpServers": {NAME: trying}}) as client:
             answer = await client.call_tool("get_variant_audiences", VARIANT_CALL, raise_on_error=False)

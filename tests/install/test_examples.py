@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from fastmcp import Client
 
+import personalize_mcp
 from personalize_mcp.sandbox import data
 from tests.http.test_http_subprocess import Served, start_server
 
@@ -128,3 +129,12 @@ async def test_each_http_example_connects(relative: str, http_server: Served) ->
         answer = await client.call_tool("get_variant_audiences", VARIANT_CALL, raise_on_error=False)
         assert not answer.is_error, answer.content
         assert answer.structured_content["variant"]["name"] == "Mobile shoppers"
+
+
+def test_the_http_start_up_line_says_version_url_and_what_answers(http_server: Served) -> None:
+    line = next(line for line in http_server.log().splitlines() if line.startswith("personalize-mcp "))
+    assert line == (
+        f"personalize-mcp {personalize_mcp.__version__} serving MCP over Streamable HTTP at {http_server.url} "
+        "(health: /healthz; no authentication (loopback only)): the sandbox — sample data, not your account; "
+        "Ctrl-C or SIGTERM stops it."
+    )

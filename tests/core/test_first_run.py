@@ -59,26 +59,38 @@ BAD_SETTINGS: list[tuple[str, dict[str, str], Callable[[Path], None], str]] = [
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(("setting", "env", "prepare", "sentence"), BAD_SETTINGS, ids=[b[0] for b in BAD_SETTINGS])
-async def test_a_bad_setting_never_keeps_the_stdio_server_from_starting(
-    tmp_path: Path, setting: str, env: dict[str, str], prepare: Callable[[Path], None], sentence: str
-) -> None:
-    home = tmp_path / "home"
-    prepare(home)
-    params = StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "personalize_mcp", "serve"],
-        env=subprocess_env(PERSONALIZE_MCP_HOME=str(home), **env),
-    )
-    with tempfile.TemporaryFile("w+") as stderr:
-        async with Client(stdio_client(params, errlog=stderr)) as client:
-            assert len((await client.list_tools()).tools) == TOOLS
-            message = await call_error(client, "list_projects")
-            assert sentence in message
-            assert sentence in await call_error(client, "get_single_audience", {"audience_uid": "a1"})
-        stderr.seek(0)
-        lines = stderr.read().splitlines()
-    assert lines[0] == f"personalize-mcp {__version__} serving MCP over stdio: {expected_line_end(message)}", lines
+async def test_a_bad_setting_never_keeps_the_stdio_server_from_starting(tmp_path: Path) -> None:
+    """Each bad setting in its own `serve` subprocess (started side by side: the suite stays fast)."""
+
+    async def check(
+        index: int, setting: str, env: dict[str, str], prepare: Callable[[Path], None], sentence: str
+    ) -> None:
+        home = tmp_path / f"home{index}"
+        prepare(home)
+        params = StdioServerParameters(
+            command=sys.executable,
+            args=["-m", "personalize_mcp", "serve"],
+            env=subprocess_env(PERSONALIZE_MCP_HOME=str(home), **env),
+        )
+        with tempfile.TemporaryFile("w+") as stderr:
+            async with Client(stdio_client(params, errlog=stderr)) as client:
+                assert len((await client.list_tools()).tools) == TOOLS, setting
+                message = await call_error(client, "list_projects")
+                assert sentence in message, setting
+                assert sentence in await call_error(client, "get_single_audience", {"audience_uid": "a1"}), setting
+            stderr.seek(0)
+            lines = stderr.read().splitlines()
+        assert lines[0] == f"personalize-mcp {__version__} serving MCP over stdio: {expected_line_end(message)}", (
+            setting,
+            lines,
+        )
+        checked.append(setting)
+
+    checked: list[str] = []
+    async with anyio.create_task_group() as group:
+        for index, case in enumerate(BAD_SETTINGS):
+            group.start_soon(check, index, *case)
+    assert len(checked) == len(BAD_SETTINGS)
 
 
 def expected_line_end(message: str) -> str:

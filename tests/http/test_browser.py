@@ -16,22 +16,14 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import HTMLResponse
-from starlette.routing import Route
 
 from personalize_mcp.sandbox import data
-from tests.http.support import serve_asgi_in_thread
-from tests.http.test_http_subprocess import start_server
+from tests.http.test_http_subprocess import Served
 
-PAGE = Path(__file__).with_name("browser") / "client.html"
 REQUIRE = os.environ.get("PERSONALIZE_MCP_REQUIRE_BROWSER") == "1"
 # The flags that work on this kind of machine: no sandbox as root, and no background traffic to
 # Google's hosts, which a closed network refuses many times a second.
@@ -66,17 +58,6 @@ def chromium() -> str:
     return found
 
 
-@pytest.fixture
-def page_origin() -> Iterator[str]:
-    """The page's own origin: another loopback port than the MCP server's."""
-
-    async def index(request: Request) -> HTMLResponse:
-        return HTMLResponse(PAGE.read_text(), headers={"cache-control": "no-store"})
-
-    with serve_asgi_in_thread(Starlette(routes=[Route("/", index)])) as origin:
-        yield origin
-
-
 def run_page(browser: str, url: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as profile:
         completed = subprocess.run(
@@ -94,15 +75,13 @@ def run_page(browser: str, url: str) -> dict[str, Any]:
     return result
 
 
-def test_a_browser_page_on_another_origin_uses_the_server(page_origin: str) -> None:
+def test_a_browser_page_on_another_origin_uses_the_server(
+    browser_page_origin: str, served_http_sandbox: Served
+) -> None:
+    """The server runs with `--allowed-origin <the page's origin>` (tests/conftest.py)."""
     browser = chromium()
-    served = start_server("--allowed-origin", page_origin)
-    try:
-        url = f"{page_origin}/?" + urlencode({"mcp": served.url, "call": json.dumps(CALL)})
-        result = run_page(browser, url)
-    finally:
-        assert served.stop() == 0, served.log()[-3000:]
-        served.stderr.close()
+    url = f"{browser_page_origin}/?" + urlencode({"mcp": served_http_sandbox.url, "call": json.dumps(CALL)})
+    result = run_page(browser, url)
     assert "error" not in result, result["error"]
     assert result["protocolVersion"] == "2025-11-25"
     assert result["serverName"] == "contentstack-personalize"

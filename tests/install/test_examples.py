@@ -5,8 +5,9 @@ stdio entries are started as written (`personalize-mcp serve`, found on PATH) wi
 as on a first run: tools/list answers and a tool answers with the sentence naming
 `personalize-mcp login`; then with `--sandbox` appended, as the README suggests for a try without an
 account, a tool answers with data. Identical entries (every stdio file describes the same server)
-are started once. HTTP entries name `personalize-mcp serve --transport http`'s default URL; they are
-pointed at such a server (with `--sandbox`) on a free port instead of 8000.
+are started once (every file is still read by fastmcp's config reader). HTTP entries name
+`personalize-mcp serve --transport http`'s default URL; they are pointed at such a server (with
+`--sandbox`) on a free port instead of 8000.
 """
 
 from __future__ import annotations
@@ -14,16 +15,18 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from fastmcp import Client
+from fastmcp.client.transports import StdioTransport
+from fastmcp.mcp_config import MCPConfig
 
 import personalize_mcp
 from personalize_mcp.sandbox import data
-from tests.http.test_http_subprocess import Served, start_server
+from tests.http.test_http_subprocess import Served
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "contentstack-personalize"
@@ -86,44 +89,49 @@ def first_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", os.pathsep.join([str(scripts), os.environ.get("PATH", "")]))
 
 
+def launched(relative: str) -> StdioTransport:
+    """The process fastmcp's client would start for the file's entry (read by its config reader)."""
+    transport = MCPConfig.from_dict({"mcpServers": {NAME: server_entry(relative)}}).mcpServers[NAME].to_transport()
+    assert isinstance(transport, StdioTransport), relative
+    return transport
+
+
 @pytest.mark.anyio
 @pytest.mark.usefixtures("first_run")
 async def test_each_stdio_example_starts_the_server_it_describes() -> None:
-    distinct: dict[str, list[str]] = {}
-    for relative in EXAMPLES:
-        entry = server_entry(relative)
-        if is_stdio(entry):
-            distinct.setdefault(json.dumps(entry, sort_keys=True), []).append(relative)
-    assert sum(len(files) for files in distinct.values()) == 5
-    for key, files in distinct.items():
-        entry = json.loads(key)
+    """Every stdio file describes the same process (`personalize-mcp serve`, no settings), so it is
+    started once as written and once with `--sandbox`, side by side."""
+    files = [r for r in EXAMPLES if is_stdio(server_entry(r))]
+    processes = {(t.command, tuple(t.args), json.dumps(t.env, sort_keys=True)) for t in map(launched, files)}
+    assert len(files) == 5 and processes == {("personalize-mcp", ("serve",), json.dumps({}))}
+    entry = server_entry(files[0])
+    seen: dict[str, Any] = {}
+
+    async def as_written() -> None:
         async with Client({"mcpServers": {NAME: entry}}) as client:
-            assert len(await client.list_tools()) == TOOLS, files
-            answer = await client.call_tool("list_projects", {}, raise_on_error=False)
-            assert answer.is_error, files
-            assert "run `personalize-mcp login`" in answer.content[0].text, files
-        trying = {**entry, "args": [*entry["args"], "--sandbox"]}
-        async with Client({"mcpServers": {NAME: trying}}) as client:
-            answer = await client.call_tool("get_variant_audiences", VARIANT_CALL, raise_on_error=False)
-            assert not answer.is_error, (files, answer.content)
-            assert data.MOBILE_VISITORS_AUDIENCE_UID in {a["uid"] for a in answer.structured_content["audiences"]}
+            seen["tools"] = len(await client.list_tools())
+            seen["unconnected"] = await client.call_tool("list_projects", {}, raise_on_error=False)
 
+    async def trying() -> None:
+        sandboxed = {**entry, "args": [*entry["args"], "--sandbox"]}
+        async with Client({"mcpServers": {NAME: sandboxed}}) as client:
+            seen["sandbox"] = await client.call_tool("get_variant_audiences", VARIANT_CALL, raise_on_error=False)
 
-@pytest.fixture(scope="module")
-def http_server() -> Iterator[Served]:
-    served = start_server()
-    try:
-        yield served
-    finally:
-        assert served.stop() == 0, served.log()[-3000:]
-        served.stderr.close()
+    async with anyio.create_task_group() as group:
+        group.start_soon(as_written)
+        group.start_soon(trying)
+    assert seen["tools"] == TOOLS
+    assert seen["unconnected"].is_error
+    assert "run `personalize-mcp login`" in seen["unconnected"].content[0].text
+    assert not seen["sandbox"].is_error, seen["sandbox"].content
+    assert data.MOBILE_VISITORS_AUDIENCE_UID in {a["uid"] for a in seen["sandbox"].structured_content["audiences"]}
 
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("relative", [r for r in EXAMPLES if not is_stdio(server_entry(r))])
-async def test_each_http_example_connects(relative: str, http_server: Served) -> None:
+async def test_each_http_example_connects(relative: str, served_http_sandbox: Served) -> None:
     entry = server_entry(relative)
-    entry["url"] = entry["url"].replace(DEFAULT_URL, http_server.url)
+    entry["url"] = entry["url"].replace(DEFAULT_URL, served_http_sandbox.url)
     async with Client({"mcpServers": {NAME: entry}}) as client:
         assert len(await client.list_tools()) == TOOLS
         answer = await client.call_tool("get_variant_audiences", VARIANT_CALL, raise_on_error=False)
@@ -131,10 +139,10 @@ async def test_each_http_example_connects(relative: str, http_server: Served) ->
         assert answer.structured_content["variant"]["name"] == "Mobile shoppers"
 
 
-def test_the_http_start_up_line_says_version_url_and_what_answers(http_server: Served) -> None:
-    line = next(line for line in http_server.log().splitlines() if line.startswith("personalize-mcp "))
+def test_the_http_start_up_line_says_version_url_and_what_answers(served_http_sandbox: Served) -> None:
+    line = next(line for line in served_http_sandbox.log().splitlines() if line.startswith("personalize-mcp "))
     assert line == (
-        f"personalize-mcp {personalize_mcp.__version__} serving MCP over Streamable HTTP at {http_server.url} "
+        f"personalize-mcp {personalize_mcp.__version__} serving MCP over Streamable HTTP at {served_http_sandbox.url} "
         "(health: /healthz; no authentication (loopback only)): the sandbox — sample data, not your account; "
         "Ctrl-C or SIGTERM stops it."
     )

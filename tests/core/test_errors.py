@@ -81,9 +81,10 @@ async def test_schema_violations_are_one_sentence(
     assert expected in message
 
 
-async def test_unknown_tool(client: Client) -> None:
-    result = await client.call_tool("delete_everything", {})
-    assert result.is_error
+async def test_unknown_tool_names_the_tools(client: Client) -> None:
+    message = await call_error(client, "delete_everything")
+    tools = sorted(tool.name for tool in (await client.list_tools()).tools)
+    assert message == f"Unknown tool 'delete_everything'; the tools are: {', '.join(tools)}."
 
 
 @pytest.fixture

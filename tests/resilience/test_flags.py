@@ -45,10 +45,11 @@ def test_flags() -> None:
         (["--cache-ttl", "inf"], "--cache-ttl must be 0 or more seconds, got inf."),
     ],
 )
-def test_bad_values_are_one_sentence_and_exit_2(
+def test_bad_values_are_one_sentence_and_exit_2_over_http(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli.main(["serve", "--sandbox", *argv]) == 2
+    # Over stdio the server starts anyway and every tool answers this sentence (tests/core/test_first_run.py).
+    assert cli.main(["serve", "--sandbox", "--transport", "http", "--port", "0", *argv]) == 2
     assert capsys.readouterr().err.strip() == f"personalize-mcp: {message}"
 
 

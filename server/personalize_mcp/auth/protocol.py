@@ -106,6 +106,11 @@ class MissingCredentials:
         self._message = message
 
     @property
+    def message(self) -> str:
+        """The sentence every call answers with (for `serve`'s start-up line too)."""
+        return self._message
+
+    @property
     def account_name(self) -> str:
         return "none"
 

@@ -69,6 +69,9 @@ class PersonalizeMCPServer(MCPServer[Any]):
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
+        if self._tool_manager.get_tool(name) is None:  # the SDK's "Unknown tool: x" names no way out
+            known = ", ".join(sorted(tool.name for tool in self._tool_manager.list_tools()))
+            raise ToolError(f"Unknown tool {name!r}; the tools are: {known}.")
         try:
             with within_deadline(self.deadline), progress_to(context):
                 result = await super().call_tool(name, arguments, context)

@@ -24,12 +24,12 @@ from personalize_mcp.connection.sandbox import sandbox_connection
 from personalize_mcp.connection.stack import Connection
 from personalize_mcp.runtime.errors import NotConnectedError
 from personalize_mcp.transport import serve
-from personalize_mcp.transport.serve import SANDBOX_SUMMARY, ActionOptions, Setup, describe
+from personalize_mcp.transport.serve import SANDBOX_SUMMARY, LookupOptions, Setup, describe
 from tests.auth.helpers import make_account
 from tests.core.test_stdio_end_to_end import subprocess_env
-from tests.helpers import call_error
+from tests.helpers import CONTRACT_TOOLS, call_error
 
-TOOLS = 10
+TOOLS = len(CONTRACT_TOOLS)
 
 
 def corrupt_account(home: Path) -> None:
@@ -160,14 +160,14 @@ def test_the_start_up_line_names_account_organisation_and_region_never_a_token(t
     account = make_account(access_token="access-token-SECRET", refresh_token="refresh-token-SECRET", region="eu")
     settings = ConnectionSettings.resolve(account.connection.to_overrides())
     credentials = StoredAccountCredentials(AccountStore(tmp_path), account, settings)
-    setup = Setup(ServerSettings(), Connection(settings, credentials), ActionOptions(30, 30))
+    setup = Setup(ServerSettings(), Connection(settings, credentials), LookupOptions(30, 30))
     line = describe(setup)
     assert line == "account 'default', organisation Northwind (blt-org), region eu"
     assert "SECRET" not in line
 
 
 def test_the_start_up_line_says_the_sandbox_is_not_your_account() -> None:
-    setup = Setup(ServerSettings(sandbox=True), sandbox_connection(), ActionOptions(30, 30))
+    setup = Setup(ServerSettings(sandbox=True), sandbox_connection(), LookupOptions(30, 30))
     assert describe(setup) == "the sandbox — sample data, not your account"
 
 

@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 import pytest
 
 from personalize_mcp.sandbox import data
+from tests.helpers import CONTRACT_TOOLS
 from tests.http.test_http_subprocess import Served
 
 REQUIRE = os.environ.get("PERSONALIZE_MCP_REQUIRE_BROWSER") == "1"
@@ -87,7 +88,7 @@ def test_a_browser_page_on_another_origin_uses_the_server(
     assert result["serverName"] == "contentstack-personalize"
     assert result["sessionIdReadable"] is True  # Mcp-Session-Id is exposed to the page's script
     assert result["initializedStatus"] == 202
-    assert len(result["tools"]) == 10 and "get_variant_audiences" in result["tools"]
+    assert len(result["tools"]) == len(CONTRACT_TOOLS) and "get_variant_audiences" in result["tools"]
     assert result["isError"] is False
     assert [a["uid"] for a in result["structuredContent"]["audiences"]] == [
         data.MOBILE_VISITORS_AUDIENCE_UID,

@@ -36,7 +36,7 @@ from personalize_mcp.auth.store import AccountStore
 from personalize_mcp.config.settings import ConnectionOverrides, ServerSettings, default_home
 from personalize_mcp.sandbox import SANDBOX_ACCESS_TOKEN, data, sandbox_base_urls
 from tests.conftest import Sandbox
-from tests.helpers import call_ok
+from tests.helpers import CONTRACT_TOOLS, call_ok
 
 ROOT = Path(__file__).resolve().parents[2]
 MCPB = "@anthropic-ai/mcpb@2.1.2"
@@ -153,7 +153,7 @@ async def test_the_packed_bundle_starts_as_claude_desktop_starts_it(
             raise AssertionError(f"the bundle's server failed: {stderr.read()[-3000:]}") from error
         stderr.seek(0)
         log = stderr.read()
-    assert len(tools) == 10
+    assert len(tools) == len(CONTRACT_TOOLS)
     assert {p["uid"] for p in projects["projects"]} >= {data.WEB_PROJECT_UID, data.MOBILE_PROJECT_UID}
     assert audiences["project_uid"] == data.WEB_PROJECT_UID
     started = [line for line in log.splitlines() if line.startswith("personalize-mcp ")]

@@ -26,12 +26,13 @@ from fastmcp.mcp_config import MCPConfig
 
 import personalize_mcp
 from personalize_mcp.sandbox import data
+from tests.helpers import CONTRACT_TOOLS
 from tests.http.test_http_subprocess import Served
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "contentstack-personalize"
 DEFAULT_URL = "http://127.0.0.1:8000/mcp"
-TOOLS = 10
+TOOLS = len(CONTRACT_TOOLS)
 
 EXAMPLES: dict[str, str] = {
     "examples/claude-desktop.json": "Claude Desktop (claude_desktop_config.json)",

@@ -2,8 +2,9 @@
 
 Every upstream request of the server goes through `ContentstackHTTP.get_json`, so the rules
 users rely on live in one place: requests pass our rate limiter (per organisation and API, see
-`ratelimit`), so bursts do not draw 429s; a 401 renews the token once and retries once; a 429
-waits for `Retry-After` (capped); 502/503/504, connection failures, read timeouts and dropped
+`ratelimit`), so bursts do not draw 429s; a 401 renews the token and retries (twice at most: a
+first renewal may adopt a token another process stored, which upstream may reject as well); a
+429 waits for `Retry-After` (capped); 502/503/504, connection failures, read timeouts and dropped
 connections of a GET are retried, at most three attempts in all, with jittered exponential
 backoff; no wait runs past the tool call's deadline (`deadline`); every failure becomes a typed
 `UpstreamError` with a sentence that never quotes an upstream body or a token.
@@ -46,6 +47,8 @@ RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 REJECTED_STATUSES = frozenset({400, 409, 412, 422})
 DEFAULT_TIMEOUT = httpx2.Timeout(connect=5.0, read=10.0, write=10.0, pool=5.0)
 """Every phase of every request is bounded; the tool call's deadline bounds the whole."""
+MAX_RENEWALS = 2
+"""Token renewals one request may make after 401s (see the module docstring)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,13 +142,14 @@ class ContentstackHTTP:
         """GET `path` (already built with `url_path`) and return its parsed JSON body.
 
         At most `max_attempts` attempts, retrying only 429, 502, 503, 504, connection failures,
-        read timeouts and dropped connections; a 401 renews the token once and retries once
-        (not counted as an attempt). Waits between attempts never run past the call's deadline.
+        read timeouts and dropped connections; a 401 renews the token and retries (at most
+        `MAX_RENEWALS` times, not counted as attempts). Waits between attempts never run past the
+        call's deadline.
         """
         url = self._base_urls[api] + path
         key = self.limit_key(api)
         token = await self._credentials.access_token()
-        renewed = False
+        renewals = 0
         attempt = 0
         while True:
             attempt += 1
@@ -164,8 +168,8 @@ class ContentstackHTTP:
                 raise UpstreamRejectedError(
                     f"Contentstack's {api.display_name} rejected the request (HTTP 401).", api=api, status=status
                 )
-            if status == 401 and not renewed:
-                renewed = True
+            if status == 401 and renewals < MAX_RENEWALS:
+                renewals += 1
                 token = await self._credentials.refresh(token)
                 attempt -= 1  # a renewal is not a failed attempt
                 continue

@@ -6,7 +6,9 @@ Two sorts:
 - one-shot faults, queued: the next N requests get a fault's answer instead of the real one, in the
   order they were queued: `rate_limit` (429 + Retry-After), `status` (5xx), `invalid_json`
   (a complete 200 whose JSON is cut short), `truncate` (a 200 whose body stops mid-way as the
-  connection closes), `reset` (the connection is reset, no answer at all).
+  connection closes), `reset` (the connection is reset, no answer at all), `huge` (a 200 whose
+  valid JSON body is `mb` megabytes, optionally gzip-compressed into a few kilobytes: a "zip bomb"),
+  `trickle` (a 200 whose body arrives a byte at a time, each soon enough to beat a read timeout).
 
 To add a kind: subclass `Fault`, give it a `kind` and `from_params`,
 decorate it with `@register`, and return any ASGI app from `answer` (it need not be a Response).
@@ -15,9 +17,11 @@ decorate it with `@register`, and return any ASGI app from `answer` (it need not
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
 import struct
 import threading
+import zlib
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Mapping
@@ -158,6 +162,102 @@ class TruncateFault(Fault):
 
     def answer(self, api: Api) -> FaultAnswer:
         return FaultAnswer(_drop_connection(reset=False, partial=b'[{"uid": "6650b8f1'), 200)
+
+
+_MB = 1024 * 1024
+
+
+@register
+@dataclass(frozen=True)
+class HugeFault(Fault):
+    """200 with a valid JSON body of `mb` MiB (`[`, blanks, `]`), streamed; with `gzip` it is sent
+    gzip-compressed (about a thousandth of that on the wire: a decompression bomb)."""
+
+    kind: ClassVar[str] = "huge"
+    mb: int = 100
+    gzip: bool = False
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> Fault:
+        gzip = params.get("gzip", False)
+        if not isinstance(gzip, bool):
+            raise FaultError("gzip must be true or false")
+        return cls(mb=_int_param(params, "mb", 100, 1, 4096), gzip=gzip)
+
+    def answer(self, api: Api) -> FaultAnswer:
+        size = self.mb * _MB
+        if self.gzip:
+            body = _gzip_blanks(size)
+            headers = [(b"content-type", b"application/json"), (b"content-encoding", b"gzip")]
+            headers.append((b"content-length", str(len(body)).encode()))
+
+            async def bomb(scope: Scope, receive: Receive, send: Send) -> None:
+                await send({"type": "http.response.start", "status": 200, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+
+            return FaultAnswer(bomb, 200)
+
+        async def huge(scope: Scope, receive: Receive, send: Send) -> None:
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(size).encode())]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": b"[", "more_body": True})
+            blanks, left = b" " * _MB, size - 2
+            while left > 0:  # a client that stops reading ends this through back-pressure or disconnect
+                piece = blanks[: min(left, _MB)]
+                left -= len(piece)
+                await send({"type": "http.response.body", "body": piece, "more_body": True})
+            await send({"type": "http.response.body", "body": b"]"})
+
+        return FaultAnswer(huge, 200)
+
+
+@functools.lru_cache(maxsize=4)
+def _gzip_blanks(size: int) -> bytes:
+    """`[` + blanks + `]` of `size` bytes, gzip-compressed (computed once per size)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    parts = [compressor.compress(b"[")]
+    blanks, left = b" " * _MB, size - 2
+    while left > 0:
+        piece = blanks[: min(left, _MB)]
+        left -= len(piece)
+        parts.append(compressor.compress(piece))
+    parts.append(compressor.compress(b"]"))
+    parts.append(compressor.flush())
+    return b"".join(parts)
+
+
+@register
+@dataclass(frozen=True)
+class TrickleFault(Fault):
+    """200 headers at once, then a valid JSON body (`[`, blanks, `]`) one byte every
+    `interval_ms` for `seconds`: never a gap long enough for a read timeout to notice."""
+
+    kind: ClassVar[str] = "trickle"
+    seconds: int = 60
+    interval_ms: int = 100
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> Fault:
+        return cls(
+            seconds=_int_param(params, "seconds", 60, 1, 3600),
+            interval_ms=_int_param(params, "interval_ms", 100, 1, 60_000),
+        )
+
+    def answer(self, api: Api) -> FaultAnswer:
+        pieces = max(2, self.seconds * 1000 // self.interval_ms)
+        interval = self.interval_ms / 1000
+
+        async def trickle(scope: Scope, receive: Receive, send: Send) -> None:
+            await send(
+                {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]}
+            )
+            await send({"type": "http.response.body", "body": b"[", "more_body": True})
+            for _ in range(pieces - 2):
+                await asyncio.sleep(interval)
+                await send({"type": "http.response.body", "body": b" ", "more_body": True})
+            await send({"type": "http.response.body", "body": b"]"})
+
+        return FaultAnswer(trickle, 200)
 
 
 def _drop_connection(*, reset: bool, partial: bytes | None = None) -> ASGIApp:

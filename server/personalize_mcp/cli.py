@@ -57,7 +57,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_resilience_arguments(parser: argparse.ArgumentParser) -> None:
-    """Lookup cache and per-call deadline (README: "Resilience")."""
+    """Lookup cache, per-call deadline, upstream answer size (README: "Resilience")."""
     cache = parser.add_mutually_exclusive_group()
     cache.add_argument(
         "--cache-ttl",
@@ -76,7 +76,16 @@ def add_resilience_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=30.0,
         metavar="SECONDS",
-        help="longest a tool call may take, retries and waits included; then it answers with one sentence (default 30)",
+        help="longest a tool call, resource read or prompt may take, retries and waits included; then it answers "
+        "with one sentence (default 30)",
+    )
+    parser.add_argument(
+        "--max-upstream-bytes",
+        type=int,
+        default=16 * 1024 * 1024,
+        metavar="BYTES",
+        help="most bytes one Contentstack answer may have once decompressed; a larger one is abandoned with one "
+        "sentence (default 16777216)",
     )
 
 

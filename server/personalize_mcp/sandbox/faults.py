@@ -17,6 +17,7 @@ decorate it with `@register`, and return any ASGI app from `answer` (it need not
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import socket
 import struct
@@ -198,17 +199,37 @@ class HugeFault(Fault):
             return FaultAnswer(bomb, 200)
 
         async def huge(scope: Scope, receive: Receive, send: Send) -> None:
+            gone = _watch_disconnect(receive)
             headers = [(b"content-type", b"application/json"), (b"content-length", str(size).encode())]
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             await send({"type": "http.response.body", "body": b"[", "more_body": True})
             blanks, left = b" " * _MB, size - 2
-            while left > 0:  # a client that stops reading ends this through back-pressure or disconnect
+            while left > 0 and not gone.is_set():
                 piece = blanks[: min(left, _MB)]
                 left -= len(piece)
                 await send({"type": "http.response.body", "body": piece, "more_body": True})
             await send({"type": "http.response.body", "body": b"]"})
 
         return FaultAnswer(huge, 200)
+
+
+def _watch_disconnect(receive: Receive) -> asyncio.Event:
+    """An event set once the client disconnects (the request body, if any, is read and dropped)."""
+    gone = asyncio.Event()
+
+    async def watch() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        gone.set()
+
+    task = asyncio.get_running_loop().create_task(watch())
+    _WATCHERS.add(task)
+    task.add_done_callback(_WATCHERS.discard)
+    return gone
+
+
+_WATCHERS: set[asyncio.Task[None]] = set()
+"""Strong references to the disconnect watchers while they run."""
 
 
 @functools.lru_cache(maxsize=4)
@@ -248,12 +269,16 @@ class TrickleFault(Fault):
         interval = self.interval_ms / 1000
 
         async def trickle(scope: Scope, receive: Receive, send: Send) -> None:
+            gone = _watch_disconnect(receive)
             await send(
                 {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]}
             )
             await send({"type": "http.response.body", "body": b"[", "more_body": True})
             for _ in range(pieces - 2):
-                await asyncio.sleep(interval)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(gone.wait(), interval)
+                if gone.is_set():
+                    return  # the client left: nothing more to send to anyone
                 await send({"type": "http.response.body", "body": b" ", "more_body": True})
             await send({"type": "http.response.body", "body": b"]"})
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import anyio
 
 from personalize_mcp.config.settings import ServerSettings
-from personalize_mcp.connection.stack import Connection, open_lookups
+from personalize_mcp.connection.stack import DEFAULT_MAX_RESPONSE_BYTES, Connection, open_lookups
 from personalize_mcp.mcp_server.server import build_server
 from personalize_mcp.runtime.collector import settle_after_start_up
 from personalize_mcp.runtime.errors import ConfigurationError
@@ -24,10 +24,11 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class LookupOptions:
-    """`--cache-ttl` / `--no-cache` and `--deadline`, checked."""
+    """`--cache-ttl` / `--no-cache`, `--deadline` and `--max-upstream-bytes`, checked."""
 
     cache_ttl: float
     deadline: float
+    max_upstream_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> LookupOptions:
@@ -36,7 +37,9 @@ class LookupOptions:
             raise ConfigurationError(f"--cache-ttl must be 0 or more seconds, got {args.cache_ttl}.")
         if not (math.isfinite(args.deadline) and args.deadline > 0):
             raise ConfigurationError(f"--deadline must be a positive number of seconds, got {args.deadline}.")
-        return cls(cache_ttl=cache_ttl, deadline=args.deadline)
+        if args.max_upstream_bytes < 1024:
+            raise ConfigurationError(f"--max-upstream-bytes must be at least 1024, got {args.max_upstream_bytes}.")
+        return cls(cache_ttl=cache_ttl, deadline=args.deadline, max_upstream_bytes=args.max_upstream_bytes)
 
 
 def resolve_connection(args: argparse.Namespace, server: ServerSettings) -> Connection:
@@ -77,6 +80,7 @@ async def _serve(server_settings: ServerSettings, connection: Connection, lookup
         default_project_uid=server_settings.default_project_uid,
         cache_ttl=lookup_options.cache_ttl,
         deadline=lookup_options.deadline,
+        max_response_bytes=lookup_options.max_upstream_bytes,
     ) as lookups:
         server = build_server(lookups)
         settle_after_start_up()
@@ -102,6 +106,7 @@ async def _serve_http(
             default_project_uid=server_settings.default_project_uid,
             cache_ttl=lookup_options.cache_ttl,
             deadline=lookup_options.deadline,
+            max_response_bytes=lookup_options.max_upstream_bytes,
         ) as lookups,
         httpx2.AsyncClient(timeout=FETCH_TIMEOUT_SECONDS) as issuer_http,
     ):

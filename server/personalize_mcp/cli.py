@@ -127,6 +127,41 @@ def add_http_arguments(parser: argparse.ArgumentParser) -> None:
         help="stop any MCP request running longer than this (default 120)",
     )
     http.add_argument(
+        "--max-sessions",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="2025-era sessions held in all; one more ends the idlest (default 1000)",
+    )
+    http.add_argument(
+        "--max-sessions-per-client",
+        type=int,
+        default=32,
+        metavar="N",
+        help="sessions one client holds (its token subject, else its address); one more ends its idlest (default 32)",
+    )
+    http.add_argument(
+        "--header-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="a connection's request headers must arrive within this, else it is closed (default 10)",
+    )
+    http.add_argument(
+        "--body-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="a request's body must arrive within this after its headers, else it is closed (default 30)",
+    )
+    http.add_argument(
+        "--max-connections",
+        type=int,
+        default=512,
+        metavar="N",
+        help="open connections; one more closes the one waiting longest for a request, or gets 503 (default 512)",
+    )
+    http.add_argument(
         "--oauth-issuer",
         metavar="URL",
         help="require OAuth access tokens (JWTs) from this authorization server (Keycloak, Auth0, Entra, Okta, ...); "

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import os
 import socket
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,6 +22,8 @@ from personalize_mcp.runtime.logs import configure_logging
 
 if TYPE_CHECKING:
     from personalize_mcp.transport.streamable_http import HTTPOptions
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +88,22 @@ async def _serve(server_settings: ServerSettings, connection: Connection, lookup
     ) as lookups:
         server = build_server(lookups)
         settle_after_start_up()
-        await server.run_stdio_async()
+        try:
+            await server.run_stdio_async()
+        except* (BrokenPipeError, ConnectionResetError):
+            # The client closed our stdout (it quit, or stopped reading): nobody is left to answer.
+            logger.info("The client closed stdout; stopping.")
+            _discard_stdout()
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device, so the interpreter's final flush cannot fail noisily too."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):
+        pass
 
 
 async def _serve_http(

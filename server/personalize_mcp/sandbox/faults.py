@@ -334,6 +334,8 @@ def server_transport(receive: Receive) -> asyncio.Transport | None:
 class _Queued:
     fault: Fault
     remaining: int
+    path: str | None = None
+    """Only requests whose path (on the API's host) ends with this; None: any request."""
 
 
 @dataclass
@@ -358,13 +360,14 @@ class FaultBoard:
             raise FaultError(f"api must be one of {', '.join((*FAULT_APIS, 'all'))}")
         return [self._apis[target]]
 
-    def add(self, target: FaultTarget | str, fault: Fault, count: int = 1) -> None:
-        """Answer the next `count` requests of `target` with `fault` (after those already queued)."""
+    def add(self, target: FaultTarget | str, fault: Fault, count: int = 1, *, path: str | None = None) -> None:
+        """Answer the next `count` requests of `target` with `fault` (after those already queued);
+        with `path`, only requests whose path ends with it (others pass it by)."""
         if count < 1:
             raise FaultError("count must be at least 1")
         with self._lock:
             for faults in self._targets(target):
-                faults.queue.append(_Queued(fault, count))
+                faults.queue.append(_Queued(fault, count, path))
 
     def set_latency(self, target: FaultTarget | str, ms: int) -> None:
         if ms < 0:
@@ -387,16 +390,18 @@ class FaultBoard:
             return 0.0, 0.0
         return faults.latency_ms / 1000, faults.slow_seconds
 
-    def take(self, api: Api) -> Fault | None:
-        """Consume the next queued one-shot fault of an API, if any."""
+    def take(self, api: Api, path: str = "") -> Fault | None:
+        """Consume the next queued one-shot fault of an API that applies to `path`, if any."""
         with self._lock:
             faults = self._apis.get(api)
-            if faults is None or not faults.queue:
+            if faults is None:
                 return None
-            head = faults.queue[0]
+            head = next((q for q in faults.queue if q.path is None or path.endswith(q.path)), None)
+            if head is None:
+                return None
             head.remaining -= 1
             if head.remaining == 0:
-                faults.queue.popleft()
+                faults.queue.remove(head)
             return head.fault
 
     def clear(self) -> None:
@@ -430,7 +435,10 @@ class FaultBoard:
             self.set_slow(target, float(seconds) if enabled else 0.0)
         elif isinstance(kind, str) and kind in FAULT_KINDS:
             fault = FAULT_KINDS[kind].from_params(spec)
-            self.add(target, fault, _int_param(spec, "count", 1, 1, 10_000))
+            path = spec.get("path")
+            if path is not None and not isinstance(path, str):
+                raise FaultError("path must be a string")
+            self.add(target, fault, _int_param(spec, "count", 1, 1, 10_000), path=path)
         else:
             known = ", ".join(["latency", "slow", *FAULT_KINDS])
             raise FaultError(f"kind must be one of {known}")

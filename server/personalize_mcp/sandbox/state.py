@@ -175,9 +175,10 @@ class SandboxState:
             return self.tokens.revoke_all()
 
     # ------------------------------------------------------------------ faults
-    def fail_next(self, api: FaultTarget, status: int = 500, count: int = 1) -> None:
-        """Answer the next `count` requests with `status` (500 JSON; 502/503/504 gateway HTML)."""
-        self.faults.add(api, StatusFault(status), count)
+    def fail_next(self, api: FaultTarget, status: int = 500, count: int = 1, *, path: str | None = None) -> None:
+        """Answer the next `count` requests (whose path ends with `path`, if given) with `status`
+        (500 JSON; 502/503/504 gateway HTML)."""
+        self.faults.add(api, StatusFault(status), count, path=path)
 
     def rate_limit_next(self, api: FaultTarget, count: int = 1, retry_after: int = 1) -> None:
         """Answer the next `count` requests with 429 and `Retry-After: retry_after`."""

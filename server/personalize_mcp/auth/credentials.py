@@ -252,9 +252,9 @@ def _not_stored(name: str, error: AccountWriteError) -> LoginNotStoredError:
         error.reason,
     )
     return LoginNotStoredError(
-        f"The login of account '{name}' was renewed but cannot be stored in {error.path} ({error.reason}); "
-        "the stored login will be lost when this server stops unless you free space or make the folder writable "
-        f"(the next call tries again), else run `personalize-mcp login --account {name}` afterwards."
+        f"Account '{name}' was renewed but cannot be saved to {error.path} ({error.reason}); the stored login "
+        f"will be lost unless you free space or fix permissions (each call retries), else run "
+        f"`personalize-mcp login --account {name}`."
     )
 
 

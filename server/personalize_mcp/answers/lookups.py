@@ -10,6 +10,7 @@ stack or group was wrong, and which tool lists the valid ids.
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from types import MappingProxyType
@@ -29,7 +30,14 @@ from personalize_mcp.contentstack.personalize import PersonalizeAPI
 from personalize_mcp.runtime.cache import TTLCache
 from personalize_mcp.runtime.concurrency import gather
 from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE
-from personalize_mcp.runtime.errors import ConfigurationError, InvalidInputError, NotFoundError, UserFacingError
+from personalize_mcp.runtime.errors import (
+    ConfigurationError,
+    InvalidInputError,
+    NotFoundError,
+    UserFacingError,
+    bounded,
+    quoted,
+)
 from personalize_mcp.runtime.ids import validate_identifier
 
 T = TypeVar("T")
@@ -37,6 +45,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_CACHE_TTL = 30.0
 _MAX_REMEMBERED_REFUSALS = 1024
+ATTRIBUTES_REFUSAL_SECONDS = 300.0
+"""How long a definite refusal of `GET /attributes` is believed before the API is asked again."""
+_PROJECTS_NAMED = 3
 _MAX_DERIVED = 256
 _MAX_PARTIAL = 32
 _STACK_ERRORS = (UpstreamNotFoundError, UpstreamRejectedError, PermissionDeniedError)
@@ -62,9 +73,12 @@ class Lookups:
         self._default_project_uid = default_project_uid
         self._cache = cache or TTLCache(DEFAULT_CACHE_TTL)
         self._deadline = deadline
-        self._attributes_refused: set[str] = set()
-        """Projects whose `GET /attributes` was refused for good (the answer for an unknown project
-        too, so this is per project, never for the whole account)."""
+        self._attributes_refused: dict[str, float] = {}
+        """Projects whose `GET /attributes` was refused definitely (a 4xx other than 408/429), and
+        until when that is believed (per project: an unknown project is refused too, and must not
+        hide another's names; for minutes, not for good: one refusal may have been a passing one)."""
+        self.attribute_refusal_seconds = ATTRIBUTES_REFUSAL_SECONDS
+        self._clock: Callable[[], float] = time.monotonic
         self._derived: OrderedDict[Hashable, tuple[tuple[object, ...], Any]] = OrderedDict()
         self._partial: dict[Hashable, list[Any]] = {}
         """Items of CMS walks still under way, by cache key: what a completion may offer before the end."""
@@ -118,7 +132,7 @@ class Lookups:
         try:
             return await self._cached(("audiences", project_uid), lambda: self._personalize.list_audiences(project_uid))
         except _STACK_ERRORS as error:
-            raise await self._project_error(project_uid, error) from None
+            raise await self._project_error(project_uid, error, "audiences") from None
 
     async def attribute_names(self, project_uid: str) -> Mapping[str, str]:
         """Custom attribute uid -> name, to make rules readable; {} when they cannot be read.
@@ -126,10 +140,14 @@ class Lookups:
         Names are a nicety (`GET /attributes` is in Contentstack's API reference but not in
         contentstack-api.md): an account without access to it, or an API without it, still gets
         every answer, with attribute uids in the rules. A definite "no" (404, 403, 4xx) is
-        remembered, so such an API is asked once per project, not once per audience lookup.
+        remembered for `attribute_refusal_seconds`, so such an API is asked once per project every
+        few minutes, not once per audience lookup; anything else (5xx, 429, a timeout) is not.
         """
-        if project_uid in self._attributes_refused:
-            return _NO_NAMES
+        until = self._attributes_refused.get(project_uid)
+        if until is not None:
+            if self._clock() < until:
+                return _NO_NAMES
+            del self._attributes_refused[project_uid]
 
         async def fetch() -> Mapping[str, str]:
             attributes = await self._personalize.list_attributes(project_uid)
@@ -141,7 +159,7 @@ class Lookups:
             if is_definite_refusal(error):
                 if len(self._attributes_refused) >= _MAX_REMEMBERED_REFUSALS:
                     self._attributes_refused.clear()  # many unknown project uids: never grow without bound
-                self._attributes_refused.add(project_uid)
+                self._attributes_refused[project_uid] = self._clock() + self.attribute_refusal_seconds
             logger.info("Custom attribute names unavailable for project %s (%s)", project_uid, type(error).__name__)
             return _NO_NAMES
 
@@ -156,7 +174,7 @@ class Lookups:
                 ("experiences", project_uid), lambda: self._personalize.list_experiences(project_uid)
             )
         except _STACK_ERRORS as error:
-            raise await self._project_error(project_uid, error) from None
+            raise await self._project_error(project_uid, error, "experiences") from None
 
     async def experiences_or_empty(self, project_uid: str) -> list[Experience]:
         """Experience names make answers readable, but they are not worth failing an answer over."""
@@ -201,10 +219,16 @@ class Lookups:
             raise NotFoundError(
                 "This organisation has no Personalize projects; create one in Contentstack Personalize first."
             )
-        listing = "; ".join(f"{p.name or '(unnamed)'} ({p.uid})" for p in projects)
+        # Upstream names are quoted (escaped, shortened) and only a few are named: a name may hold a
+        # newline or an instruction, and an organisation may have hundreds of projects.
+        named = [f"{quoted(p.name or '(unnamed)', 20)} ({p.uid})" for p in projects[:_PROJECTS_NAMED]]
+        more = len(projects) - len(named)
+        listing = ", ".join(named) + (f" and {more} more" if more else "")
         raise InvalidInputError(
-            f"This organisation has {len(projects)} Personalize projects, so project_uid is required; "
-            f"pass one of: {listing}."
+            bounded(
+                f"This organisation has {len(projects)} Personalize projects, so project_uid is required; "
+                f"call list_projects, or pass one of: {listing}."
+            )
         )
 
     # ---- CMS -------------------------------------------------------------------------------------
@@ -301,12 +325,30 @@ class Lookups:
         except UpstreamError:
             return None
 
-    async def _project_error(self, project_uid: str, error: UpstreamError) -> Exception:
-        if await self._project_known(project_uid) is False:
+    async def _project_error(self, project_uid: str, error: UpstreamError, what: str) -> Exception:
+        """Not found only when the project list says so: a project list_projects shows that gets a
+        404 or another 4xx for its `what` is told as what happened, so the user neither doubts the
+        uid nor stops trying."""
+        known = await self._project_known(project_uid)
+        if known is False:
             return _project_not_found(project_uid)
         if isinstance(error, PermissionDeniedError):
             return error
-        return _project_not_found(project_uid)
+        status = f"HTTP {error.status}" if error.status else "a refusal"
+        if known:
+            return type(error)(
+                f"Contentstack's {error.api.display_name} answered {status} when asked for the {what} of project "
+                f"{project_uid}, which list_projects does show; try again shortly.",
+                api=error.api,
+                status=error.status,
+            )
+        return type(error)(
+            f"Contentstack's {error.api.display_name} answered {status} when asked for the {what} of project "
+            f"{project_uid}, and its project list could not be read to check the uid; call list_projects, then try "
+            "again.",
+            api=error.api,
+            status=error.status,
+        )
 
     async def _experience_error(self, project_uid: str, experience_uid: str, error: UpstreamError) -> Exception:
         if await self._project_known(project_uid) is False:

@@ -60,6 +60,7 @@ def quoted(value: str, limit: int = 40) -> str:
 
 
 def bounded(message: str, limit: int = MAX_MESSAGE_CHARS) -> str:
-    """The last guard on any sentence: one line, at most `limit` characters (cut with an ellipsis)."""
+    """The last guard on any sentence: one line, at most `limit` characters (cut with an ellipsis,
+    still ending as a sentence)."""
     line = " ".join(message.split())
-    return line if len(line) <= limit else line[: limit - 1].rstrip() + _ELLIPSIS
+    return line if len(line) <= limit else line[: limit - 2].rstrip() + _ELLIPSIS + "."

@@ -1,5 +1,7 @@
-"""The bare reference server of the benchmarks: an `MCPServer` with one tool that does the same
-single GET as our `list_projects` (GET /projects on the Personalize API) and returns the JSON.
+"""The bare reference server of the benchmarks: an `MCPServer` whose tools each do one GET and
+return the upstream JSON: `list_projects` (GET /projects, as our `list_projects`) and
+`get_audiences` (GET /audiences of a project, returned verbatim as one text block: the scale
+benchmark's floor for listing thousands of audiences).
 
 No validation, no cache, no rate limiter, no retries, no result models: the floor that the SDK,
 httpx2 and the transport set. Run over stdio (default) or Streamable HTTP:
@@ -45,6 +47,14 @@ async def list_projects() -> Any:
     response = await http.get(f"{BASE_URL}/projects", headers=HEADERS)
     response.raise_for_status()
     return response.json()
+
+
+@server.tool(name="get_audiences", description="GET /audiences of a project and return the body as it came.")
+async def get_audiences(project_uid: str) -> str:
+    assert http is not None
+    response = await http.get(f"{BASE_URL}/audiences", headers={**HEADERS, "x-project-uid": project_uid})
+    response.raise_for_status()
+    return response.text
 
 
 def main() -> None:

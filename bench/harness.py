@@ -43,9 +43,10 @@ def child_env(**extra: str) -> dict[str, str]:
 class Sandbox:
     """`python -m personalize_mcp.sandbox` in its own process, driven through its control endpoints."""
 
-    def __init__(self) -> None:
+    def __init__(self, *flags: str) -> None:
+        """`flags` go to the sandbox's command line, e.g. `--scale 1000 --seed 0`."""
         self.process = subprocess.Popen(
-            [PYTHON, "-m", "personalize_mcp.sandbox", "--port", "0", "--log-level", "warning"],
+            [PYTHON, "-m", "personalize_mcp.sandbox", "--port", "0", "--log-level", "warning", *flags],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
@@ -81,6 +82,13 @@ class Sandbox:
         records: list[dict[str, Any]] = response.json()["requests"]
         return records
 
+    def scale(self) -> dict[str, Any] | None:
+        """The generated account served (`--scale`): spec, notable uids, counts; None for the seed."""
+        response = self.control.get("/scale")
+        response.raise_for_status()
+        summary: dict[str, Any] | None = response.json()
+        return summary
+
     def raw(self, api: str, path: str, **headers: str) -> bytes:
         """An upstream answer exactly as Contentstack's API would send it (for answer sizes)."""
         base = self.urls.personalize if api == "personalize" else self.urls.cma + "/v3"
@@ -92,8 +100,8 @@ class Sandbox:
 
 
 @contextmanager
-def sandbox() -> Iterator[Sandbox]:
-    served = Sandbox()
+def sandbox(*flags: str) -> Iterator[Sandbox]:
+    served = Sandbox(*flags)
     try:
         yield served
     finally:
@@ -204,6 +212,40 @@ def peak_rss_mib(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError("no VmHWM")
+
+
+def reset_peak_rss(pid: int) -> bool:
+    """Start VmHWM afresh from the current RSS (Linux: `5` into clear_refs); False where refused."""
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def code_version() -> str:
+    """The commit the benchmark ran on (+ "dirty" with uncommitted changes), to tell before from after."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return commit + (" (with uncommitted changes)" if dirty.strip() else "")
 
 
 def machine() -> str:

@@ -8,6 +8,25 @@ from typing import Any
 from mcp import Client
 from mcp_types import CallToolResult, TextContent
 
+CONTRACT_TOOLS = {
+    "get_all_audiences": "Get All Audiences",
+    "get_all_experiences": "Get All Experiences",
+    "get_all_versions": "Get All Versions",
+    "get_single_audience": "Get a Single Audience",
+    "get_single_experience": "Get a Single Experience",
+    "get_variant_audiences": "Get Audience(s) of a Variant",
+    "list_projects": "List Projects",
+    "list_stacks": "List Stacks",
+    "list_variant_groups": "List Variant Groups",
+    "list_variants": "List Variants",
+    "list_attributes": "List Attributes",
+    "list_events": "List Events",
+    "get_experiences_priority": "Get Experiences Priority",
+    "list_locations": "List Locations",
+    "get_connection": "Get Connection",
+}
+"""Every tool of CONTRACT.md (first release and additions) with its title."""
+
 
 def text_of(result: CallToolResult) -> str:
     return "".join(block.text for block in result.content if isinstance(block, TextContent))

@@ -27,18 +27,40 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve_arguments(serve)
 
     demo = sub.add_parser("demo", help="drive the server through a real MCP client against the built-in sandbox")
-    demo.add_argument("--mode", choices=["auto", "legacy"], default="auto", help="protocol era to connect with")
+    demo.add_argument(
+        "--mode",
+        choices=["auto", "legacy"],
+        default="auto",
+        help="protocol era of the demo's client: auto (the newest both sides speak, 2026-07-28: no session) "
+        "or legacy (the 2025-11-25 initialize handshake, as most clients still use) (default auto)",
+    )
 
     login = sub.add_parser("login", help="log in with OAuth (authorization code + PKCE) and store the account")
     login.add_argument("--account", default=None, help="name to store the account under (default: 'default')")
-    login.add_argument("--region", default=None, help="Contentstack region: na, eu, au, azure-na, azure-eu, ...")
-    login.add_argument("--no-browser", action="store_true", help="print the authorize URL without opening a browser")
     login.add_argument(
-        "--timeout", type=float, default=300.0, metavar="SECONDS", help="how long to wait for the redirect"
+        "--region",
+        default=None,
+        help="Contentstack region: na, eu, au, azure-na, azure-eu, gcp-na, gcp-eu (default: CONTENTSTACK_REGION, "
+        "else the region the login redirect names, else na)",
+    )
+    login.add_argument(
+        "--no-browser", action="store_true", help="print the authorize URL without opening a browser (default: open it)"
+    )
+    login.add_argument(
+        "--timeout",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="how long to wait for the browser's redirect (default 300)",
     )
 
     accounts = sub.add_parser("accounts", help="list stored accounts (never their tokens)")
-    accounts.add_argument("--default", dest="make_default", metavar="NAME", help="make NAME the default account")
+    accounts.add_argument(
+        "--default",
+        dest="make_default",
+        metavar="NAME",
+        help="make NAME the default account (default: only list them)",
+    )
 
     logout = sub.add_parser("logout", help="forget a stored account's tokens")
     logout.add_argument("--account", default=None, help="account to forget (default: the default account)")
@@ -46,12 +68,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--transport", choices=["stdio", "http"], default="stdio")
-    parser.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
-    parser.add_argument("--sandbox", action="store_true", help="use the built-in sandbox instead of Contentstack")
-    parser.add_argument("--account", default=None, help="stored account to use (default: the default account)")
-    parser.add_argument("--region", default=None, help="override the account's region")
+    parser.add_argument(
+        "--transport",
+        choices=["stdio", "http"],
+        default="stdio",
+        help="stdio: the MCP client starts this command and talks over its stdin/stdout; http: serve "
+        "Streamable HTTP at http://HOST:PORT/mcp for clients that connect to a URL (default stdio)",
+    )
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="answer from the built-in sandbox's sample data instead of your Contentstack account (default off)",
+    )
+    parser.add_argument(
+        "--account",
+        default=None,
+        help="stored account to use (default: PERSONALIZE_MCP_ACCOUNT, else the default account)",
+    )
+    parser.add_argument(
+        "--region",
+        default=None,
+        help="override the account's region: na, eu, au, azure-na, azure-eu, gcp-na, gcp-eu "
+        "(default: CONTENTSTACK_REGION, else the region stored at login)",
+    )
     add_resilience_arguments(parser)
     add_http_arguments(parser)
 
@@ -69,7 +108,8 @@ def add_resilience_arguments(parser: argparse.ArgumentParser) -> None:
     cache.add_argument(
         "--no-cache",
         action="store_true",
-        help="never reuse lookups (the same as --cache-ttl 0; identical concurrent lookups still share one request)",
+        help="never reuse lookups: the same as --cache-ttl 0; identical concurrent lookups still share one request "
+        "(default off)",
     )
     parser.add_argument(
         "--deadline",
@@ -91,26 +131,29 @@ def add_resilience_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_http_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of `serve --transport http` (README: "Serving over HTTP", "Deploying")."""
-    http = parser.add_argument_group("Streamable HTTP (--transport http)")
+    http = parser.add_argument_group("Streamable HTTP (--transport http only)")
+    http.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    http.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     http.add_argument(
         "--allowed-host",
         action="append",
         metavar="HOST",
         help="also accept this Host header, e.g. the public name behind a proxy (name, name:port or name:*); "
-        "repeatable; loopback names are always accepted",
+        "repeatable (default: only loopback names and the bind address)",
     )
     http.add_argument(
         "--allowed-origin",
         action="append",
         metavar="ORIGIN",
-        help="also accept browser requests from this Origin (scheme://host[:port]); repeatable; "
-        "a request from any other Origin gets 403",
+        help="also accept browser requests from this Origin (scheme://host[:port]) and answer them with CORS "
+        "headers, so web clients on it can connect; repeatable; any other Origin gets 403 "
+        "(default: only loopback origins, without CORS)",
     )
     http.add_argument(
         "--stateless",
         action="store_true",
         help="no sessions for 2025-era clients either, so replicas behind a load balancer need no sticky "
-        "sessions (2026-07-28 clients are always stateless)",
+        "sessions (2026-07-28 clients are always stateless) (default off)",
     )
     http.add_argument(
         "--max-body-bytes",
@@ -165,10 +208,12 @@ def add_http_arguments(parser: argparse.ArgumentParser) -> None:
         "--oauth-issuer",
         metavar="URL",
         help="require OAuth access tokens (JWTs) from this authorization server (Keycloak, Auth0, Entra, Okta, ...); "
-        "its keys are found through its metadata",
+        "its keys are found through its metadata (default: none, no authentication: loopback only)",
     )
     http.add_argument(
-        "--oauth-jwks-url", metavar="URL", help="the issuer's JWKS URL, when its metadata cannot be discovered"
+        "--oauth-jwks-url",
+        metavar="URL",
+        help="the issuer's JWKS URL, when its metadata cannot be discovered (default: from the issuer's metadata)",
     )
     http.add_argument(
         "--resource-url",
@@ -180,19 +225,20 @@ def add_http_arguments(parser: argparse.ArgumentParser) -> None:
         "--oauth-audience",
         action="append",
         metavar="AUD",
-        help="accept tokens whose aud is this instead of the resource URL (e.g. an Auth0 API identifier); repeatable",
+        help="accept tokens whose aud is this instead of the resource URL (e.g. an Auth0 API identifier); "
+        "repeatable (default: the resource URL)",
     )
     http.add_argument(
         "--required-scope",
         action="append",
         metavar="SCOPE",
-        help="tokens must carry this scope, else 403 insufficient_scope; repeatable",
+        help="tokens must carry this scope, else 403 insufficient_scope; repeatable (default: none)",
     )
     http.add_argument(
         "--insecure-no-auth",
         action="store_true",
         help="allow a non-loopback --host without authentication: only when something in front authenticates, "
-        "or the port is published on loopback only (e.g. in a container)",
+        "or the port is published on loopback only, e.g. in a container (default off)",
     )
 
 
@@ -218,11 +264,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def http_only_flags(args: argparse.Namespace) -> list[str]:
+    """The `--transport http` flags `args` sets to something other than their default."""
+    probe = argparse.ArgumentParser(add_help=False)
+    add_http_arguments(probe)
+    defaults = vars(probe.parse_args([]))
+    return [f"--{dest.replace('_', '-')}" for dest, default in defaults.items() if getattr(args, dest) != default]
+
+
 def _dispatch(command: str, args: argparse.Namespace) -> int:
     if command == "serve":
         from personalize_mcp.transport.serve import run_serve
 
-        return run_serve(args)
+        return run_serve(args, http_only_flags=http_only_flags(args) if args.transport == "stdio" else ())
     if command == "demo":
         from personalize_mcp.demo import run_demo
 

@@ -80,6 +80,12 @@ def _cell(value: Any, max_width: int) -> str:
     return text if len(text) <= max_width else text[: max_width - 1] + "…"
 
 
+def signature(name: str, arguments: dict[str, Any] | None = None) -> str:
+    """The call as made, every argument included, so a reader can repeat it in any client."""
+    shown = ", ".join(f"{key}={value!r}" for key, value in (arguments or {}).items())
+    return f"{name}({shown})"
+
+
 async def call(client: Client, name: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
     result = await client.call_tool(name, arguments or {})
     if result.is_error:
@@ -102,7 +108,7 @@ async def _demo(mode: str, out: TextIO) -> None:
         p.table(["NAME", "TITLE"], [[t.name, t.title] for t in tools.tools])
 
         projects = (await call(client, "list_projects"))["projects"]
-        p.heading("List Projects", "list_projects()")
+        p.heading("List Projects", signature("list_projects"))
         p.table(
             ["UID", "NAME", "CONNECTED STACK"],
             [[x["uid"], x["name"], x.get("connected_stack_api_key")] for x in projects],
@@ -110,23 +116,22 @@ async def _demo(mode: str, out: TextIO) -> None:
         project = next((x for x in projects if x.get("connected_stack_api_key")), projects[0])
         project_uid = project["uid"]
 
-        audiences = (await call(client, "get_all_audiences", {"project_uid": project_uid}))["audiences"]
-        p.heading(f"Get All Audiences — project {project['name']}", f"get_all_audiences(project_uid={project_uid!r})")
+        arguments: dict[str, Any] = {"project_uid": project_uid}
+        audiences = (await call(client, "get_all_audiences", arguments))["audiences"]
+        p.heading(f"Get All Audiences — project {project['name']}", signature("get_all_audiences", arguments))
         p.audiences(audiences)
 
         audience = max(audiences, key=lambda a: len(a["rules"]))
-        single = await call(
-            client, "get_single_audience", {"project_uid": project_uid, "audience_uid": audience["uid"]}
-        )
-        p.heading("Get a Single Audience", f"get_single_audience(audience_uid={audience['uid']!r})")
+        arguments = {"project_uid": project_uid, "audience_uid": audience["uid"]}
+        single = await call(client, "get_single_audience", arguments)
+        p.heading("Get a Single Audience", signature("get_single_audience", arguments))
         p.line(f"Name:   {single['audience']['name']}")
         p.line(f"Source: {single['audience'].get('source') or '-'}")
         p.line(f"Rules:  {single['audience']['rules']}")
 
-        experiences = (await call(client, "get_all_experiences", {"project_uid": project_uid}))["experiences"]
-        p.heading(
-            f"Get All Experiences — project {project['name']}", f"get_all_experiences(project_uid={project_uid!r})"
-        )
+        arguments = {"project_uid": project_uid}
+        experiences = (await call(client, "get_all_experiences", arguments))["experiences"]
+        p.heading(f"Get All Experiences — project {project['name']}", signature("get_all_experiences", arguments))
         p.table(
             ["UID", "NAME", "TYPE", "STATUS", "VARIANT GROUP"],
             [[e["uid"], e["name"], e["type"], e["status"], e.get("variant_group_uid")] for e in experiences],
@@ -134,17 +139,15 @@ async def _demo(mode: str, out: TextIO) -> None:
 
         linked = [e for e in experiences if e.get("variant_group_uid") and e["type"] == "SEGMENTED"]
         experience = linked[0] if linked else experiences[0]
-        one = await call(
-            client, "get_single_experience", {"project_uid": project_uid, "experience_uid": experience["uid"]}
-        )
-        p.heading("Get a Single Experience", f"get_single_experience(experience_uid={experience['uid']!r})")
+        arguments = {"project_uid": project_uid, "experience_uid": experience["uid"]}
+        one = await call(client, "get_single_experience", arguments)
+        p.heading("Get a Single Experience", signature("get_single_experience", arguments))
         for key in ("name", "type", "status", "short_uid", "latest_version_uid", "audience_uids", "variant_group_uid"):
             p.line(f"{key + ':':<20}{_cell(one['experience'].get(key), 80)}")
 
-        versions = await call(
-            client, "get_all_versions", {"project_uid": project_uid, "experience_uid": experience["uid"]}
-        )
-        p.heading(f"Get All Versions — {experience['name']}", f"get_all_versions(experience_uid={experience['uid']!r})")
+        arguments = {"project_uid": project_uid, "experience_uid": experience["uid"]}
+        versions = await call(client, "get_all_versions", arguments)
+        p.heading(f"Get All Versions — {experience['name']}", signature("get_all_versions", arguments))
         p.table(
             ["VERSION", "STATUS", "VARIANTS"],
             [
@@ -153,22 +156,25 @@ async def _demo(mode: str, out: TextIO) -> None:
             ],
         )
         _print_resolved(p, versions)
+        await _catalogue(p, client, project_uid)
 
         stacks = (await call(client, "list_stacks"))["stacks"]
-        p.heading("List Stacks", "list_stacks()")
+        p.heading("List Stacks", signature("list_stacks"))
         p.table(
             ["API KEY", "NAME", "MASTER LOCALE"], [[s["api_key"], s["name"], s.get("master_locale")] for s in stacks]
         )
         stack_key = project.get("connected_stack_api_key") or stacks[0]["api_key"]
 
-        groups = (await call(client, "list_variant_groups", {"stack_api_key": stack_key}))["variant_groups"]
-        p.heading("List Variant Groups", f"list_variant_groups(stack_api_key={stack_key!r})")
+        arguments = {"stack_api_key": stack_key}
+        groups = (await call(client, "list_variant_groups", arguments))["variant_groups"]
+        p.heading("List Variant Groups", signature("list_variant_groups", arguments))
         p.table(["UID", "NAME", "EXPERIENCE"], [[g["uid"], g["name"], g.get("experience_uid")] for g in groups])
         group = next((g for g in groups if g.get("experience_uid") == experience["uid"]), None)
         group = group or next(g for g in groups if g.get("experience_uid"))
 
-        variants = await call(client, "list_variants", {"stack_api_key": stack_key, "variant_group_uid": group["uid"]})
-        p.heading("List Variants", f"list_variants(variant_group_uid={group['uid']!r})")
+        arguments = {"stack_api_key": stack_key, "variant_group_uid": group["uid"]}
+        variants = await call(client, "list_variants", arguments)
+        p.heading("List Variants", signature("list_variants", arguments))
         p.table(
             ["UID", "NAME", "ALIAS", "SHORT UID"],
             [[v["uid"], v["name"], v.get("alias"), v.get("variant_short_uid")] for v in variants["variants"]],
@@ -191,12 +197,46 @@ async def _demo(mode: str, out: TextIO) -> None:
                     "variant_uid": plain_variants[0]["uid"],
                 }
                 result = await client.call_tool("get_variant_audiences", arguments)
-                p.heading(
-                    "A clear error — a plain CMS variant group",
-                    f"get_variant_audiences(variant_group_uid={plain['uid']!r})",
-                )
+                p.heading("A clear error — a plain CMS variant group", signature("get_variant_audiences", arguments))
                 p.line(_text(result))
     out.write("\nDemo finished: every action answered through the MCP client.\n")
+
+
+async def _catalogue(p: Printer, client: Client, project_uid: str) -> None:
+    """The project's catalogue: which connection answers, attributes, events, priority, a few locations."""
+    connection = await call(client, "get_connection")
+    p.heading("Get Connection", "get_connection()")
+    for key in ("sandbox", "account", "organization_name", "region", "user", "note"):
+        p.line(f"{key + ':':<20}{_cell(connection.get(key), 80)}")
+
+    attributes = await call(client, "list_attributes", {"project_uid": project_uid})
+    p.heading("List Attributes", f"list_attributes(project_uid={project_uid!r})")
+    p.table(
+        ["KIND", "KEY", "NAME", "UID"],
+        [[a["kind"], a.get("key"), a.get("name"), a["uid"]] for a in attributes["attributes"]],
+    )
+
+    events = await call(client, "list_events", {"project_uid": project_uid})
+    p.heading("List Events", f"list_events(project_uid={project_uid!r})")
+    p.table(["KEY", "DESCRIPTION", "UID"], [[e.get("key"), e.get("description"), e["uid"]] for e in events["events"]])
+
+    priority = await call(client, "get_experiences_priority", {"project_uid": project_uid})
+    p.heading("Get Experiences Priority", f"get_experiences_priority(project_uid={project_uid!r})")
+    p.table(
+        ["RANK", "NAME", "TYPE", "STATUS", "IN LIST"],
+        [
+            [e["rank"], e.get("name"), e.get("type"), e.get("status"), e["in_priority_list"]]
+            for e in priority["experiences"]
+        ],
+    )
+    if priority.get("note"):
+        p.line(priority["note"])
+
+    regions = await call(client, "list_locations", {"kind": "region", "country_code": "AU"})
+    p.heading("List Locations", "list_locations(kind='region', country_code='AU')")
+    p.table(
+        ["CODE", "NAME", "COUNTRY"], [[r.get("code"), r["name"], r.get("country_code")] for r in regions["locations"]]
+    )
 
 
 async def _variant_audiences(
@@ -207,13 +247,11 @@ async def _variant_audiences(
         "variant_group_uid": group_uid,
         "variant_uid": variant["uid"],
     }
-    shown = f"variant_uid={variant['uid']!r}"
     if draft:
         arguments["draft"] = True
-        shown += ", draft=True"
     p.heading(
         f"Get Audience(s) of a Variant — {variant['name']}{' (draft)' if draft else ''}",
-        f"get_variant_audiences({shown})",
+        signature("get_variant_audiences", arguments),
     )
     result = await client.call_tool("get_variant_audiences", arguments)
     if result.is_error:

@@ -282,4 +282,3 @@ def test_a_failed_write_of_a_plain_save_still_says_the_old_file_is_unchanged(
     monkeypatch.setattr(os, "replace", lambda src, dst: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space")))
     with pytest.raises(AccountStoreError, match="previous file is unchanged"):
         store.save(make_account(access_token="other"))
-

@@ -17,7 +17,7 @@ from mcp import Client, StdioServerParameters
 from personalize_mcp.sandbox import data
 from tests.auth.helpers import Sandbox, subprocess_env
 from tests.auth.test_cli import cli, login
-from tests.helpers import call_error, call_ok, text_of
+from tests.helpers import CONTRACT_TOOLS, call_error, call_ok, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -171,7 +171,7 @@ async def test_after_logout_serve_starts_and_every_tool_names_login(sandbox: San
     assert cli(home, "logout").returncode == 0
     async with serve(home) as client:
         tools = (await client.list_tools()).tools
-        assert len(tools) == 10
+        assert len(tools) == len(CONTRACT_TOOLS)
         for name in ("list_projects", "list_stacks"):
             message = await call_error(client, name)
             assert "personalize-mcp login" in message

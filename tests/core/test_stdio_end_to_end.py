@@ -13,7 +13,7 @@ from mcp import Client, StdioServerParameters
 
 import personalize_mcp
 from personalize_mcp.sandbox import SANDBOX_ACCESS_TOKEN, data
-from tests.helpers import call_error, call_ok
+from tests.helpers import CONTRACT_TOOLS, call_error, call_ok
 
 SERVER_DIR = str(Path(personalize_mcp.__file__).resolve().parent.parent)
 
@@ -34,7 +34,7 @@ async def test_serve_sandbox_over_stdio(mode: str) -> None:
     )
     async with Client(params, mode=mode) as client:
         names = {tool.name for tool in (await client.list_tools()).tools}
-        assert len(names) == 10
+        assert len(names) == len(CONTRACT_TOOLS)
         projects = await call_ok(client, "list_projects")
         assert data.WEB_PROJECT_UID in {p["uid"] for p in projects["projects"]}
         answer = await call_ok(
@@ -120,6 +120,12 @@ def test_demo_runs_every_action_and_exits_zero() -> None:
     assert "plain CMS variant group" in out
     assert "{" not in out.split("== List Projects", 1)[1].split("\n", 3)[2], "tables, not JSON dumps"
     assert "Demo finished" in out
+    # Each call is printed as made, every argument included, so it can be repeated in any client.
+    calls = [line.strip() for line in out.splitlines() if line.startswith("   get_variant_audiences(")]
+    assert len(calls) >= 3
+    for shown in calls:
+        assert "stack_api_key='" in shown and "variant_group_uid='" in shown and "variant_uid='" in shown, shown
+    assert f"   get_all_versions(project_uid='{data.WEB_PROJECT_UID}', experience_uid=" in out
 
 
 def test_a_client_closing_stdout_ends_the_server_quietly() -> None:

@@ -8,7 +8,7 @@ import pytest
 from mcp import Client
 
 from personalize_mcp.sandbox import data
-from tests.helpers import call_error, call_ok
+from tests.helpers import CONTRACT_TOOLS, call_error, call_ok
 
 pytestmark = pytest.mark.anyio
 
@@ -16,20 +16,9 @@ WEB = data.WEB_PROJECT_UID
 STACK = data.MAIN_STACK_API_KEY
 
 
-async def test_tools_list_has_the_ten_tools_with_contract_titles_and_hints(client: Client) -> None:
+async def test_tools_list_has_the_contract_tools_with_their_titles_and_hints(client: Client) -> None:
     tools = {tool.name: tool for tool in (await client.list_tools()).tools}
-    assert {name: tool.title for name, tool in tools.items()} == {
-        "get_all_audiences": "Get All Audiences",
-        "get_all_experiences": "Get All Experiences",
-        "get_all_versions": "Get All Versions",
-        "get_single_audience": "Get a Single Audience",
-        "get_single_experience": "Get a Single Experience",
-        "get_variant_audiences": "Get Audience(s) of a Variant",
-        "list_projects": "List Projects",
-        "list_stacks": "List Stacks",
-        "list_variant_groups": "List Variant Groups",
-        "list_variants": "List Variants",
-    }
+    assert {name: tool.title for name, tool in tools.items()} == CONTRACT_TOOLS
     for tool in tools.values():
         assert tool.annotations is not None
         assert tool.annotations.read_only_hint is True

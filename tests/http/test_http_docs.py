@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from personalize_mcp.cli import add_http_arguments
+from personalize_mcp.transport.streamable_http import DEFAULT_HOST, DEFAULT_PORT, MCP_PATH
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,14 +29,12 @@ def test_every_http_flag_is_in_the_readme() -> None:
 
 
 def test_client_examples_point_at_the_mcp_endpoint() -> None:
-    examples: dict[str, Any] = json.loads((ROOT / "mcp.json.example").read_text())
-    urls = [
-        server["url"]
-        for name, block in examples.items()
-        if "HTTP" in name or "deployment" in name
-        for servers in block.values()
-        for server in servers.values()
-    ]
-    assert len(urls) >= 3
-    assert all(url.endswith("/mcp") for url in urls)
-    assert "http://127.0.0.1:8000/mcp" in urls
+    """The HTTP examples name the URL `serve --transport http` listens on by default."""
+    default = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}{MCP_PATH}"
+    urls = []
+    for path in sorted((ROOT / "examples").glob("*-http.*json")):
+        config: dict[str, Any] = json.loads(path.read_text())
+        (servers,) = config.values()
+        urls += [server["url"] for server in servers.values()]
+    assert len(urls) == 3
+    assert set(urls) == {default}

@@ -23,12 +23,12 @@ from mcp.client.streamable_http import streamable_http_client
 
 from personalize_mcp.sandbox import SANDBOX_ACCESS_TOKEN, data
 from tests.core.test_stdio_end_to_end import subprocess_env
-from tests.helpers import call_ok
+from tests.helpers import CONTRACT_TOOLS, call_ok
 from tests.http.support import INITIALIZE, MCP_HEADERS, SCOPE, Issuer, free_port, serve_asgi_in_thread
 
 NPX = shutil.which("npx")
 NO_NPX = "npx (Node.js) is not installed, so the third-party MCP tools cannot run"
-TEN_TOOLS = 10
+CONTRACT_TOOL_COUNT = len(CONTRACT_TOOLS)
 
 
 @dataclass
@@ -103,7 +103,7 @@ def server() -> Iterator[Served]:
 async def test_tools_over_real_http_in_both_eras(server: Served, mode: str) -> None:
     async with Client(server.url, mode=mode) as client:
         assert client.session.protocol_version == ("2026-07-28" if mode == "auto" else "2025-11-25")
-        assert len((await client.list_tools()).tools) == TEN_TOOLS
+        assert len((await client.list_tools()).tools) == CONTRACT_TOOL_COUNT
         answer = await call_ok(
             client,
             "get_variant_audiences",
@@ -230,13 +230,13 @@ def run_npx(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str
 
 
 @pytest.mark.skipif(NPX is None, reason=NO_NPX)
-def test_mcp_inspector_cli_lists_our_ten_tools(server: Served) -> None:
+def test_mcp_inspector_cli_lists_our_tools(server: Served) -> None:
     completed = run_npx(
         "@modelcontextprotocol/inspector", "--cli", server.url, "--transport", "http", "--method", "tools/list"
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     tools = json.loads(completed.stdout)["tools"]
-    assert len(tools) == TEN_TOOLS
+    assert len(tools) == CONTRACT_TOOL_COUNT
     assert {t["name"] for t in tools} >= {"get_variant_audiences", "list_projects", "list_variants"}
     assert all(t["annotations"]["readOnlyHint"] is True for t in tools)
 

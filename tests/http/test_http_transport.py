@@ -11,23 +11,12 @@ import pytest
 from personalize_mcp.sandbox import SANDBOX_ACCESS_TOKEN, data
 from personalize_mcp.transport.streamable_http import HTTPOptions, transport_security
 from tests.conftest import Sandbox
-from tests.helpers import call_error, call_ok
+from tests.helpers import CONTRACT_TOOLS, call_error, call_ok
 from tests.http.support import INITIALIZE, MCP_HEADERS, in_process
 
 pytestmark = pytest.mark.anyio
 
-EXPECTED_TOOLS = {
-    "get_all_audiences",
-    "get_all_experiences",
-    "get_all_versions",
-    "get_single_audience",
-    "get_single_experience",
-    "get_variant_audiences",
-    "list_projects",
-    "list_stacks",
-    "list_variant_groups",
-    "list_variants",
-}
+EXPECTED_TOOLS = set(CONTRACT_TOOLS)
 
 
 @pytest.mark.parametrize("stateless", [False, True], ids=["sessions", "stateless"])

@@ -17,9 +17,9 @@ from mcp_types import PromptReference, TextResourceContents
 
 from personalize_mcp.contentstack.ratelimit import RateLimit
 from personalize_mcp.sandbox import data
+from personalize_mcp.sandbox.generated import GeneratedAccount, ScaleSpec
 from tests.conftest import Sandbox
 from tests.helpers import call_error, call_ok, text_of
-from tests.lists import large
 from tests.resilience.support import tool_client
 
 pytestmark = pytest.mark.anyio
@@ -53,6 +53,25 @@ async def walk(client: Client, tool: str, arguments: dict[str, Any], key: str) -
             return items, totals
         assert page["note"] and "cursor" in page["note"]
     raise AssertionError("the cursors never ended")
+
+
+LARGE = ScaleSpec.of(
+    60,
+    audiences=1100,
+    experiences=300,
+    variant_groups=500,
+    catalog_groups=20,
+    big_group_variants=1200,
+    broad_audiences=1000,
+    extra_projects=0,
+)
+"""Test-sized (the scale benchmark goes to thousands): every default answer would blow the budget
+without paging, and a variant targets 400 of the 1,000 audiences its experience uses."""
+
+
+@pytest.fixture
+def large(sandbox: Sandbox) -> GeneratedAccount:
+    return sandbox.state.load_generated(LARGE)
 
 
 @pytest.fixture
@@ -167,64 +186,76 @@ async def test_a_cursor_from_another_listing_is_refused(client: Client) -> None:
     assert "another listing" in elsewhere
 
 
-async def test_every_default_answer_fits_the_budget_on_a_large_account(fast_client: Client, sandbox: Sandbox) -> None:
-    large.load_large_account(sandbox)
+async def test_every_default_answer_fits_the_budget_on_a_large_account(
+    fast_client: Client, large: GeneratedAccount
+) -> None:
+    ids = large.notable
+    project, stack, big = ids["project_uid"], ids["stack_api_key"], ids["big_stack_api_key"]
     calls = {
         "list_projects": {},
-        "get_all_audiences": {"project_uid": large.PROJECT},
-        "get_all_experiences": {"project_uid": large.PROJECT},
-        "get_all_versions": {"project_uid": large.PROJECT, "experience_uid": large.BROAD_EXPERIENCE},
+        "get_all_audiences": {"project_uid": project},
+        "get_all_experiences": {"project_uid": project},
+        "get_all_versions": {"project_uid": project, "experience_uid": ids["broad_experience_uid"]},
+        "get_variant_audiences": {
+            "stack_api_key": stack,
+            "variant_group_uid": ids["broad_variant_group_uid"],
+            "variant_uid": ids["broad_variant_uid"],
+        },
         "list_stacks": {},
-        "list_variant_groups": {"stack_api_key": large.STACK},
-        "list_variants": {"stack_api_key": large.STACK, "variant_group_uid": large.GROUP_OF_MANY},
+        "list_variant_groups": {"stack_api_key": stack},
+        "list_variants": {"stack_api_key": big, "variant_group_uid": ids["big_variant_group_uid"]},
     }
     for tool, arguments in calls.items():
         result = await fast_client.call_tool(tool, arguments)
         assert not result.is_error, text_of(result)
         assert len(text_of(result).encode()) <= BUDGET, (tool, len(text_of(result)))
-    audiences = await call_ok(fast_client, "get_all_audiences", {"project_uid": large.PROJECT})
-    assert audiences["total"] == large.AUDIENCES and audiences["next_cursor"]
-    assert "shortened from limit 50" in audiences["note"] and f"of {large.AUDIENCES} matching" in audiences["note"]
+    audiences = await call_ok(fast_client, "get_all_audiences", calls["get_all_audiences"])
+    assert audiences["total"] == 1100 and audiences["next_cursor"] and "of 1100 matching" in audiences["note"]
     variants = await call_ok(fast_client, "list_variants", calls["list_variants"])
-    assert variants["total"] == large.VARIANTS and len(variants["variants"]) == 50
+    assert variants["total"] == 1200 and len(variants["variants"]) == 50
     # An explicit limit may ask for more, still bounded.
-    many = await fast_client.call_tool("get_all_audiences", {"project_uid": large.PROJECT, "limit": 500})
+    many = await fast_client.call_tool("get_all_audiences", {"project_uid": project, "limit": 500})
     assert 2 * BUDGET < len(text_of(many).encode()) <= 256 * 1024
 
 
-async def test_versions_of_an_experience_targeting_a_thousand_audiences(fast_client: Client, sandbox: Sandbox) -> None:
-    large.load_large_account(sandbox)
-    arguments = {"project_uid": large.PROJECT, "experience_uid": large.BROAD_EXPERIENCE}
+async def test_versions_of_an_experience_targeting_a_thousand_audiences(
+    fast_client: Client, large: GeneratedAccount
+) -> None:
+    arguments = {"project_uid": large.notable["project_uid"], "experience_uid": large.notable["broad_experience_uid"]}
     first = await call_ok(fast_client, "get_all_versions", arguments)
-    assert first["experience_name"] == "Broad targeting"
-    assert [v["audience_count"] for v in first["versions"][0]["variants"]] == [500, 500, 300]
+    assert first["experience_name"]
+    active = next(v for v in first["versions"] if v["status"] == "ACTIVE")
+    counts = [v["audience_count"] for v in active["variants"]]
+    assert counts == [400, 200, 200, 200]
+    assert all(len(v["audience_uids"]) < v["audience_count"] for v in active["variants"])
     assert "audience_count has the full number" in first["note"]
     pairs: list[tuple[str, str]] = []
     cursor = None
     while True:
         page = await call_ok(fast_client, "get_all_versions", {**arguments, **({"cursor": cursor} if cursor else {})})
-        assert page["total"] == 1300
+        assert page["total"] == sum(counts)
         pairs += [(v["short_uid"], a["uid"]) for v in page["audiences_version"]["variants"] for a in v["audiences"]]
         cursor = page["next_cursor"]
         if cursor is None:
             break
-    assert len(pairs) == len(set(pairs)) == 1300
-    assert [short for short, _ in pairs] == sorted(short for short, _ in pairs)  # variant by variant, in order
+    assert len(pairs) == len(set(pairs)) == sum(counts)
+    shorts = [v["short_uid"] for v in active["variants"]]
+    assert [short for short, _ in pairs] == [short for short, n in zip(shorts, counts, strict=True) for _ in range(n)]
 
 
-async def test_resources_give_the_first_page_and_say_how_to_get_the_rest(fast_client: Client, sandbox: Sandbox) -> None:
-    large.load_large_account(sandbox)
-    uri = f"personalize://projects/{large.PROJECT}/audiences"
-    contents = (await fast_client.read_resource(uri)).contents[0]
+async def test_resources_give_the_first_page_and_say_how_to_get_the_rest(
+    fast_client: Client, large: GeneratedAccount
+) -> None:
+    project = large.notable["project_uid"]
+    contents = (await fast_client.read_resource(f"personalize://projects/{project}/audiences")).contents[0]
     assert isinstance(contents, TextResourceContents)
     assert len(contents.text.encode()) <= BUDGET
     page = json.loads(contents.text)
-    assert page == await call_ok(fast_client, "get_all_audiences", {"project_uid": large.PROJECT})
-    assert page["total"] == large.AUDIENCES and "call get_all_audiences again" in page["note"]
+    assert page == await call_ok(fast_client, "get_all_audiences", {"project_uid": project})
+    assert page["total"] == 1100 and "call get_all_audiences again" in page["note"]
 
 
-async def test_long_cms_walks_report_progress(sandbox: Sandbox) -> None:
-    large.load_large_account(sandbox)
+async def test_long_cms_walks_report_progress(sandbox: Sandbox, large: GeneratedAccount) -> None:
     seen: list[tuple[float, float | None]] = []
 
     async def on_progress(progress: float, total: float | None, message: str | None) -> None:
@@ -233,7 +264,10 @@ async def test_long_cms_walks_report_progress(sandbox: Sandbox) -> None:
     async with tool_client(sandbox.connection(), rate_limit=RateLimit(requests=10_000)) as client:
         result = await client.call_tool(
             "list_variants",
-            {"stack_api_key": large.STACK, "variant_group_uid": large.GROUP_OF_MANY},
+            {
+                "stack_api_key": large.notable["big_stack_api_key"],
+                "variant_group_uid": large.notable["big_variant_group_uid"],
+            },
             progress_callback=on_progress,
         )
     assert not result.is_error
@@ -241,18 +275,20 @@ async def test_long_cms_walks_report_progress(sandbox: Sandbox) -> None:
 
 
 async def test_completion_in_a_huge_group_offers_what_was_read_in_time(
-    fast_client: Client, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+    fast_client: Client, sandbox: Sandbox, large: GeneratedAccount, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A walk longer than the completion's time limit still offers the variants read by then, never nothing."""
     from personalize_mcp.mcp_server import completions
 
-    large.load_large_account(sandbox)
     monkeypatch.setattr(completions, "COMPLETION_TIMEOUT", 0.6)
     sandbox.state.set_latency("cma", 400)  # the first page comes at 0.4 s, the other eleven after 0.8 s
     # The explain_variant_audiences prompt's variant_uid argument completes from the chosen group.
     prompt = PromptReference(type="ref/prompt", name="explain_variant_audiences")
-    context = {"stack_api_key": large.STACK, "variant_group_uid": large.GROUP_OF_MANY}
-    result = await fast_client.complete(prompt, {"name": "variant_uid", "value": "csv"}, context)
+    context = {
+        "stack_api_key": large.notable["big_stack_api_key"],
+        "variant_group_uid": large.notable["big_variant_group_uid"],
+    }
+    result = await fast_client.complete(prompt, {"name": "variant_uid", "value": ""}, context)
     values = result.completion.values
-    assert values and all(v.startswith("csv") for v in values)
+    assert values and all(v.startswith("cs") for v in values)
     assert len(values) <= 100

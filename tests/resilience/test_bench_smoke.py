@@ -1,8 +1,9 @@
-"""The benchmarks are run by hand, but their harness must not rot: one quick benchmark runs here
-(the sandbox as a process, a stored account, `personalize-mcp serve` over stdio, the report)."""
+"""The benchmarks are run by hand, but their harness must not rot: one quick benchmark of each script
+runs here (the sandbox as a process, a stored account, `personalize-mcp serve` over stdio, the report)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -22,3 +23,26 @@ def test_the_answer_size_benchmark_runs() -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     assert "4. answer size" in done.stdout
     assert "all list tools together" in done.stdout
+
+
+def test_the_scale_benchmark_runs(tmp_path: Path) -> None:
+    """`bench/scale.py` on a tiny generated account (k = 1): the sandbox's `--scale`, our server warm,
+    the bare server's raw listing, the report and its JSON."""
+    figures = tmp_path / "scale.json"
+    done = subprocess.run(
+        [sys.executable, "scale.py", "--scales", "1", "--quick", "--json", str(figures)],
+        cwd=BENCH,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "### Growth: bytes" in done.stdout
+    [run] = json.loads(figures.read_text())["runs"]
+    assert run["counts"]["audiences"] == 5
+    rows = {row["label"]: row for row in run["rows"]}
+    assert {"get_all_audiences", "list_variants (big group)", "get_all_versions (broad experience)"} <= rows.keys()
+    assert rows["get_all_audiences"]["bytes"] > 0 and rows["get_all_audiences"]["warm_requests"] == 0
+    assert rows["list_variants (big group)"]["upstream"] == 25
+    assert any(line["what"].startswith("warm full listing of all 5 audiences") for line in run["lines"])

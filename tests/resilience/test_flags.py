@@ -46,10 +46,11 @@ def test_flags() -> None:
         (["--max-upstream-bytes", "10"], "--max-upstream-bytes must be at least 1024, got 10."),
     ],
 )
-def test_bad_values_are_one_sentence_and_exit_2(
+def test_bad_values_are_one_sentence_and_exit_2_over_http(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli.main(["serve", "--sandbox", *argv]) == 2
+    # Over stdio the server starts anyway and every tool answers this sentence (tests/core/test_first_run.py).
+    assert cli.main(["serve", "--sandbox", "--transport", "http", "--port", "0", *argv]) == 2
     assert capsys.readouterr().err.strip() == f"personalize-mcp: {message}"
 
 

@@ -79,9 +79,10 @@ async def test_resources_list_has_the_two_fixed_lists(client: Client) -> None:
         assert resource.title and resource.description and resource.name
 
 
-async def test_resource_templates_list_has_the_four_lists(client: Client) -> None:
+async def test_resource_templates_list_has_the_lookup_lists(client: Client) -> None:
     templates = {t.uri_template: t for t in (await client.list_resource_templates()).resource_templates}
-    assert set(templates) == {AUDIENCES, EXPERIENCES, VARIANT_GROUPS, VARIANTS}
+    catalogue = {f"personalize://projects/{{project_uid}}/{name}" for name in ("attributes", "events", "priority")}
+    assert set(templates) == {AUDIENCES, EXPERIENCES, VARIANT_GROUPS, VARIANTS, *catalogue}
     for template in templates.values():
         assert template.mime_type == "application/json"
         assert template.title and template.description and template.name

@@ -10,8 +10,9 @@ from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.paging import Catalogue, Paged, list_args
 from personalize_mcp.answers.shapes import ResultModel
 from personalize_mcp.contentstack.models import Audience
-from personalize_mcp.rules.render import render_definition
-from personalize_mcp.runtime.errors import NotFoundError
+from personalize_mcp.rules.model import PRESET_REFS, Node, attribute_refs, parse_audience
+from personalize_mcp.rules.render import render_definition, render_tree
+from personalize_mcp.runtime.errors import InvalidInputError, NotFoundError, UserFacingError
 from personalize_mcp.runtime.ids import validate_identifier
 
 UNKNOWN_AUDIENCE_RULES = "(unknown: this audience uid is not among the project's audiences)"
@@ -71,15 +72,68 @@ def resolve_in(catalogue: Catalogue[AudienceInfo], uids: Iterable[str]) -> list[
     ]
 
 
+def audience_trees(lookups: Lookups, project: str, audiences: list[Audience]) -> dict[str, Node | None]:
+    """Each audience's rules parsed once per cached list (None: no rules, everyone), for every reader."""
+    return lookups.derived(
+        ("audience-trees", project), (audiences,), lambda: {a.uid: parse_audience(a.definition) for a in audiences}
+    )
+
+
+def audiences_by_attribute(lookups: Lookups, project: str, audiences: list[Audience]) -> dict[str, list[str]]:
+    """Which audiences test an attribute: preset ref (`COUNTRY`), custom attribute uid or Lytics ref -> audience
+    uids, built once per cached list (the `attribute` filter and find_usage read it)."""
+
+    def build() -> dict[str, list[str]]:
+        index: dict[str, list[str]] = {}
+        for uid, tree in audience_trees(lookups, project, audiences).items():
+            for _, ref in sorted(attribute_refs(tree), key=lambda pair: pair[1]):
+                index.setdefault(ref, []).append(uid)
+        return index
+
+    return lookups.derived(("audiences-by-attribute", project), (audiences,), build)
+
+
 async def audience_catalogue(lookups: Lookups, project: str) -> Catalogue[AudienceInfo]:
     """The project's audiences as views (rules rendered once per cached list), ready for paging."""
     audiences, names = await lookups.audience_set(project)
-    return lookups.derived(
-        ("audience-catalogue", project),
-        (audiences, names),
-        lambda: Catalogue(
-            (audience_view(a, names) for a in audiences), key=lambda v: v.uid, search=lambda v: (v.name, v.uid)
-        ),
+
+    def build() -> Catalogue[AudienceInfo]:
+        trees = audience_trees(lookups, project, audiences)
+        views = (
+            AudienceInfo(
+                uid=a.uid,
+                name=a.name,
+                description=a.description or None,
+                source=a.source,
+                rules=render_tree(trees[a.uid], names),
+            )
+            for a in audiences
+        )
+        return Catalogue(views, key=lambda v: v.uid, search=lambda v: (v.name, v.uid))
+
+    return lookups.derived(("audience-catalogue", project), (audiences, names), build)
+
+
+async def attribute_ref(lookups: Lookups, project: str, attribute: str) -> str:
+    """What the `attribute` filter names, as the index keys it: a custom attribute's uid (given as its uid or
+    key), or a preset ref in upper case (`COUNTRY`, also as `country` or the preset attribute's key)."""
+    text = attribute.strip()
+    if not text or len(text) > 100:
+        raise InvalidInputError("attribute must be an attribute uid or key (see list_attributes).")
+    try:
+        attributes = await lookups.attributes(project)
+    except UserFacingError:
+        attributes = []
+    for candidate in attributes:
+        if text in (candidate.uid, candidate.key):
+            if candidate.kind == "PRESET" and candidate.key:
+                return candidate.key.strip().upper()
+            return candidate.uid
+    if text.upper() in PRESET_REFS:
+        return text.upper()
+    raise NotFoundError(
+        f"Attribute {text[:64]!r} is neither a preset attribute nor the uid or key of one of project {project}'s "
+        "attributes; call list_attributes to see them."
     )
 
 
@@ -91,15 +145,17 @@ async def get_all_audiences(
     query: str | None = None,
     limit: int | None = None,
     cursor: str | None = None,
+    attribute: str | None = None,
 ) -> AudiencesResult:
     wanted = _validated_uids("audience_uids", audience_uids)
     project = await lookups.resolve_project(project_uid)
+    ref = await attribute_ref(lookups, project, attribute) if attribute is not None else None
     args = list_args(
         f"get_all_audiences:{project}",
         query=query,
         limit=limit,
         cursor=cursor,
-        filters={"audience_uids": ",".join(sorted(wanted))} if wanted else None,
+        filters={"audience_uids": ",".join(sorted(wanted)) if wanted else None, "attribute": ref},
     )
     catalogue = await audience_catalogue(lookups, project)
     if wanted:
@@ -110,7 +166,11 @@ async def get_all_audiences(
                 f"{_count(missing, 'audience uid')} not found in project {project} ({_some(missing)}); "
                 "call get_all_audiences without audience_uids to list the project's audiences."
             )
-        catalogue = catalogue.in_order([at for at in positions.values() if at is not None])
+    if ref is not None:
+        users = set(audiences_by_attribute(lookups, project, await lookups.audiences(project)).get(ref, ()))
+        wanted = [uid for uid in wanted if uid in users] if wanted else sorted(users)
+    if wanted or ref is not None:
+        catalogue = catalogue.in_order([at for uid in wanted if (at := catalogue.position(uid)) is not None])
     page = catalogue.page(args, "audiences", tool="get_all_audiences")
     return AudiencesResult(project_uid=project, audiences=page.items, **page.fields())
 

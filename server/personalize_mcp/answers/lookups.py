@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from personalize_mcp.auth.protocol import Credentials
+from personalize_mcp.answers.memo import AccountMemo
+from personalize_mcp.answers.upstream_errors import (
+    experience_error,
+    project_error,
+    stack_not_found,
+    variant_group_error,
+)
+from personalize_mcp.auth.protocol import ConnectionFacts, Credentials
 from personalize_mcp.contentstack.cms import CMSAPI
 from personalize_mcp.contentstack.errors import (
     PermissionDeniedError,
@@ -25,7 +31,18 @@ from personalize_mcp.contentstack.errors import (
     UpstreamRejectedError,
     is_definite_refusal,
 )
-from personalize_mcp.contentstack.models import Audience, CMSVariant, Experience, Project, Stack, VariantGroup, Version
+from personalize_mcp.contentstack.models import (
+    Attribute,
+    Audience,
+    CMSVariant,
+    Event,
+    Experience,
+    Location,
+    Project,
+    Stack,
+    VariantGroup,
+    Version,
+)
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
 from personalize_mcp.runtime.cache import TTLCache
 from personalize_mcp.runtime.concurrency import gather
@@ -48,13 +65,12 @@ _MAX_REMEMBERED_REFUSALS = 1024
 ATTRIBUTES_REFUSAL_SECONDS = 300.0
 """How long a definite refusal of `GET /attributes` is believed before the API is asked again."""
 _PROJECTS_NAMED = 3
-_MAX_DERIVED = 256
-_MAX_PARTIAL = 32
+LOCATIONS_TTL = 24 * 3600.0
 _STACK_ERRORS = (UpstreamNotFoundError, UpstreamRejectedError, PermissionDeniedError)
 _NO_NAMES: Mapping[str, str] = MappingProxyType({})
 
 
-class Lookups:
+class Lookups(AccountMemo):
     """Everything the answers may read, for one Contentstack account."""
 
     def __init__(
@@ -71,7 +87,7 @@ class Lookups:
         self._cms = cms
         self._credentials = credentials
         self._default_project_uid = default_project_uid
-        self._cache = cache or TTLCache(DEFAULT_CACHE_TTL)
+        super().__init__(cache or TTLCache(DEFAULT_CACHE_TTL), lambda: credentials.account_name)
         self._deadline = deadline
         self._attributes_refused: dict[str, float] = {}
         """Projects whose `GET /attributes` was refused definitely (a 4xx other than 408/429), and
@@ -79,49 +95,20 @@ class Lookups:
         hide another's names; for minutes, not for good: one refusal may have been a passing one)."""
         self.attribute_refusal_seconds = ATTRIBUTES_REFUSAL_SECONDS
         self._clock: Callable[[], float] = time.monotonic
-        self._derived: OrderedDict[Hashable, tuple[tuple[object, ...], Any]] = OrderedDict()
-        self._partial: dict[Hashable, list[Any]] = {}
-        """Items of CMS walks still under way, by cache key: what a completion may offer before the end."""
 
     @property
     def cache_ttl(self) -> float:
         """Seconds a lookup is reused before Contentstack is asked again (0: never reused)."""
         return self._cache.ttl
 
+    def connection_facts(self) -> ConnectionFacts:
+        """Which connection answers (sandbox or account, organisation, region, user, expiry): no token."""
+        return self._credentials.facts()
+
     @property
     def deadline(self) -> float | None:
         """Seconds one tool call may take in all, retries and waits included (None: no limit)."""
         return self._deadline
-
-    async def _cached(self, key: tuple[str, ...], fetch: Callable[[], Awaitable[T]]) -> T:
-        # Keyed by account too: one cache must never hand an account another's data.
-        return await self._cache.get((self._credentials.account_name, *key), fetch)
-
-    def _fresh(self, key: tuple[str, ...]) -> Any:
-        """A list already cached (and fresh) under `key`, so a single item need not be fetched."""
-        return self._cache.peek((self._credentials.account_name, *key))
-
-    def derived(self, key: tuple[str, ...], sources: tuple[object, ...], build: Callable[[], T]) -> T:
-        """Work that depends only on cached lists (rendered views, indexes), done once per cached list.
-
-        `sources` are the cached objects the work reads; while the cache hands out the same objects,
-        the value built from them is reused, and a refreshed list (a new object) rebuilds it.
-        """
-        slot = (self._credentials.account_name, *key)
-        entry = self._derived.get(slot)
-        if (
-            entry is not None
-            and len(entry[0]) == len(sources)
-            and all(a is b for a, b in zip(entry[0], sources, strict=True))
-        ):
-            self._derived.move_to_end(slot)
-            value: T = entry[1]
-            return value
-        built = build()
-        self._derived[slot] = (sources, built)
-        while len(self._derived) > _MAX_DERIVED:
-            self._derived.popitem(last=False)
-        return built
 
     # ---- Personalize ---------------------------------------------------------------------------
 
@@ -132,7 +119,7 @@ class Lookups:
         try:
             return await self._cached(("audiences", project_uid), lambda: self._personalize.list_audiences(project_uid))
         except _STACK_ERRORS as error:
-            raise await self._project_error(project_uid, error, "audiences") from None
+            raise await project_error(self, project_uid, error, "audiences") from None
 
     async def attribute_names(self, project_uid: str) -> Mapping[str, str]:
         """Custom attribute uid -> name, to make rules readable; {} when they cannot be read.
@@ -149,12 +136,10 @@ class Lookups:
                 return _NO_NAMES
             del self._attributes_refused[project_uid]
 
-        async def fetch() -> Mapping[str, str]:
-            attributes = await self._personalize.list_attributes(project_uid)
-            return {a.uid: name for a in attributes if (name := a.display_name)}
-
         try:
-            return await self._cached(("attributes", project_uid), fetch)
+            attributes = await self._cached(
+                ("attributes", project_uid), lambda: self._personalize.list_attributes(project_uid)
+            )
         except UserFacingError as error:
             if is_definite_refusal(error):
                 if len(self._attributes_refused) >= _MAX_REMEMBERED_REFUSALS:
@@ -162,6 +147,44 @@ class Lookups:
                 self._attributes_refused[project_uid] = self._clock() + self.attribute_refusal_seconds
             logger.info("Custom attribute names unavailable for project %s (%s)", project_uid, type(error).__name__)
             return _NO_NAMES
+        return self.derived(
+            ("attribute-names", project_uid),
+            (attributes,),
+            lambda: {a.uid: name for a in attributes if (name := a.display_name)},
+        )
+
+    async def attributes(self, project_uid: str) -> list[Attribute]:
+        """Every attribute of the project, preset and custom (the same cached read as `attribute_names`)."""
+        try:
+            return await self._cached(
+                ("attributes", project_uid), lambda: self._personalize.list_attributes(project_uid)
+            )
+        except _STACK_ERRORS as error:
+            raise await project_error(self, project_uid, error, "attributes") from None
+
+    async def events(self, project_uid: str) -> list[Event]:
+        try:
+            return await self._cached(("events", project_uid), lambda: self._personalize.list_events(project_uid))
+        except _STACK_ERRORS as error:
+            raise await project_error(self, project_uid, error, "events") from None
+
+    async def priority(self, project_uid: str) -> list[str]:
+        """Experience uids, highest priority first (`GET /experiences-priority`)."""
+        try:
+            return await self._cached(
+                ("priority", project_uid), lambda: self._personalize.get_experiences_priority(project_uid)
+            )
+        except _STACK_ERRORS as error:
+            raise await project_error(self, project_uid, error, "experience priority") from None
+
+    async def locations(self, kind: str, country_code: str | None) -> list[Location]:
+        """Countries, regions or cities: the same for every project, and they hardly change (kept a day)."""
+        scope = country_code if kind != "country" else None
+        return await self._cached(
+            ("locations", kind, scope or ""),
+            lambda: self._personalize.list_locations(kind, scope),
+            ttl=LOCATIONS_TTL,
+        )
 
     async def audience_set(self, project_uid: str) -> tuple[list[Audience], Mapping[str, str]]:
         """A project's audiences and the names their rules need, fetched side by side."""
@@ -174,7 +197,7 @@ class Lookups:
                 ("experiences", project_uid), lambda: self._personalize.list_experiences(project_uid)
             )
         except _STACK_ERRORS as error:
-            raise await self._project_error(project_uid, error, "experiences") from None
+            raise await project_error(self, project_uid, error, "experiences") from None
 
     async def experiences_or_empty(self, project_uid: str) -> list[Experience]:
         """Experience names make answers readable, but they are not worth failing an answer over."""
@@ -195,7 +218,7 @@ class Lookups:
                 lambda: self._personalize.get_experience(project_uid, experience_uid),
             )
         except _STACK_ERRORS as error:
-            raise await self._experience_error(project_uid, experience_uid, error) from None
+            raise await experience_error(self, project_uid, experience_uid, error) from None
 
     async def versions(self, project_uid: str, experience_uid: str) -> list[Version]:
         try:
@@ -204,7 +227,7 @@ class Lookups:
                 lambda: self._personalize.list_versions(project_uid, experience_uid),
             )
         except _STACK_ERRORS as error:
-            raise await self._experience_error(project_uid, experience_uid, error) from None
+            raise await experience_error(self, project_uid, experience_uid, error) from None
 
     async def resolve_project(self, project_uid: str | None) -> str:
         """The project to use: the argument, else the configured default, else the only project."""
@@ -250,7 +273,7 @@ class Lookups:
                 key, self._walk(key, lambda sink: self._cms.list_variant_groups(stack_api_key, on_page=sink))
             )
         except _STACK_ERRORS:
-            raise _stack_not_found(stack_api_key) from None
+            raise stack_not_found(stack_api_key) from None
 
     async def variants(self, stack_api_key: str, variant_group_uid: str) -> list[CMSVariant]:
         key = ("variants", stack_api_key, variant_group_uid)
@@ -260,37 +283,7 @@ class Lookups:
                 self._walk(key, lambda sink: self._cms.list_variants(stack_api_key, variant_group_uid, on_page=sink)),
             )
         except _STACK_ERRORS as error:
-            raise await self._variant_group_error(stack_api_key, variant_group_uid, error) from None
-
-    def partial(self, key: tuple[str, ...]) -> list[Any]:
-        """What a CMS walk under `key` (e.g. `("variants", stack, group)`) has read so far, else the cached list.
-
-        For completions, which must offer something within their time limit even when the whole walk
-        takes longer: never an empty list just because the end was not reached.
-        """
-        cached = self._fresh(key)
-        if cached is not None:
-            return list(cached)
-        return list(self._partial.get((self._credentials.account_name, *key), ()))
-
-    def _walk(
-        self, key: tuple[str, ...], read: Callable[[Callable[[Sequence[Any]], None]], Awaitable[T]]
-    ) -> Callable[[], Awaitable[T]]:
-        """A CMS list read that publishes its pages as they arrive (see `partial`) and forgets them at the end."""
-        slot = (self._credentials.account_name, *key)
-
-        async def fetch() -> T:
-            sink: list[Any] = []
-            self._partial[slot] = sink
-            while len(self._partial) > _MAX_PARTIAL:
-                del self._partial[next(iter(self._partial))]
-            value = await read(sink.extend)
-            # Kept when the walk was cut short (a completion's time limit): the next one can still offer it.
-            if self._partial.get(slot) is sink:
-                del self._partial[slot]
-            return value
-
-        return fetch
+            raise await variant_group_error(self, stack_api_key, variant_group_uid, error) from None
 
     async def cms_variant(self, stack: str, group: str, variant_uid: str) -> CMSVariant:
         """One CMS variant: from a fresh cached list, else its own GET, else the group's list.
@@ -315,69 +308,3 @@ class Lookups:
                     f"stack_api_key {stack} and variant_group_uid {group} to list its variants."
                 ) from None
             return found
-
-    # ---- errors with context ---------------------------------------------------------------------
-
-    async def _project_known(self, project_uid: str) -> bool | None:
-        """Whether the organisation has this project; None when that cannot be told."""
-        try:
-            return any(p.uid == project_uid for p in await self.projects())
-        except UpstreamError:
-            return None
-
-    async def _project_error(self, project_uid: str, error: UpstreamError, what: str) -> Exception:
-        """Not found only when the project list says so: a project list_projects shows that gets a
-        404 or another 4xx for its `what` is told as what happened, so the user neither doubts the
-        uid nor stops trying."""
-        known = await self._project_known(project_uid)
-        if known is False:
-            return _project_not_found(project_uid)
-        if isinstance(error, PermissionDeniedError):
-            return error
-        status = f"HTTP {error.status}" if error.status else "a refusal"
-        if known:
-            return type(error)(
-                f"Contentstack's {error.api.display_name} answered {status} when asked for the {what} of project "
-                f"{project_uid}, which list_projects does show; try again shortly.",
-                api=error.api,
-                status=error.status,
-            )
-        return type(error)(
-            f"Contentstack's {error.api.display_name} answered {status} when asked for the {what} of project "
-            f"{project_uid}, and its project list could not be read to check the uid; call list_projects, then try "
-            "again.",
-            api=error.api,
-            status=error.status,
-        )
-
-    async def _experience_error(self, project_uid: str, experience_uid: str, error: UpstreamError) -> Exception:
-        if await self._project_known(project_uid) is False:
-            return _project_not_found(project_uid)
-        if isinstance(error, PermissionDeniedError):
-            return error
-        return NotFoundError(
-            f"Experience {experience_uid} was not found in project {project_uid}; "
-            f"call get_all_experiences with project_uid {project_uid} to list its experiences."
-        )
-
-    async def _variant_group_error(self, stack: str, group: str, error: UpstreamError) -> Exception:
-        groups = await self.variant_groups(stack)  # raises the stack error when the stack is the problem
-        if not any(g.uid == group for g in groups):
-            return NotFoundError(
-                f"Variant group {group} was not found in stack {stack}; "
-                f"call list_variant_groups with stack_api_key {stack} to list its groups."
-            )
-        return error
-
-
-def _project_not_found(project_uid: str) -> NotFoundError:
-    return NotFoundError(
-        f"Project {project_uid} was not found in this organisation; call list_projects to see valid project uids."
-    )
-
-
-def _stack_not_found(stack_api_key: str) -> NotFoundError:
-    return NotFoundError(
-        f"Stack {stack_api_key} was not found or this account cannot access it; "
-        "call list_stacks to see the organisation's stack API keys."
-    )

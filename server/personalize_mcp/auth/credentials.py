@@ -42,6 +42,7 @@ import httpx2
 
 from personalize_mcp.auth.account import StoredAccount, utc_now
 from personalize_mcp.auth.oauth import OAuthClient, TokenEndpointError, TokenResponse
+from personalize_mcp.auth.protocol import ConnectionFacts
 from personalize_mcp.auth.store import AccountStore, AccountWriteError
 from personalize_mcp.config.settings import ConnectionSettings
 from personalize_mcp.runtime.errors import AccountStoreError, ReauthenticationRequiredError
@@ -99,6 +100,19 @@ class StoredAccountCredentials:
     @property
     def organization_uid(self) -> str | None:
         return self._account.organization_uid
+
+    def facts(self) -> ConnectionFacts:
+        account = self._account
+        user = account.user
+        return ConnectionFacts(
+            connected=True,
+            account=account.name,
+            organization_uid=account.organization.uid,
+            organization_name=account.organization.name,
+            region=account.region,
+            user=user.email or user.name or user.uid,
+            token_expires_at=account.expires_at,
+        )
 
     async def access_token(self) -> str:
         """The current token, refreshed first when little of its lifetime is left."""

@@ -86,7 +86,7 @@ async def login(
         raise ConfigurationError("--timeout must be a positive number of seconds.")
     previous = store.load(name)  # an unreadable file stops here, untouched
 
-    region_flag = normalize_region(request.region) if request.region else None
+    region_flag = normalize_region(request.region, source="--region") if request.region else None
     explicit = ConnectionOverrides(region=region_flag).over(ConnectionOverrides.from_env(env))
     settings = ConnectionSettings.resolve(explicit)
     target = RedirectTarget.parse(settings.redirect_uri)

@@ -6,11 +6,29 @@ and "nobody is logged in" are interchangeable without the core knowing which it 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from personalize_mcp.runtime.errors import NotConnectedError, ReauthenticationRequiredError
 
 NOT_CONNECTED_MESSAGE = "No Contentstack account is connected; run `personalize-mcp login`."
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionFacts:
+    """Which connection answers, for `get_connection` and the start-up line: never a token."""
+
+    connected: bool
+    sandbox: bool = False
+    account: str | None = None
+    organization_uid: str | None = None
+    organization_name: str | None = None
+    region: str | None = None
+    user: str | None = None
+    token_expires_at: datetime | None = None
+    problem: str | None = None
+    """Why nothing is connected (the sentence every tool answers with), when `connected` is false."""
 
 
 class Credentials(Protocol):
@@ -30,6 +48,10 @@ class Credentials(Protocol):
         """A token that is valid now, refreshed ahead of expiry when needed."""
         ...
 
+    def facts(self) -> ConnectionFacts:
+        """Who and where this login is (account, organisation, region, user, expiry), never its tokens."""
+        ...
+
     async def refresh(self, rejected_token: str) -> str:
         """Renew after upstream rejected `rejected_token` (HTTP 401).
 
@@ -43,10 +65,18 @@ class Credentials(Protocol):
 class StaticCredentials:
     """A fixed token that cannot be renewed (the built-in sandbox)."""
 
-    def __init__(self, token: str, *, organization_uid: str | None, account_name: str = "sandbox") -> None:
+    def __init__(
+        self,
+        token: str,
+        *,
+        organization_uid: str | None,
+        account_name: str = "sandbox",
+        facts: ConnectionFacts | None = None,
+    ) -> None:
         self._token = token
         self._organization_uid = organization_uid
         self._account_name = account_name
+        self._facts = facts or ConnectionFacts(connected=True, account=account_name, organization_uid=organization_uid)
 
     @property
     def account_name(self) -> str:
@@ -58,6 +88,9 @@ class StaticCredentials:
 
     async def access_token(self) -> str:
         return self._token
+
+    def facts(self) -> ConnectionFacts:
+        return self._facts
 
     async def refresh(self, rejected_token: str) -> str:
         raise ReauthenticationRequiredError(
@@ -73,6 +106,11 @@ class MissingCredentials:
         self._message = message
 
     @property
+    def message(self) -> str:
+        """The sentence every call answers with (for `serve`'s start-up line too)."""
+        return self._message
+
+    @property
     def account_name(self) -> str:
         return "none"
 
@@ -82,6 +120,9 @@ class MissingCredentials:
 
     async def access_token(self) -> str:
         raise NotConnectedError(self._message)
+
+    def facts(self) -> ConnectionFacts:
+        return ConnectionFacts(connected=False, problem=self._message)
 
     async def refresh(self, rejected_token: str) -> str:
         raise NotConnectedError(self._message)

@@ -38,7 +38,7 @@ def load_credentials(
     at login, then the region's defaults. A bad environment value is a `ConfigurationError`
     (raised: that is the operator's to fix before starting); account problems are not.
     """
-    flags = ConnectionOverrides(region=normalize_region(region) if region else None)
+    flags = ConnectionOverrides(region=normalize_region(region, source="--region") if region else None)
     explicit = flags.over(ConnectionOverrides.from_env(env))
 
     def connection(stored: ConnectionOverrides) -> ConnectionSettings:

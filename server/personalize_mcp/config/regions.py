@@ -52,13 +52,18 @@ DEFAULT_REGION = "na"
 _ALIASES: dict[str, str] = {"us": "na", "aws-na": "na", "aws-eu": "eu", "aws-au": "au"}
 
 
-def normalize_region(value: str) -> str:
-    """Map any accepted spelling (`NA`, `aws_na`, `AZURE_EU`, `us`, OAuth `location`) to a region id."""
+def normalize_region(value: str, *, source: str | None = None) -> str:
+    """Map any accepted spelling (`NA`, `aws_na`, `AZURE_EU`, `us`, OAuth `location`) to a region id.
+
+    `source` names where the value came from (`CONTENTSTACK_REGION`, `--region`), so the sentence
+    says what to change.
+    """
     key = value.strip().lower().replace("_", "-")
     key = _ALIASES.get(key, key)
     if key not in REGIONS:
         known = ", ".join(REGIONS)
-        raise ConfigurationError(f"Unknown Contentstack region {value.strip()!r}; use one of: {known}.")
+        where = f" in {source}" if source else ""
+        raise ConfigurationError(f"Unknown Contentstack region {value.strip()!r}{where}; use one of: {known}.")
     return key
 
 

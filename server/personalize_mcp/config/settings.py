@@ -18,7 +18,7 @@ import platformdirs
 
 from personalize_mcp.config.regions import DEFAULT_REGION, get_region, normalize_region
 from personalize_mcp.runtime.errors import ConfigurationError
-from personalize_mcp.runtime.ids import validate_identifier
+from personalize_mcp.runtime.ids import is_identifier
 
 ENV_REGION = "CONTENTSTACK_REGION"
 ENV_PERSONALIZE_BASE_URL = "CONTENTSTACK_PERSONALIZE_BASE_URL"
@@ -75,7 +75,7 @@ class ConnectionOverrides:
         region = get(ENV_REGION)
         scopes = get(ENV_OAUTH_SCOPES)
         return cls(
-            region=normalize_region(region) if region else None,
+            region=normalize_region(region, source=ENV_REGION) if region else None,
             personalize_base_url=_base_url(get(ENV_PERSONALIZE_BASE_URL), ENV_PERSONALIZE_BASE_URL),
             cma_base_url=_cma_base_url(get(ENV_CMA_BASE_URL)),
             app_base_url=_base_url(get(ENV_APP_BASE_URL), ENV_APP_BASE_URL),
@@ -173,7 +173,15 @@ def default_home(env: Mapping[str, str] | None = None) -> Path:
 
 def default_project_uid(env: Mapping[str, str]) -> str | None:
     value = env.get(ENV_DEFAULT_PROJECT, "").strip()
-    return validate_identifier(ENV_DEFAULT_PROJECT, value) if value else None
+    if not value:
+        return None
+    if not is_identifier(value):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        raise ConfigurationError(
+            f"{ENV_DEFAULT_PROJECT} {shown!r} is not a project uid (1-64 letters, digits, '_' or '-'); "
+            "set it to a project's uid or remove it from the server's environment."
+        )
+    return value
 
 
 @dataclass(frozen=True, slots=True)

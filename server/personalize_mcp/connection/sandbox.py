@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import httpx2
 
-from personalize_mcp.auth.protocol import StaticCredentials
+from personalize_mcp.auth.protocol import ConnectionFacts, StaticCredentials
 from personalize_mcp.config.settings import ConnectionOverrides, ConnectionSettings
 from personalize_mcp.connection.stack import Connection
 from personalize_mcp.sandbox import SANDBOX_ACCESS_TOKEN, create_sandbox_app, sandbox_base_urls
-from personalize_mcp.sandbox.data import MAIN_ORG_UID
+from personalize_mcp.sandbox.data import MAIN_ORG_UID, SANDBOX_ORGANIZATION_NAMES, SANDBOX_USER_EMAILS
 
 IN_PROCESS_ORIGIN = "http://sandbox.invalid"
 
@@ -36,5 +36,23 @@ def sandbox_connection(
         )
     )
     transport = httpx2.ASGITransport(app=create_sandbox_app()) if origin is None else None
-    credentials = StaticCredentials(token, organization_uid=organization_uid, account_name=account_name)
+    credentials = StaticCredentials(
+        token,
+        organization_uid=organization_uid,
+        account_name=account_name,
+        facts=sandbox_facts(account_name, organization_uid),
+    )
     return Connection(settings=settings, credentials=credentials, transport=transport)
+
+
+def sandbox_facts(account_name: str, organization_uid: str) -> ConnectionFacts:
+    """The sandbox says it is the sandbox: sample data, not the user's account."""
+    return ConnectionFacts(
+        connected=True,
+        sandbox=True,
+        account=account_name,
+        organization_uid=organization_uid,
+        organization_name=SANDBOX_ORGANIZATION_NAMES.get(organization_uid),
+        region="sandbox",
+        user=SANDBOX_USER_EMAILS.get(organization_uid),
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 
 class UpstreamModel(BaseModel):
@@ -72,17 +72,125 @@ class Audience(UpstreamModel):
     definition: Any = None
 
 
+PRESET_ATTRIBUTE_KEYS = frozenset(
+    {"COUNTRY", "REGION", "CITY", "DEVICE_TYPE", "OPERATING_SYSTEM", "QUERY_PARAMETERS", "REFERRER", "DATE_AND_TIME"}
+)
+"""The preset refs of contentstack-api.md §2: an attribute with one of these keys and no type is preset."""
+_KIND_FIELDS = ("__type", "type", "attributeType", "kind", "category", "source")
+
+
+def _attribute_kind(data: Any) -> str | None:
+    """PRESET or CUSTOM from whichever field says so; None when none does (the caller infers it)."""
+    if not isinstance(data, dict):
+        return None
+    for field in _KIND_FIELDS:
+        value = data.get(field)
+        if isinstance(value, str):
+            squashed = value.upper().replace("_", "").replace("-", "")
+            if squashed.startswith("PRESET") or squashed.startswith("SYSTEM") or squashed == "BUILTIN":
+                return "PRESET"
+            if squashed.startswith("CUSTOM") or squashed.startswith("USER"):
+                return "CUSTOM"
+    for field in ("isPreset", "preset", "isSystem"):
+        if isinstance(data.get(field), bool):
+            return "PRESET" if data[field] else "CUSTOM"
+    return None
+
+
 class Attribute(UpstreamModel):
-    """A custom attribute (`GET /attributes`): what a `CustomAttributeReference` rule points at."""
+    """An attribute (`GET /attributes`): custom ones are what a `CustomAttributeReference` rule points at.
+
+    `kind` is PRESET or CUSTOM: from the first field that says so (`__type`, `type`, `attributeType`,
+    `kind`, `category`, `source`, or a boolean `isPreset` / `preset` / `isSystem`; none is confirmed, see
+    contentstack-api.md §6); when none does, an attribute whose key is a preset ref (`COUNTRY`, ...) is
+    preset and every other one custom [inferred, §6.1].
+    """
 
     uid: str
     name: OptionalStr = None
     key: OptionalStr = None
     description: OptionalStr = None
+    declared_kind: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kind(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {**data, "declared_kind": _attribute_kind(data)}
+        return data
 
     @property
     def display_name(self) -> str | None:
         return self.name or self.key
+
+    @property
+    def kind(self) -> str:
+        if self.declared_kind is not None:
+            return self.declared_kind
+        return "PRESET" if (self.key or "").strip().upper() in PRESET_ATTRIBUTE_KEYS else "CUSTOM"
+
+    @property
+    def kind_inferred(self) -> bool:
+        return self.declared_kind is None
+
+
+class Event(UpstreamModel):
+    """A conversion event (`GET /events`), what an A/B test's `metrics[].event` names."""
+
+    uid: str
+    key: OptionalStr = None
+    name: OptionalStr = None
+    description: OptionalStr = None
+
+
+class Location(UpstreamModel):
+    """A geolocation lookup row (`GET /geolocation/{countries,regions,cities}`); shapes unconfirmed (§6.1).
+
+    Accepted spellings: `code` / `isoCode` / `iso` / `id`; `countryCode` / `country_code` / `country`
+    (a code, or an object with one); `region` / `regionName` (a name, or an object with one).
+    """
+
+    name: str
+    code: OptionalStr = None
+    country_code: OptionalStr = None
+    region: OptionalStr = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _spellings(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"name": data}
+        if not isinstance(data, dict):
+            return data
+
+        def first(*fields: str) -> Any:
+            for field in fields:
+                value = data.get(field)
+                if isinstance(value, dict):
+                    value = value.get("code") or value.get("isoCode") or value.get("name")
+                if isinstance(value, str) and value.strip():
+                    return value.strip()
+            return None
+
+        return {
+            "name": first("name", "label", "displayName"),
+            "code": first("code", "isoCode", "iso", "id"),
+            "country_code": first("countryCode", "country_code", "country", "countryIso"),
+            "region": first("region", "regionName", "state"),
+        }
+
+
+class Metric(UpstreamModel):
+    """A metric an A/B test counts: `{"__type": "Primary", "event": "<event uid>", "name"}` (§6)."""
+
+    type: OptionalStr = Field(default=None, alias="__type")
+    event: OptionalStr = None
+    name: OptionalStr = None
+
+    @field_validator("event", mode="before")
+    @classmethod
+    def _event(cls, value: Any) -> Any:
+        return value.get("uid") if isinstance(value, dict) else value
 
 
 class ExperienceCMS(UpstreamModel):
@@ -106,7 +214,25 @@ class Experience(UpstreamModel):
     status: OptionalStr = None
     latest_version: str | None = Field(default=None, alias="latestVersion")
     referred_audiences: UidList = Field(default_factory=list, alias="referredAudiences")
+    referred_events: UidList = Field(default_factory=list, alias="referredEvents")
+    metrics: list[Metric] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
     cms: ExperienceCMS | None = Field(default=None, alias="_cms")
+
+    @field_validator("metrics", mode="before")
+    @classmethod
+    def _metrics(cls, value: Any) -> list[Any]:
+        return [m for m in value if isinstance(m, dict)] if isinstance(value, list) else []
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags(cls, value: Any) -> list[str]:
+        return [t for t in value if isinstance(t, str)] if isinstance(value, list) else []
+
+    @property
+    def event_uids(self) -> list[str]:
+        """The events the experience counts: its metrics' events, then any other it refers to."""
+        return list(dict.fromkeys([*(m.event for m in self.metrics if m.event), *self.referred_events]))
 
     @field_validator("latest_version", mode="before")
     @classmethod
@@ -129,6 +255,8 @@ class VersionVariant(UpstreamModel):
     lytics_audiences: UidList = Field(default_factory=list, alias="lyticsAudiences")
     audience_combination_type: str | None = Field(default=None, alias="audienceCombinationType")
     traffic_distribution: float | None = Field(default=None, alias="trafficDistribution")
+    target: Any = None
+    """Inline rules (a `RuleCombination`, §6) a newer segmented variant carries instead of, or besides, audiences."""
 
     @field_validator("traffic_distribution", mode="before")
     @classmethod
@@ -161,6 +289,9 @@ class Version(UpstreamModel):
     experience_uid: str | None = Field(default=None, alias="experienceUid")
     status: OptionalStr = None
     variants: list[VersionVariant] = Field(default_factory=list)
+    activated_at: OptionalStr = Field(default=None, alias="activatedAt")
+    created_at: OptionalStr = Field(default=None, alias="createdAt")
+    updated_at: OptionalStr = Field(default=None, alias="updatedAt")
 
     @field_validator("variants", mode="before")
     @classmethod

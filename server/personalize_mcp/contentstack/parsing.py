@@ -63,3 +63,25 @@ def parse_object(api: Api, body: Any, model: type[ModelT], *, keys: tuple[str, .
 def count_of(body: Any) -> int | None:
     value = body.get("count") if isinstance(body, dict) else None
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def parse_uid_list(api: Api, body: Any, *, keys: tuple[str, ...], what: str) -> list[str]:
+    """Uids in order, from a bare array or one under any of `keys`; items may be strings or objects naming
+    one (`uid`, `experienceUid`, `experience`, `id`). Items naming none are skipped (and logged)."""
+    items: Any = body
+    if isinstance(body, dict):
+        items = next((body[k] for k in keys if isinstance(body.get(k), list)), None)
+    if not isinstance(items, list):
+        raise unexpected(api, what)
+    uids: list[str] = []
+    for item in items:
+        uid = item
+        if isinstance(item, dict):
+            uid = next(
+                (item[f] for f in ("uid", "experienceUid", "experience", "id") if isinstance(item.get(f), str)), None
+            )
+        if isinstance(uid, str) and uid:
+            uids.append(uid)
+        else:
+            logger.warning("Skipping one item of %s that names no uid", what)
+    return list(dict.fromkeys(uids))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from personalize_mcp.contentstack.errors import Api
 from personalize_mcp.contentstack.http import ContentstackHTTP, url_path
-from personalize_mcp.contentstack.models import Attribute, Audience, Experience, Project, Version
-from personalize_mcp.contentstack.parsing import parse_list, parse_object
+from personalize_mcp.contentstack.models import Attribute, Audience, Event, Experience, Location, Project, Version
+from personalize_mcp.contentstack.parsing import parse_list, parse_object, parse_uid_list
 
 _LIST_KEYS = ("items", "data", "results")
+_PRIORITY_KEYS = ("priorityOrder", "priority_order", "experiences", "order", "priority", *_LIST_KEYS)
+LOCATION_KINDS = {"country": "countries", "region": "regions", "city": "cities"}
 
 
 class PersonalizeAPI:
@@ -36,6 +38,28 @@ class PersonalizeAPI:
         """Custom attributes: documented in the Personalize API reference, used to name rule subjects."""
         body = await self._http.get_json(Api.PERSONALIZE, "/attributes", headers=self._project_headers(project_uid))
         return parse_list(Api.PERSONALIZE, body, Attribute, keys=("attributes", *_LIST_KEYS), what="attributes")
+
+    async def list_events(self, project_uid: str) -> list[Event]:
+        body = await self._http.get_json(Api.PERSONALIZE, "/events", headers=self._project_headers(project_uid))
+        return parse_list(Api.PERSONALIZE, body, Event, keys=("events", *_LIST_KEYS), what="events")
+
+    async def get_experiences_priority(self, project_uid: str) -> list[str]:
+        """Experience uids, highest priority first: `{"priorityOrder": [...]}` or a bare array (§6), whose
+        items may also be objects naming the experience (`uid`, `experienceUid`, `experience`)."""
+        body = await self._http.get_json(
+            Api.PERSONALIZE, "/experiences-priority", headers=self._project_headers(project_uid)
+        )
+        return parse_uid_list(Api.PERSONALIZE, body, keys=_PRIORITY_KEYS, what="the experience priority")
+
+    async def list_locations(self, kind: str, country_code: str | None = None) -> list[Location]:
+        """`GET /geolocation/{countries,regions,cities}` (no project header, §6); `country=` narrows regions
+        and cities when given -- the parameter is unconfirmed, so callers filter the answer again."""
+        plural = LOCATION_KINDS[kind]
+        params = {"country": country_code} if country_code and kind != "country" else None
+        body = await self._http.get_json(
+            Api.PERSONALIZE, url_path("geolocation", plural), headers=self._org_headers(), params=params
+        )
+        return parse_list(Api.PERSONALIZE, body, Location, keys=(plural, "locations", *_LIST_KEYS), what=plural)
 
     async def list_experiences(self, project_uid: str) -> list[Experience]:
         body = await self._http.get_json(Api.PERSONALIZE, "/experiences", headers=self._project_headers(project_uid))

@@ -20,9 +20,12 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp_types.methods import CacheableMethod
 from pydantic import BaseModel
 
+from personalize_mcp.answers.attributes import list_attributes
 from personalize_mcp.answers.audiences import get_all_audiences
+from personalize_mcp.answers.events import list_events
 from personalize_mcp.answers.experiences import get_all_experiences
 from personalize_mcp.answers.lookups import Lookups
+from personalize_mcp.answers.priority import get_experiences_priority
 from personalize_mcp.answers.projects import list_projects
 from personalize_mcp.answers.stacks import list_stacks, list_variant_groups, list_variants
 from personalize_mcp.runtime.errors import InvalidInputError, NotFoundError, UserFacingError
@@ -35,6 +38,9 @@ AUDIENCES_TEMPLATE = "personalize://projects/{project_uid}/audiences"
 EXPERIENCES_TEMPLATE = "personalize://projects/{project_uid}/experiences"
 STACKS_URI = "contentstack://stacks"
 VARIANT_GROUPS_TEMPLATE = "contentstack://stacks/{stack_api_key}/variant-groups"
+ATTRIBUTES_TEMPLATE = "personalize://projects/{project_uid}/attributes"
+EVENTS_TEMPLATE = "personalize://projects/{project_uid}/events"
+PRIORITY_TEMPLATE = "personalize://projects/{project_uid}/priority"
 VARIANTS_TEMPLATE = "contentstack://stacks/{stack_api_key}/variant-groups/{variant_group_uid}/variants"
 
 STATIC_LIST_TTL_MS = 5 * 60 * 1000
@@ -92,6 +98,41 @@ def register_resources(server: MCPServer[Any], lookups: Lookups) -> None:
     async def experiences(project_uid: str) -> str:
         project = _identifier("project_uid", project_uid)
         return await _read(lambda: get_all_experiences(lookups, project))
+
+    @server.resource(
+        ATTRIBUTES_TEMPLATE,
+        name="project-attributes",
+        title="Attributes of a Project",
+        description="The attributes audiences can target, PRESET and CUSTOM (uid, key, name, description, kind); "
+        "the same JSON as the list_attributes tool.",
+        mime_type=JSON_MIME_TYPE,
+    )
+    async def project_attributes(project_uid: str) -> str:
+        project = _identifier("project_uid", project_uid)
+        return await _read(lambda: list_attributes(lookups, project))
+
+    @server.resource(
+        EVENTS_TEMPLATE,
+        name="project-events",
+        title="Events of a Project",
+        description="The project's conversion events (uid, key, description); the same JSON as the list_events tool.",
+        mime_type=JSON_MIME_TYPE,
+    )
+    async def project_events(project_uid: str) -> str:
+        project = _identifier("project_uid", project_uid)
+        return await _read(lambda: list_events(lookups, project))
+
+    @server.resource(
+        PRIORITY_TEMPLATE,
+        name="project-priority",
+        title="Experience Priority of a Project",
+        description="The project's experiences in priority order (rank 1 = highest; those left out of the "
+        "priority list last, flagged); the same JSON as the get_experiences_priority tool.",
+        mime_type=JSON_MIME_TYPE,
+    )
+    async def project_priority(project_uid: str) -> str:
+        project = _identifier("project_uid", project_uid)
+        return await _read(lambda: get_experiences_priority(lookups, project))
 
     @server.resource(
         STACKS_URI,

@@ -11,6 +11,7 @@ traceback at ERROR and answers "failed unexpectedly".
 
 from __future__ import annotations
 
+import difflib
 import logging
 from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
@@ -34,7 +35,7 @@ from personalize_mcp.mcp_server.resources import cache_hints, register_resources
 from personalize_mcp.mcp_server.tools import register_tools
 from personalize_mcp.runtime import progress
 from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE, DeadlineExceededError, within_deadline
-from personalize_mcp.runtime.errors import UserFacingError, bounded, quoted
+from personalize_mcp.runtime.errors import MAX_MESSAGE_CHARS, UserFacingError, bounded, quoted
 
 logger = logging.getLogger(__name__)
 
@@ -42,15 +43,24 @@ SERVER_NAME = "contentstack-personalize"
 
 INSTRUCTIONS = """\
 Read-only access to a Contentstack Personalize account: projects, audiences (with their rules in
-plain words), experiences, their versions and variants, and which audiences see a CMS entry variant.
+plain words), experiences, their versions, variants and priority, the attributes and events they
+use, and which audiences see a CMS entry variant.
+
+Call get_connection first when it matters whether the data is real: sandbox true means the
+built-in sample data, not the user's account.
 
 Ids come from the list tools: list_projects gives project_uid; get_all_experiences gives
-experience_uid; get_all_audiences gives audience_uid; list_stacks gives stack_api_key;
-list_variant_groups gives variant_group_uid; list_variants gives variant_uid.
-project_uid may be omitted when a default project is configured or the organisation has one project.
+experience_uid; get_all_audiences gives audience_uid; list_attributes and list_events give
+attribute and event uids; list_stacks gives stack_api_key; list_variant_groups gives
+variant_group_uid; list_variants gives variant_uid. project_uid may be omitted when a default
+project is configured or the organisation has one project.
+
+Lists are paged: each answer has total and next_cursor; call again with cursor=next_cursor (and
+the same other arguments) for more, or narrow with query (and the tool's filters).
 
 Who sees a CMS variant: list_stacks -> list_variant_groups -> list_variants -> get_variant_audiences.
 What an experience shows to whom: get_all_experiences -> get_all_versions (audiences resolved).
+Which experience wins an entry: get_experiences_priority.
 The same lookup lists are resources (personalize://projects, contentstack://stacks and templates
 below them), and prompts explain a variant's audiences, review an experience or audit a project.
 """
@@ -66,8 +76,9 @@ class PersonalizeMCPServer(MCPServer[Any]):
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
-        if self._tool_manager.get_tool(name) is None:  # the SDK's own message echoes the name whole
-            raise ToolError(f"Unknown tool {quoted(name)}; tools/list names the tools this server has.")
+        if self._tool_manager.get_tool(name) is None:  # the SDK's "Unknown tool: x" echoes x whole, no way out
+            known = [tool.name for tool in self._tool_manager.list_tools()]
+            raise ToolError(_unknown_tool_sentence(name, known))
         try:
             with within_deadline(self.deadline), progress_to(context):
                 result = await super().call_tool(name, arguments, context)
@@ -152,6 +163,27 @@ class PersonalizeMCPServer(MCPServer[Any]):
             raise MCPError(
                 code=INTERNAL_ERROR, message=f"The {name} prompt failed unexpectedly; the server log has the details."
             ) from None
+
+
+def _unknown_tool_sentence(name: str, known: list[str]) -> str:
+    """Every tool when they fit in one bounded sentence; else the closest names first, as many as fit."""
+    asked = quoted(name)
+    full = f"Unknown tool {asked}; the tools are: {', '.join(sorted(known))}."
+    if len(full) <= MAX_MESSAGE_CHARS:
+        return full
+    closest = difflib.get_close_matches(name, known, n=len(known), cutoff=0.0)
+    ordered = [*closest, *sorted(set(known) - set(closest))]
+
+    def sentence(shown: list[str]) -> str:
+        rest = len(known) - len(shown)
+        return f"Unknown tool {asked}; the tools include {', '.join(shown)} and {rest} more (see tools/list)."
+
+    shown: list[str] = []
+    for tool in ordered:
+        if len(sentence([*shown, tool])) > MAX_MESSAGE_CHARS:
+            break
+        shown.append(tool)
+    return sentence(shown)
 
 
 def _known(what: str, names: list[str]) -> str:

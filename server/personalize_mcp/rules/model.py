@@ -14,10 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
+from personalize_mcp.rules.options import first_field
+
 __all__ = [
     "MAX_DEPTH",
     "MAX_NODES",
-    "NAME_FIELDS",
     "PRESET_REFS",
     "Attribute",
     "AttributeKind",
@@ -25,12 +26,9 @@ __all__ = [
     "Node",
     "Rule",
     "Unrecognised",
-    "first_field",
+    "attribute_refs",
     "is_empty_definition",
-    "option_flow",
-    "option_range",
-    "option_timezone",
-    "option_values",
+    "parse_audience",
     "parse_definition",
     "parse_node",
 ]
@@ -54,23 +52,6 @@ PRESET_REFS = (
     "DATE_AND_TIME",
 )
 """Preset attribute refs of contentstack-api.md §2."""
-
-NAME_FIELDS = ("name", "displayName", "label", "title")
-ATTRIBUTE_SUBKEY_FIELDS = ("key", "parameter", "param", "queryParameter", "parameterName")
-OPTIONS_SUBKEY_FIELDS = ("key", "parameter", "param", "queryParameter", "parameterName", "path")
-"""Fields that may carry a query-parameter name (on the attribute) or a sub-key / JSON path (on the
-options). None is confirmed by a public source; they are read only when present."""
-TIMEZONE_FIELDS = ("timezone", "timeZone", "tz")
-RANGE_FIELDS = (
-    ("start", "end"),
-    ("from", "to"),
-    ("startTime", "endTime"),
-    ("startDate", "endDate"),
-    ("startDateTime", "endDateTime"),
-    ("min", "max"),
-)
-FLOW_ID_FIELDS = ("flowId", "flow", "flowUid")
-FLOW_STATE_FIELDS = ("flowState", "state")
 
 
 class AttributeKind(Enum):
@@ -150,6 +131,28 @@ def is_empty_definition(definition: object) -> bool:
 def parse_definition(definition: object) -> Node:
     """The tree of a definition; total and bounded (see the module docstring)."""
     return _Parser().node(definition, 0)
+
+
+def parse_audience(definition: object) -> Node | None:
+    """An audience's (or inline target's) tree, or None when it has no rules at all (everyone)."""
+    return None if is_empty_definition(definition) else parse_definition(definition)
+
+
+def attribute_refs(tree: Node | None) -> set[tuple[AttributeKind, str]]:
+    """Every attribute a tree tests: (PRESET, "COUNTRY"), (CUSTOM, "<attribute uid>"), (LYTICS, "<ref>")."""
+    found: set[tuple[AttributeKind, str]] = set()
+    stack: list[Node] = [tree] if tree is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Combination):
+            stack.extend(node.children)
+        elif isinstance(node, Rule):
+            attribute = node.attribute
+            if attribute.kind is AttributeKind.PRESET and attribute.preset:
+                found.add((AttributeKind.PRESET, attribute.preset))
+            elif attribute.kind in (AttributeKind.CUSTOM, AttributeKind.LYTICS) and attribute.ref:
+                found.add((attribute.kind, attribute.ref.strip()))
+    return found
 
 
 def parse_node(node: object) -> Node:
@@ -254,75 +257,3 @@ def _attribute(value: object) -> Attribute:
 def is_true(value: object) -> bool:
     """`invertCondition` as given: `true`, or the string "true" in any case."""
     return value is True or (isinstance(value, str) and value.strip().lower() == "true")
-
-
-# --- options -------------------------------------------------------------------------------------
-
-
-def first_field(container: object, fields: tuple[str, ...]) -> tuple[str | None, str | None]:
-    """The first of `fields` holding a non-blank string: (field, stripped value), else (None, None)."""
-    if not isinstance(container, Mapping):
-        return None, None
-    for field in fields:
-        value = container.get(field)
-        if isinstance(value, str) and value.strip():
-            return field, value.strip()
-    return None, None
-
-
-def option_values(options: object, consumed: str | None = None) -> list[object] | None:
-    """The value(s) a rule compares against; None when the options hold nothing usable.
-
-    `consumed`: an options field the subject already used (a sub-key), which is not a value.
-    """
-    if options is None:
-        return None
-    if not isinstance(options, Mapping):
-        values = list(options) if isinstance(options, list | tuple) else [options]
-        return values or None
-    listed = options.get("values")
-    if isinstance(listed, list | tuple):
-        return list(listed) or None
-    if "value" in options:
-        value = options.get("value")
-        if isinstance(value, list | tuple):
-            return list(value) or None
-        return [value]
-    rest = {
-        key: value
-        for key, value in options.items()
-        if key != "__type" and key != consumed and key not in TIMEZONE_FIELDS
-    }
-    return [rest] if rest else None
-
-
-def option_range(options: object) -> tuple[object, object] | None:
-    """(start, end) of a BETWEEN rule, from any of the range spellings; None when there is none."""
-    containers = [options]
-    if isinstance(options, Mapping):
-        containers += [options.get("value"), options.get("values")]
-    for container in containers:
-        if isinstance(container, Mapping):
-            for start, end in RANGE_FIELDS:
-                if start in container or end in container:
-                    return container.get(start), container.get(end)
-        elif isinstance(container, list | tuple) and len(container) == 2:
-            return container[0], container[1]
-    return None
-
-
-def option_flow(options: object) -> tuple[object, object] | None:
-    """(state, flow id) of a Lytics flow-state rule; None when neither is given."""
-    if not isinstance(options, Mapping):
-        return None
-    flow_field, _ = first_field(options, FLOW_ID_FIELDS)
-    state_field, _ = first_field(options, FLOW_STATE_FIELDS)
-    if flow_field is None and state_field is None:
-        return None
-    state = options.get(state_field) if state_field else None
-    flow_id = options.get(flow_field) if flow_field else None
-    return state, flow_id
-
-
-def option_timezone(options: object) -> str | None:
-    return first_field(options, TIMEZONE_FIELDS)[1]

@@ -18,12 +18,14 @@ from personalize_mcp.rules.model import (
     Node,
     Rule,
     is_empty_definition,
+    parse_definition,
+    parse_node,
+)
+from personalize_mcp.rules.options import (
     option_flow,
     option_range,
     option_timezone,
     option_values,
-    parse_definition,
-    parse_node,
 )
 from personalize_mcp.rules.subjects import AttributeNames, Subject, humanize, subject_of
 from personalize_mcp.rules.wording import (
@@ -112,9 +114,14 @@ def render_rule(rule: object) -> str:
         return UNRECOGNISED_RULE
 
 
-def render_tree(tree: Node, attribute_names: AttributeNames | None = None) -> str:
-    """Render an already parsed definition (never empty: see `render_definition`)."""
-    return _finish(_Renderer(attribute_names).node(tree, 0).text)
+def render_tree(tree: Node | None, attribute_names: AttributeNames | None = None) -> str:
+    """Render an already parsed definition (`rules.model.parse_audience`; None is everyone). Never raises."""
+    if tree is None:
+        return EVERYONE
+    try:
+        return _finish(_Renderer(attribute_names).node(tree, 0).text)
+    except Exception:  # never let one odd audience break a response
+        return UNRECOGNISED_RULE
 
 
 # --- tree --------------------------------------------------------------------------------------

@@ -11,12 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from personalize_mcp.rules.model import (
-    ATTRIBUTE_SUBKEY_FIELDS,
     IDENTIFIER,
-    NAME_FIELDS,
-    OPTIONS_SUBKEY_FIELDS,
     Attribute,
     AttributeKind,
+)
+from personalize_mcp.rules.options import (
+    ATTRIBUTE_SUBKEY_FIELDS,
+    NAME_FIELDS,
+    OPTIONS_SUBKEY_FIELDS,
     first_field,
 )
 from personalize_mcp.rules.wording import quote

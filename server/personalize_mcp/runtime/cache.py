@@ -39,8 +39,12 @@ class TTLCache:
         self._entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._flights: dict[Hashable, _Flight] = {}
 
-    async def get(self, key: Hashable, fetch: Callable[[], Awaitable[T]]) -> T:
-        """The cached value for `key`, or the result of one shared call to `fetch`."""
+    async def get(self, key: Hashable, fetch: Callable[[], Awaitable[T]], *, ttl: float | None = None) -> T:
+        """The cached value for `key`, or the result of one shared call to `fetch`.
+
+        `ttl` keeps this value longer than the cache's own TTL (lists that hardly ever change, such as
+        countries); a cache with TTL 0 (`--no-cache`) still keeps nothing.
+        """
         while True:
             cached = self._entries.get(key)
             if cached is not None and cached[0] > self._clock():
@@ -48,7 +52,7 @@ class TTLCache:
                 return value
             flight = self._flights.get(key)
             if flight is None:
-                return await self._lead(key, fetch)
+                return await self._lead(key, fetch, ttl)
             await flight.done.wait()
             if flight.finished:
                 if flight.error is not None:
@@ -57,7 +61,7 @@ class TTLCache:
                 return result
             # The leader was cancelled or out of time: try again, possibly as the new leader.
 
-    async def _lead(self, key: Hashable, fetch: Callable[[], Awaitable[T]]) -> T:
+    async def _lead(self, key: Hashable, fetch: Callable[[], Awaitable[T]], ttl: float | None = None) -> T:
         flight = _Flight()
         self._flights[key] = flight
         try:
@@ -71,7 +75,7 @@ class TTLCache:
         else:
             flight.value = value
             flight.finished = True
-            self._store(key, value)
+            self._store(key, value, ttl)
             return value
         finally:
             del self._flights[key]
@@ -84,10 +88,10 @@ class TTLCache:
             return cached[1]
         return None
 
-    def _store(self, key: Hashable, value: Any) -> None:
+    def _store(self, key: Hashable, value: Any, ttl: float | None = None) -> None:
         if self.ttl <= 0:
             return
-        self._entries[key] = (self._clock() + self.ttl, value)
+        self._entries[key] = (self._clock() + max(self.ttl, ttl or 0.0), value)
         self._entries.move_to_end(key)
         while len(self._entries) > self._max_entries:
             self._entries.popitem(last=False)

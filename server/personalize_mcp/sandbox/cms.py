@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from personalize_mcp.sandbox.errors import CMSCode, cms_error, forbidden
-from personalize_mcp.sandbox.gate import Refusal, principal_of, require_scope, state_of
+from personalize_mcp.sandbox.gate import Refusal, json_response, principal_of, require_scope, state_of
 
 JSON = dict[str, Any]
 MAX_LIMIT = 100
@@ -33,11 +33,20 @@ class Page:
     limit: int
     include_count: bool
 
-    def body(self, key: str, items: list[JSON]) -> JSON:
-        body: JSON = {key: items[self.skip : self.skip + self.limit]}
+    def body(self, key: str, items: list[JSON], strip: str | None = None) -> JSON:
+        """The page of `items` under `key` (each without its `strip` field), and `count` if asked.
+        Only the page is copied: a page of a 25,000-item list costs the same as one of 100."""
+        page = items[self.skip : self.skip + self.limit]
+        if strip is not None:
+            page = [{k: v for k, v in item.items() if k != strip} for item in page]
+        body: JSON = {key: page}
         if self.include_count:
             body["count"] = len(items)
         return body
+
+    @property
+    def key(self) -> tuple[int, int, bool]:
+        return self.skip, self.limit, self.include_count
 
 
 def _flag(request: Request, name: str) -> bool:
@@ -159,19 +168,25 @@ async def list_stacks(request: Request) -> JSONResponse:
     return _org_stacks(request, org_uid)
 
 
-async def list_variant_groups(request: Request) -> JSONResponse:
-    stack = _stack(request)
+async def list_variant_groups(request: Request) -> Response:
+    api_key = _stack(request)["api_key"]
     page = _page(request)
     with_variants = _flag(request, "include_variant_info")
-    groups = state_of(request).data.variant_groups.get(stack["api_key"], [])
-    if not with_variants:
-        groups = [{k: v for k, v in g.items() if k != "variants"} for g in groups]
-    return JSONResponse(page.body("variant_groups", groups))
+    groups = state_of(request).data.variant_groups.get(api_key, [])
+    return json_response(
+        request,
+        ("variant_groups", api_key, with_variants, *page.key),
+        lambda: page.body("variant_groups", groups, strip=None if with_variants else "variants"),
+    )
 
 
-async def list_variants(request: Request) -> JSONResponse:
+async def list_variants(request: Request) -> Response:
     group = _group(request)
-    return JSONResponse(_page(request).body("variants", group["variants"]))
+    api_key = request.headers["api_key"].strip()  # the stack _group found the group in
+    page = _page(request)
+    return json_response(
+        request, ("variants", api_key, group["uid"], *page.key), lambda: page.body("variants", group["variants"])
+    )
 
 
 async def get_variant(request: Request) -> JSONResponse:

@@ -4,12 +4,14 @@
 |---|---|
 | `GET /requests`, `DELETE /requests` | read / clear the request log |
 | `GET /faults`, `POST /faults`, `DELETE /faults` | show / add (one JSON object or a list) / clear faults |
-| `POST /reset` | data, switches, faults, log, counters back to the seed (tokens kept) |
+| `POST /reset` | data, switches, faults, log, counters back to the seed, or to `--scale`'s account (tokens kept) |
 | `GET /settings`, `POST /settings` | read / change switches (partial JSON object) |
 | `POST /tokens` | `{"organization_uid", "user_uid", "ttl"?, "scopes"?}` → `{"access_token"}` |
 | `POST /tokens/expire` | expire every non-permanent access token now |
 | `POST /tokens/revoke` | `{"token"}` (its grant), `{"user_uid"}` (all their grants) or `{"all": true}` |
 | `GET /counters` | `{"token_requests": {grant_type: n}}` |
+| `GET /scale` | the generated account served (spec, notable uids, counts), or `null` for the seed |
+| `POST /scale` | `{"k", "seed"?, <count>?...}`: serve a generated account (generated.py) until the next reset |
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from starlette.routing import BaseRoute, Route
 
 from personalize_mcp.sandbox.faults import FaultError
 from personalize_mcp.sandbox.gate import state_of
+from personalize_mcp.sandbox.generated import ScaleSpec
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
@@ -57,6 +60,25 @@ class RevokeRequest(BaseModel):
     token: str | None = None
     user_uid: str | None = None
     all: bool = False
+
+
+Count = Annotated[int, Field(ge=0, le=1_000_000)]
+
+
+class ScaleRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    k: Annotated[int, Field(ge=1, le=10_000)]
+    seed: int = 0
+    audiences: Count | None = None
+    lytics_every: Annotated[int, Field(ge=1)] | None = None
+    custom_attributes: Count | None = None
+    experiences: Count | None = None
+    variant_groups: Count | None = None
+    catalog_groups: Count | None = None
+    big_group_variants: Count | None = None
+    broad_audiences: Count | None = None
+    extra_projects: Count | None = None
 
 
 def _bad(message: str) -> JSONResponse:
@@ -159,6 +181,21 @@ async def counters(request: Request) -> JSONResponse:
         return JSONResponse({"token_requests": dict(state.token_requests)})
 
 
+async def get_scale(request: Request) -> JSONResponse:
+    generated = state_of(request).generated
+    return JSONResponse(generated.summary() if generated is not None else None)
+
+
+async def load_scale(request: Request) -> JSONResponse:
+    try:
+        asked = ScaleRequest.model_validate(await _json(request))
+        counts = asked.model_dump(exclude_none=True, exclude={"k", "seed"})
+        spec = ScaleSpec.of(asked.k, asked.seed, **counts)
+    except (ValueError, ValidationError) as exc:
+        return _bad(str(exc))
+    return JSONResponse(state_of(request).load_generated(spec).summary())
+
+
 def control_routes() -> list[BaseRoute]:
     return [
         Route("/requests", get_requests, methods=["GET"]),
@@ -173,4 +210,6 @@ def control_routes() -> list[BaseRoute]:
         Route("/tokens/expire", expire_tokens, methods=["POST"]),
         Route("/tokens/revoke", revoke_tokens, methods=["POST"]),
         Route("/counters", counters, methods=["GET"]),
+        Route("/scale", get_scale, methods=["GET"]),
+        Route("/scale", load_scale, methods=["POST"]),
     ]

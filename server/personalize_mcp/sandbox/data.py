@@ -90,6 +90,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from personalize_mcp.sandbox import catalogue_data
+
 JSON = dict[str, Any]
 
 # --------------------------------------------------------------------------- organisations, users
@@ -99,6 +101,9 @@ MAIN_USER_UID = "blt2f8e4a6c9d1b3e57"
 MAIN_USER_EMAIL = "dana.whitfield@northwind.example"
 SECOND_ORG_USER_UID = "blt6e3b9d1f4c8a2e06"
 SECOND_ORG_USER_EMAIL = "kenji.sato@contoso.example"
+SANDBOX_ORGANIZATION_NAMES = {MAIN_ORG_UID: "Northwind Retail", SECOND_ORG_UID: "Contoso Europe"}
+SANDBOX_USER_EMAILS = {MAIN_ORG_UID: MAIN_USER_EMAIL, SECOND_ORG_UID: SECOND_ORG_USER_EMAIL}
+"""Organisation uid -> the user its fixed sandbox token belongs to."""
 
 # --------------------------------------------------------------------------- stacks
 MAIN_STACK_API_KEY = "blt3d7a1c9e5f2b8d40"
@@ -241,7 +246,13 @@ class SandboxData:
     versions: dict[str, list[JSON]] = field(default_factory=dict)
     """experience uid → versions (Personalize shape)."""
     attributes: dict[str, list[JSON]] = field(default_factory=dict)
-    """project uid → custom attributes (Personalize `GET /attributes` shape)."""
+    """project uid → attributes, preset and custom (Personalize `GET /attributes` shape)."""
+    events: dict[str, list[JSON]] = field(default_factory=dict)
+    """project uid → events (`GET /events`)."""
+    priority: dict[str, list[str]] = field(default_factory=dict)
+    """project uid → experience uids, highest priority first (`GET /experiences-priority`)."""
+    geolocation: dict[str, list[JSON]] = field(default_factory=dict)
+    """countries / regions / cities → rows (`GET /geolocation/...`)."""
     stacks: list[JSON] = field(default_factory=list)
     variant_groups: dict[str, list[JSON]] = field(default_factory=dict)
     """stack api key → variant groups (CMS shape), each with its full `variants` list."""
@@ -709,6 +720,7 @@ def _experience(
     versions: list[JSON],
     cms: JSON | None,
     tags: list[str],
+    metrics: list[JSON] | None = None,
 ) -> JSON:
     """Experience summary: `latestVersion` is the newest version; `referredAudiences` every audience
     a non-archived version targets (Lytics ones included)."""
@@ -729,13 +741,15 @@ def _experience(
         "status": status,
         "latestVersion": versions[-1]["uid"],
         "referredAudiences": referred,
-        "referredEvents": [],
+        "referredEvents": [m["event"] for m in metrics or []],
         "tags": tags,
         "createdAt": versions[0]["createdAt"],
         "updatedAt": versions[-1]["updatedAt"],
     }
     if cms is not None:
         experience["_cms"] = cms
+    if metrics is not None:
+        experience["metrics"] = metrics
     return experience
 
 
@@ -804,6 +818,7 @@ def _experiences(versions: dict[str, list[JSON]]) -> dict[str, list[JSON]]:
                     PRICING_TRIAL_VARIANT_UID,
                 ),
                 ["pricing"],
+                catalogue_data.metrics(catalogue_data.PURCHASE_EVENT_UID, catalogue_data.TRIAL_EVENT_UID),
             ),
             _experience(
                 FOOTER_AB_EXPERIENCE_UID,
@@ -815,6 +830,7 @@ def _experiences(versions: dict[str, list[JSON]]) -> dict[str, list[JSON]]:
                 versions[FOOTER_AB_EXPERIENCE_UID],
                 None,
                 [],
+                catalogue_data.metrics(catalogue_data.PURCHASE_EVENT_UID),
             ),
         ],
         MOBILE_PROJECT_UID: [
@@ -839,6 +855,7 @@ def _experiences(versions: dict[str, list[JSON]]) -> dict[str, list[JSON]]:
                 versions[PUSH_PROMPT_EXPERIENCE_UID],
                 None,
                 [],
+                catalogue_data.metrics(catalogue_data.APP_OPEN_EVENT_UID),
             ),
         ],
         SECOND_ORG_PROJECT_UID: [
@@ -1030,8 +1047,8 @@ def _user(uid: str, email: str, first: str, last: str, orgs: list[JSON]) -> JSON
 
 
 def _build() -> SandboxData:
-    main_org = _organization(MAIN_ORG_UID, "Northwind Retail", MAIN_USER_UID)
-    second_org = _organization(SECOND_ORG_UID, "Contoso Europe", SECOND_ORG_USER_UID)
+    main_org = _organization(MAIN_ORG_UID, SANDBOX_ORGANIZATION_NAMES[MAIN_ORG_UID], MAIN_USER_UID)
+    second_org = _organization(SECOND_ORG_UID, SANDBOX_ORGANIZATION_NAMES[SECOND_ORG_UID], SECOND_ORG_USER_UID)
     versions = _versions()
     experiences = _experiences(versions)
     return SandboxData(
@@ -1094,6 +1111,20 @@ def _build() -> SandboxData:
         ],
         variant_groups=_variant_groups(experiences),
         attributes=_attributes(),
+        events=catalogue_data.events(WEB_PROJECT_UID, MOBILE_PROJECT_UID),
+        priority={
+            WEB_PROJECT_UID: [
+                PRICING_AB_EXPERIENCE_UID,  # an A/B test above every segmented experience
+                HERO_EXPERIENCE_UID,
+                LYTICS_EXPERIENCE_UID,
+                PROMO_EXPERIENCE_UID,
+                CHECKOUT_EXPERIENCE_UID,
+                # FOOTER_AB_EXPERIENCE_UID is left out: the server must list it last, flagged.
+            ],
+            MOBILE_PROJECT_UID: [ONBOARDING_EXPERIENCE_UID, PUSH_PROMPT_EXPERIENCE_UID],
+            SECOND_ORG_PROJECT_UID: [EU_BANNER_EXPERIENCE_UID],
+        },
+        geolocation=catalogue_data.geolocation(),
     )
 
 
@@ -1127,6 +1158,8 @@ def _attributes() -> dict[str, list[JSON]]:
             _attribute(EMAIL_DOMAIN_ATTRIBUTE_UID, web, "Email domain", "email_domain", ""),
             _attribute(AVERAGE_ORDER_VALUE_ATTRIBUTE_UID, web, "Average order value", "average_order_value", "In USD"),
             # LOYALTY_TIER is deliberately not listed: a rule whose attribute was deleted keeps its uid.
+            *catalogue_data.extra_custom_attributes(web, _attribute),
+            *catalogue_data.preset_attributes(web),
         ],
         MOBILE_PROJECT_UID: [
             _attribute(

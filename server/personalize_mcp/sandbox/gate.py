@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from personalize_mcp.sandbox.errors import Api, forbidden, generic_error, personalize_error, unauthorized
@@ -51,6 +52,19 @@ def require_scope(request: Request, api: Api, scope: str) -> Principal:
     if state_of(request).enforce_scopes and not principal.allows(scope):
         raise Refusal(forbidden(api, f"The access token lacks the {scope} scope."))
     return principal
+
+
+def json_response(request: Request, key: tuple[object, ...], content: Callable[[], Any]) -> Response:
+    """`content()` as JSON. When the data is read-only (a sandbox started with `--scale`), each body is
+    rendered once per `key` — which must name everything the body depends on — so that serving a
+    5,000-audience list costs the sandbox a copy, not a `json.dumps`, and never dominates a benchmark."""
+    state = state_of(request)
+    if not state.render_once:
+        return JSONResponse(content())
+    body = state.rendered.get(key)
+    if body is None:
+        body = state.rendered[key] = bytes(JSONResponse(content()).body)
+    return Response(body, media_type="application/json")
 
 
 def route_path(scope: Scope) -> str:

@@ -1,4 +1,5 @@
-"""Personalize Management API (contentstack-api.md §2): projects, audiences, experiences, versions.
+"""Personalize Management API (contentstack-api.md §2, §6): projects, audiences, experiences, versions,
+attributes, events, experience priority and geolocation.
 
 Lists are bare JSON arrays, fields camelCase, served as stored in `data`. Choices where the
 reference is silent: a missing `x-project-uid` is 400; a project that does not exist or belongs to
@@ -15,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from personalize_mcp.sandbox.errors import generic_error, personalize_error
-from personalize_mcp.sandbox.gate import Refusal, require_scope, state_of
+from personalize_mcp.sandbox.gate import Refusal, json_response, require_scope, state_of
 
 READ_SCOPE = "personalize:read"
 JSON = dict[str, Any]
@@ -55,14 +56,14 @@ async def list_projects(request: Request) -> JSONResponse:
     return JSONResponse(projects)
 
 
-async def list_audiences(request: Request) -> JSONResponse:
-    project = _project(request)
-    return JSONResponse(state_of(request).data.audiences.get(project["uid"], []))
+async def list_audiences(request: Request) -> Response:
+    uid = _project(request)["uid"]
+    return json_response(request, ("audiences", uid), lambda: state_of(request).data.audiences.get(uid, []))
 
 
-async def list_experiences(request: Request) -> JSONResponse:
-    project = _project(request)
-    return JSONResponse(state_of(request).data.experiences.get(project["uid"], []))
+async def list_experiences(request: Request) -> Response:
+    uid = _project(request)["uid"]
+    return json_response(request, ("experiences", uid), lambda: state_of(request).data.experiences.get(uid, []))
 
 
 async def list_attributes(request: Request) -> Response:
@@ -71,16 +72,45 @@ async def list_attributes(request: Request) -> Response:
     state = state_of(request)
     if not state.serve_attributes:
         return generic_error("personalize", 404)
-    return JSONResponse(state.data.attributes.get(project["uid"], []))
+    uid = project["uid"]
+    return json_response(request, ("attributes", uid), lambda: state.data.attributes.get(uid, []))
 
 
-async def get_experience(request: Request) -> JSONResponse:
-    return JSONResponse(_experience(request))
+async def list_events(request: Request) -> Response:
+    uid = _project(request)["uid"]
+    return json_response(request, ("events", uid), lambda: state_of(request).data.events.get(uid, []))
 
 
-async def list_versions(request: Request) -> JSONResponse:
+async def get_experiences_priority(request: Request) -> Response:
+    """`GET /experiences-priority`: `{"priorityOrder": [...]}`, highest first (contentstack-api.md §6.1)."""
+    uid = _project(request)["uid"]
+    return json_response(
+        request, ("priority", uid), lambda: {"priorityOrder": state_of(request).data.priority.get(uid, [])}
+    )
+
+
+async def list_geolocation(request: Request) -> Response:
+    """`GET /geolocation/{countries,regions,cities}`: no project header; `?country=` narrows regions and cities."""
+    require_scope(request, "personalize", READ_SCOPE)
+    kind = request.path_params["kind"]
+    rows = state_of(request).data.geolocation.get(kind)
+    if rows is None:
+        return generic_error("personalize", 404)
+    country = request.query_params.get("country")
+    if country and kind != "countries":
+        rows = [row for row in rows if row.get("countryCode") == country.upper()]
+        return JSONResponse(rows)
+    return json_response(request, ("geolocation", kind), lambda: rows)
+
+
+async def get_experience(request: Request) -> Response:
     experience = _experience(request)
-    return JSONResponse(state_of(request).data.versions.get(experience["uid"], []))
+    return json_response(request, ("experience", experience["uid"]), lambda: experience)
+
+
+async def list_versions(request: Request) -> Response:
+    uid = _experience(request)["uid"]
+    return json_response(request, ("versions", uid), lambda: state_of(request).data.versions.get(uid, []))
 
 
 def personalize_routes() -> list[BaseRoute]:
@@ -89,6 +119,9 @@ def personalize_routes() -> list[BaseRoute]:
         Route("/audiences", list_audiences, methods=["GET"]),
         Route("/experiences", list_experiences, methods=["GET"]),
         Route("/attributes", list_attributes, methods=["GET"]),
+        Route("/events", list_events, methods=["GET"]),
+        Route("/experiences-priority", get_experiences_priority, methods=["GET"]),
+        Route("/geolocation/{kind}", list_geolocation, methods=["GET"]),
         Route("/experiences/{experience_uid}", get_experience, methods=["GET"]),
         Route("/experiences/{experience_uid}/versions", list_versions, methods=["GET"]),
     ]

@@ -33,6 +33,7 @@ from personalize_mcp.sandbox.faults import (
     TrickleFault,
     TruncateFault,
 )
+from personalize_mcp.sandbox.generated import GeneratedAccount, ScaleSpec, generate
 from personalize_mcp.sandbox.ratelimit import RateLimiter
 from personalize_mcp.sandbox.tokens import Principal, TokenStore
 
@@ -71,7 +72,8 @@ class RequestRecord:
 class SandboxState:
     """Data, tokens, faults, switches, counters and the request log of one sandbox."""
 
-    def __init__(self, clock: Clock | None = None) -> None:
+    def __init__(self, clock: Clock | None = None, *, scale: ScaleSpec | None = None) -> None:
+        """`scale`: serve a generated large account (generated.py) instead of the seed, also after `reset`."""
         self.clock: Clock = clock or system_clock
         self.lock = threading.RLock()
         self.tokens = TokenStore(clock=self.now)
@@ -81,7 +83,13 @@ class SandboxState:
         self.requests: list[RequestRecord] = []
         self.token_requests: Counter[str] = Counter()
         """Token-endpoint requests by `grant_type` as sent (failed ones included)."""
-        self.data: SandboxData = seed_data()
+        self.base_scale = scale
+        self.render_once = scale is not None
+        """Data is read-only (`--scale`): list bodies are rendered once each (gate.json_response)."""
+        self.rendered: dict[tuple[object, ...], bytes] = {}
+        self.generated: GeneratedAccount | None = None
+        """The generated account being served, if any (its notable uids and counts)."""
+        self.data: SandboxData = self._base_data()
         self._default_switches()
         self.tokens.add_permanent(SANDBOX_ACCESS_TOKEN, Principal(MAIN_ORG_UID, MAIN_USER_UID))
         self.tokens.add_permanent(SANDBOX_SECOND_ORG_ACCESS_TOKEN, Principal(SECOND_ORG_UID, SECOND_ORG_USER_UID))
@@ -119,13 +127,32 @@ class SandboxState:
     def switches(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.SWITCHES}
 
+    def _base_data(self) -> SandboxData:
+        self.rendered = {}
+        if self.base_scale is None:
+            self.generated = None
+            return seed_data()
+        self.generated = generate(self.base_scale)
+        return self.generated.data
+
+    def load_generated(self, spec: ScaleSpec) -> GeneratedAccount:
+        """Serve a generated large account until the next `reset` (which returns to the seed, or to the
+        account the sandbox was started with): a test can use one without changing the next test's."""
+        account = generate(spec)
+        with self.lock:
+            self.data = account.data
+            self.generated = account
+            self.rendered = {}
+        return account
+
     def reset(self) -> None:
-        """Back to the seed: data, switches, faults, request log, counters, rate windows.
+        """Back to the seed (or the generated account of `scale`): data, switches, faults, request log,
+        counters, rate windows.
 
         Tokens and grants are kept, so a login made before the reset still works.
         """
         with self.lock:
-            self.data = seed_data()
+            self.data = self._base_data()
             self._default_switches()
             self.faults.clear()
             self.requests.clear()

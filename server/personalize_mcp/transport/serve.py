@@ -1,4 +1,15 @@
-"""`personalize-mcp serve`: build the account's lookups and serve them over stdio or HTTP."""
+"""`personalize-mcp serve`: build the account's lookups and serve them over stdio or HTTP.
+
+Over stdio nothing in the configuration keeps the server from starting. MCP clients start stdio
+servers themselves and hide their stderr, so a server that exits over a bad setting is a server
+that silently does not work ("Failed to connect"). Instead it starts, says the problem on its
+start-up line, and every tool (resource, completion) answers with the sentence that fixes it, as
+it does when no account is logged in. Over HTTP a person reads the terminal, so a bad setting is
+still refused before anything starts (exit 2).
+
+Either way one start-up line on stderr says the version, the transport and what answers: the
+sandbox, or which account, organisation and region (never a token).
+"""
 
 from __future__ import annotations
 
@@ -8,20 +19,27 @@ import math
 import os
 import socket
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import anyio
 
-from personalize_mcp.config.settings import ServerSettings
+from personalize_mcp import __version__
+from personalize_mcp.answers.lookups import DEFAULT_CACHE_TTL
+from personalize_mcp.auth.protocol import MissingCredentials
+from personalize_mcp.config.settings import ConnectionOverrides, ConnectionSettings, ServerSettings
 from personalize_mcp.connection.stack import DEFAULT_MAX_RESPONSE_BYTES, Connection, open_lookups
 from personalize_mcp.mcp_server.server import build_server
 from personalize_mcp.runtime.collector import settle_after_start_up
-from personalize_mcp.runtime.errors import ConfigurationError
+from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE
+from personalize_mcp.runtime.errors import ConfigurationError, UserFacingError
 from personalize_mcp.runtime.logs import configure_logging
 
 if TYPE_CHECKING:
     from personalize_mcp.transport.streamable_http import HTTPOptions
+
+SANDBOX_SUMMARY = "the sandbox — sample data, not your account"
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +64,17 @@ class LookupOptions:
         return cls(cache_ttl=cache_ttl, deadline=args.deadline, max_upstream_bytes=args.max_upstream_bytes)
 
 
+@dataclass(frozen=True, slots=True)
+class Setup:
+    """What `serve` runs with, and the start-up line's account part."""
+
+    settings: ServerSettings
+    connection: Connection
+    lookup_options: LookupOptions
+    problem: str | None = None
+    """The sentence every tool answers with when the configuration is unusable (stdio only)."""
+
+
 def resolve_connection(args: argparse.Namespace, server: ServerSettings) -> Connection:
     """The sandbox's fixed login, or the stored account (flags > environment > stored settings)."""
     if server.sandbox:
@@ -58,9 +87,44 @@ def resolve_connection(args: argparse.Namespace, server: ServerSettings) -> Conn
     return Connection(settings=settings, credentials=credentials)
 
 
-def run_serve(args: argparse.Namespace) -> int:
-    configure_logging()
+def resolve_setup(args: argparse.Namespace) -> Setup:
+    """Flags, environment and the stored account; a bad value raises one sentence."""
     lookup_options = LookupOptions.from_args(args)
+    server_settings = ServerSettings.from_env(os.environ, account=args.account, sandbox=args.sandbox)
+    return Setup(server_settings, resolve_connection(args, server_settings), lookup_options)
+
+
+def unusable_setup(args: argparse.Namespace, error: UserFacingError) -> Setup:
+    """A server whose every call answers `error`'s sentence: nothing reaches Contentstack."""
+    connection = Connection(
+        settings=ConnectionSettings.resolve(ConnectionOverrides()), credentials=MissingCredentials(error.message)
+    )
+    defaults = LookupOptions(cache_ttl=DEFAULT_CACHE_TTL, deadline=DEFAULT_DEADLINE)
+    return Setup(ServerSettings(sandbox=args.sandbox), connection, defaults, problem=error.message)
+
+
+def describe(setup: Setup) -> str:
+    """What answers the tools, for the start-up line: never a token."""
+    if setup.problem is not None:
+        return f"NOT USABLE until the configuration is fixed — every tool answers: {setup.problem}"
+    if setup.settings.sandbox:
+        return SANDBOX_SUMMARY
+    facts = setup.connection.credentials.facts()
+    if not facts.connected:
+        return f"no usable account — every tool answers: {facts.problem}"
+    uid = facts.organization_uid
+    named = f"{facts.organization_name} ({uid})" if facts.organization_name and uid else facts.organization_name or uid
+    region = facts.region or setup.connection.settings.region
+    return f"account '{facts.account}', organisation {named or 'unknown'}, region {region}"
+
+
+def run_serve(args: argparse.Namespace, *, http_only_flags: Sequence[str] = ()) -> int:
+    """Serve until the client goes away (stdio) or a signal arrives (HTTP).
+
+    `http_only_flags`: the `--transport http` flags that were given, which stdio cannot use; they
+    are named on stderr rather than silently ignored.
+    """
+    configure_logging()
     if args.transport == "http":
         from personalize_mcp.transport.streamable_http import HTTPOptions, listen
 
@@ -68,23 +132,32 @@ def run_serve(args: argparse.Namespace) -> int:
         # anything else happens.
         options = HTTPOptions.from_args(args)
         sock = listen(options)
-    server_settings = ServerSettings.from_env(os.environ, account=args.account, sandbox=args.sandbox)
-    connection = resolve_connection(args, server_settings)
-    if args.transport == "http":
         with sock:
-            anyio.run(_serve_http, options, sock, server_settings, connection, lookup_options)
-    else:
-        anyio.run(_serve, server_settings, connection, lookup_options)
+            anyio.run(_serve_http, options, sock, resolve_setup(args))
+        return 0
+    if http_only_flags:
+        print(
+            f"personalize-mcp: {', '.join(http_only_flags)} only apply with --transport http; "
+            "serving MCP over stdio without them.",
+            file=sys.stderr,
+            flush=True,
+        )
+    try:
+        setup = resolve_setup(args)
+    except UserFacingError as error:
+        setup = unusable_setup(args, error)
+    print(f"personalize-mcp {__version__} serving MCP over stdio: {describe(setup)}", file=sys.stderr, flush=True)
+    anyio.run(_serve, setup)
     return 0
 
 
-async def _serve(server_settings: ServerSettings, connection: Connection, lookup_options: LookupOptions) -> None:
+async def _serve(setup: Setup) -> None:
     async with open_lookups(
-        connection,
-        default_project_uid=server_settings.default_project_uid,
-        cache_ttl=lookup_options.cache_ttl,
-        deadline=lookup_options.deadline,
-        max_response_bytes=lookup_options.max_upstream_bytes,
+        setup.connection,
+        default_project_uid=setup.settings.default_project_uid,
+        cache_ttl=setup.lookup_options.cache_ttl,
+        deadline=setup.lookup_options.deadline,
+        max_response_bytes=setup.lookup_options.max_upstream_bytes,
     ) as lookups:
         server = build_server(lookups)
         settle_after_start_up()
@@ -106,13 +179,7 @@ def _discard_stdout() -> None:
         pass
 
 
-async def _serve_http(
-    options: HTTPOptions,
-    sock: socket.socket,
-    server_settings: ServerSettings,
-    connection: Connection,
-    lookup_options: LookupOptions,
-) -> None:
+async def _serve_http(options: HTTPOptions, sock: socket.socket, setup: Setup) -> None:
     """One set of lookups (HTTP pool, lookup cache) shared by every HTTP session, closed on shutdown."""
     import httpx2
 
@@ -121,11 +188,11 @@ async def _serve_http(
 
     async with (
         open_lookups(
-            connection,
-            default_project_uid=server_settings.default_project_uid,
-            cache_ttl=lookup_options.cache_ttl,
-            deadline=lookup_options.deadline,
-            max_response_bytes=lookup_options.max_upstream_bytes,
+            setup.connection,
+            default_project_uid=setup.settings.default_project_uid,
+            cache_ttl=setup.lookup_options.cache_ttl,
+            deadline=setup.lookup_options.deadline,
+            max_response_bytes=setup.lookup_options.max_upstream_bytes,
         ) as lookups,
         httpx2.AsyncClient(timeout=FETCH_TIMEOUT_SECONDS) as issuer_http,
     ):
@@ -138,4 +205,4 @@ async def _serve_http(
         if verifier is not None:
             await verifier.warm_up()
         settle_after_start_up()
-        await serve_http(create_http_app(server, options), options, sock)
+        await serve_http(create_http_app(server, options), options, sock, answers=describe(setup))

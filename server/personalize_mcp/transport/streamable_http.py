@@ -8,6 +8,7 @@ stateless, the RFC 9728 metadata and 401/403 when authentication is on) is wrapp
   the bind address, the resource URL's host and whatever `--allowed-host`/`--allowed-origin` add.
 - `scope="..."` on the SDK's `WWW-Authenticate` challenges (the MCP authorization spec's SHOULD),
   so a client knows which scopes to ask its authorization server for.
+- CORS for the `--allowed-origin` origins (none by default), so browser clients can connect.
 - `GET /healthz`: a static JSON status (no secrets, no upstream call).
 - a per-request time limit, and the SDK's request body limit (413).
 - the limits of `limits`: sessions per client and in all, header and body deadlines, open
@@ -28,7 +29,7 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,6 +41,7 @@ from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
 from mcp.shared.exceptions import MCPError
 from mcp_types import INTERNAL_ERROR, CallToolResult, TextContent
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -237,20 +239,77 @@ def transport_security(options: HTTPOptions) -> TransportSecuritySettings:
         origins.append(f"{resource.scheme}://{resource.netloc.rpartition('@')[2]}")
     hosts.extend(options.allowed_hosts)
     origins.extend(options.allowed_origins)
-
-    def any_port(entries: list[str]) -> list[str]:
-        expanded: list[str] = []
-        for entry in (e.lower() for e in entries):
-            authority = entry.split("://", 1)[-1]
-            has_port = re.search(r":(\d+|\*)$", authority.rpartition("]")[2]) is not None
-            expanded.extend([entry] if has_port else [entry, f"{entry}:*"])
-        return list(dict.fromkeys(expanded))
-
     return TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
-        allowed_hosts=any_port(hosts),
-        allowed_origins=any_port(origins),
+        allowed_hosts=_any_port(hosts),
+        allowed_origins=_any_port(origins),
     )
+
+
+def _any_port(entries: Sequence[str]) -> list[str]:
+    """Entries without a port also match any port (`name` -> `name`, `name:*`), lower-cased."""
+    expanded: list[str] = []
+    for entry in (e.lower() for e in entries):
+        authority = entry.split("://", 1)[-1]
+        has_port = re.search(r":(\d+|\*)$", authority.rpartition("]")[2]) is not None
+        expanded.extend([entry] if has_port else [entry, f"{entry}:*"])
+    return list(dict.fromkeys(expanded))
+
+
+CORS_ALLOWED_HEADERS = (
+    "Content-Type",
+    "Authorization",
+    "Mcp-Session-Id",
+    "MCP-Protocol-Version",
+    "Mcp-Method",
+    "Mcp-Name",
+    "Last-Event-ID",
+)
+"""Request headers a browser client may send to `/mcp` (those the MCP transports define)."""
+CORS_EXPOSED_HEADERS = ("Mcp-Session-Id", "WWW-Authenticate")
+"""Response headers a browser client must read: its session, and where to get a token after a 401."""
+
+
+def origin_pattern(entries: Sequence[str]) -> str:
+    """One regular expression matching exactly the origins `--allowed-origin` admits (same rules as
+    the rebinding guard: an entry without a port admits any port)."""
+    alternatives = [
+        re.escape(entry[:-2]) + r":\d{1,5}" if entry.endswith(":*") else re.escape(entry)
+        for entry in _any_port(entries)
+    ]
+    return "(?i:" + "|".join(alternatives) + ")"
+
+
+class CrossOrigin:
+    """CORS on `/mcp` for the `--allowed-origin` origins, so browser clients can connect.
+
+    Preflights (`OPTIONS` with `Access-Control-Request-Method`) are answered here, before the
+    SDK (which would answer 405) and before authentication (a preflight never carries a token).
+    Answers to allowed origins name that origin and expose the session id and the bearer
+    challenge. Foreign origins never get here: the rebinding guard outside refuses them with 403.
+    Other paths are left alone (the SDK's OAuth metadata route has CORS of its own).
+    """
+
+    def __init__(self, app: ASGIApp, origins: Sequence[str], path: str = MCP_PATH) -> None:
+        self.app = app
+        self.path = path
+        self.cors = CORSMiddleware(
+            app,
+            allow_origin_regex=origin_pattern(origins),
+            allow_methods=("GET", "POST", "DELETE", "OPTIONS"),
+            allow_headers=CORS_ALLOWED_HEADERS,
+            expose_headers=CORS_EXPOSED_HEADERS,
+            # An origin allowed by name may be a public site reaching this loopback server
+            # (Chrome's private network access asks for this in the preflight).
+            allow_private_network=True,
+            max_age=600,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].rstrip("/") == self.path:
+            await self.cors(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 class RebindingGuard:
@@ -383,6 +442,8 @@ def create_http_app(server: MCPServer[Any], options: HTTPOptions) -> ASGIApp:
         )
     if options.oauth is not None and options.oauth.required_scopes:
         app = ScopeChallenge(app, options.oauth.required_scopes)
+    if options.allowed_origins:
+        app = CrossOrigin(app, options.allowed_origins)
     return RebindingGuard(app, security)
 
 
@@ -446,8 +507,12 @@ def listen(options: HTTPOptions) -> socket.socket:
     return sock
 
 
-async def serve_http(app: ASGIApp, options: HTTPOptions, sock: socket.socket) -> None:
-    """Serve `app` on `sock` with uvicorn until SIGINT/SIGTERM, then shut down gracefully."""
+async def serve_http(app: ASGIApp, options: HTTPOptions, sock: socket.socket, *, answers: str = "") -> None:
+    """Serve `app` on `sock` with uvicorn until SIGINT/SIGTERM, then shut down gracefully.
+
+    `answers` says what answers the tools (account, organisation, region, or the sandbox), for
+    the start-up line.
+    """
     redact_access_log()
     config = uvicorn.Config(
         app,
@@ -464,8 +529,9 @@ async def serve_http(app: ASGIApp, options: HTTPOptions, sock: socket.socket) ->
     else:
         auth = "no authentication (loopback only)"
     port = sock.getsockname()[1]
+    answering = f": {answers}" if answers else ""
     announce = (
-        f"personalize-mcp: serving MCP over Streamable HTTP at {replace(options, port=port).local_url} "
-        f"(health: {HEALTH_PATH}; {auth}); Ctrl-C or SIGTERM stops it."
+        f"personalize-mcp {__version__} serving MCP over Streamable HTTP at {replace(options, port=port).local_url} "
+        f"(health: {HEALTH_PATH}; {auth}){answering}; Ctrl-C or SIGTERM stops it."
     )
     await _Server(config, announce).serve(sockets=[sock])

@@ -13,7 +13,7 @@ from typing import Any
 from mcp.server import MCPServer
 
 from personalize_mcp.answers.lookups import Lookups
-from personalize_mcp.mcp_server.tools import audiences, experiences, projects, stacks, variants
+from personalize_mcp.mcp_server.tools import audiences, catalogue, connection, experiences, projects, stacks, variants
 
 Register = Callable[[MCPServer[Any], Lookups], None]
 
@@ -23,6 +23,8 @@ TOOLSETS: tuple[Register, ...] = (
     experiences.register,
     variants.register,
     stacks.register,
+    catalogue.register,
+    connection.register,
 )
 
 

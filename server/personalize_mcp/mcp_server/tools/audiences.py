@@ -21,8 +21,8 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
         annotations=READ_ONLY,
         description="Get All Audiences: every audience of a Personalize project, each with its rules in plain "
         'words (e.g. country equals "AU" AND device type equals "MOBILE") and its source (LYTICS for '
-        "audiences synced from Lytics). Pass audience_uids to get only those audiences, query to search names "
-        "and uids. Paged (by uid): total, next_cursor.",
+        "audiences synced from Lytics). Pass audience_uids to get only those audiences, attribute to get those whose "
+        "rules test an attribute, query to search names and uids. Paged (by uid): total, next_cursor.",
     )
     async def get_all_audiences(
         project_uid: ProjectUid = None,
@@ -33,10 +33,17 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
         query: Query = None,
         limit: Limit = None,
         cursor: Cursor = None,
+        attribute: Annotated[
+            str | None,
+            Field(
+                description="Only audiences whose rules test this attribute: a custom attribute's uid or key, or a "
+                "preset one (e.g. COUNTRY, DEVICE_TYPE); see list_attributes."
+            ),
+        ] = None,
     ) -> Annotated[CallToolResult, AudiencesResult]:
         return as_tool_result(
             await audiences.get_all_audiences(
-                lookups, project_uid, audience_uids, query=query, limit=limit, cursor=cursor
+                lookups, project_uid, audience_uids, query=query, limit=limit, cursor=cursor, attribute=attribute
             )
         )
 

@@ -8,9 +8,10 @@ from mcp.server import MCPServer
 from mcp_types import CallToolResult
 from pydantic import Field
 
-from personalize_mcp.answers import experiences, versions
+from personalize_mcp.answers import experiences, priority, versions
 from personalize_mcp.answers.experiences import ExperiencesResult, SingleExperienceResult
 from personalize_mcp.answers.lookups import Lookups
+from personalize_mcp.answers.priority import PriorityResult
 from personalize_mcp.answers.versions import VersionsResult
 from personalize_mcp.mcp_server.tools.common import (
     READ_ONLY,
@@ -98,3 +99,17 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
         project_uid: ProjectUid = None,
     ) -> Annotated[CallToolResult, SingleExperienceResult]:
         return as_tool_result(await experiences.get_single_experience(lookups, project_uid, experience_uid))
+
+    @server.tool(
+        name="get_experiences_priority",
+        title="Get Experiences Priority",
+        annotations=READ_ONLY,
+        description="Get Experiences Priority: every experience of the project in priority order (rank 1 = "
+        "highest), with name, type and status. Every running experience is evaluated for a visitor; when several "
+        "vary the same CMS entry, the highest-ranked one decides its content. Experiences the priority list leaves "
+        "out come last, flagged (in_priority_list false, rank null). Paged: total, next_cursor.",
+    )
+    async def get_experiences_priority(
+        project_uid: ProjectUid = None, limit: Limit = None, cursor: Cursor = None
+    ) -> Annotated[CallToolResult, PriorityResult]:
+        return as_tool_result(await priority.get_experiences_priority(lookups, project_uid, limit=limit, cursor=cursor))

@@ -1,0 +1,42 @@
+"""Which connection answers: the built-in sandbox's sample data, or whose Contentstack account (never a token)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from personalize_mcp.answers.lookups import Lookups
+from personalize_mcp.answers.shapes import ResultModel
+
+
+class ConnectionResult(ResultModel):
+    connected: bool = Field(description="false: no account is connected (note says what to run).")
+    sandbox: bool = Field(description="true: the built-in sandbox's sample data, not a real Contentstack account.")
+    account: str | None = Field(default=None, description="The stored account's name (personalize-mcp accounts).")
+    organization_uid: str | None = Field(default=None, description="The organisation the login is for.")
+    organization_name: str | None = Field(default=None, description="Its name, when known.")
+    region: str | None = Field(default=None, description="Contentstack region (na, eu, au, azure-na, ...).")
+    user: str | None = Field(default=None, description="Who logged in (email, else name or uid), when known.")
+    token_expires_at: datetime | None = Field(
+        default=None, description="When the current access token expires (it renews itself); null for the sandbox."
+    )
+    note: str | None = Field(default=None, exclude_if=lambda v: v is None, description="What to know or do.")
+
+
+def get_connection(lookups: Lookups) -> ConnectionResult:
+    facts = lookups.connection_facts()
+    note = facts.problem
+    if facts.sandbox:
+        note = "This is the built-in sandbox: sample data, not your Contentstack account."
+    return ConnectionResult(
+        connected=facts.connected,
+        sandbox=facts.sandbox,
+        account=facts.account,
+        organization_uid=facts.organization_uid,
+        organization_name=facts.organization_name,
+        region=facts.region,
+        user=facts.user,
+        token_expires_at=facts.token_expires_at,
+        note=note,
+    )

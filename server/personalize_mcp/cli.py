@@ -96,7 +96,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_resilience_arguments(parser: argparse.ArgumentParser) -> None:
-    """Lookup cache and per-call deadline (README: "Resilience")."""
+    """Lookup cache, per-call deadline, upstream answer size (README: "Resilience")."""
     cache = parser.add_mutually_exclusive_group()
     cache.add_argument(
         "--cache-ttl",
@@ -116,7 +116,16 @@ def add_resilience_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=30.0,
         metavar="SECONDS",
-        help="longest a tool call may take, retries and waits included; then it answers with one sentence (default 30)",
+        help="longest a tool call, resource read or prompt may take, retries and waits included; then it answers "
+        "with one sentence (default 30)",
+    )
+    parser.add_argument(
+        "--max-upstream-bytes",
+        type=int,
+        default=16 * 1024 * 1024,
+        metavar="BYTES",
+        help="most bytes one Contentstack answer may have once decompressed; a larger one is abandoned with one "
+        "sentence (default 16777216)",
     )
 
 
@@ -159,6 +168,41 @@ def add_http_arguments(parser: argparse.ArgumentParser) -> None:
         default=120.0,
         metavar="SECONDS",
         help="stop any MCP request running longer than this (default 120)",
+    )
+    http.add_argument(
+        "--max-sessions",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="2025-era sessions held in all; one more ends the idlest (default 1000)",
+    )
+    http.add_argument(
+        "--max-sessions-per-client",
+        type=int,
+        default=32,
+        metavar="N",
+        help="sessions one client holds (its token subject, else its address); one more ends its idlest (default 32)",
+    )
+    http.add_argument(
+        "--header-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="a connection's request headers must arrive within this, else it is closed (default 10)",
+    )
+    http.add_argument(
+        "--body-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="a request's body must arrive within this after its headers, else it is closed (default 30)",
+    )
+    http.add_argument(
+        "--max-connections",
+        type=int,
+        default=512,
+        metavar="N",
+        help="open connections; one more closes the one waiting longest for a request, or gets 503 (default 512)",
     )
     http.add_argument(
         "--oauth-issuer",

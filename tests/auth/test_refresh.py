@@ -60,23 +60,21 @@ async def test_fresh_token_is_used_without_refreshing(sandbox: Sandbox, home: Pa
     assert token not in repr(creds)
 
 
-async def test_refreshes_a_minute_before_expiry(sandbox: Sandbox, home: Path) -> None:
-    sandbox.set(access_token_ttl=90)
-    await login_async(sandbox, home)
+def credentials_at(home: Path, offset: timedelta) -> StoredAccountCredentials:
+    """Credentials for the stored default account whose clock runs `offset` ahead of real time."""
     store = AccountStore(home)
     account = store.load("default")
     assert account is not None
-    settings_creds = credentials_for(home)
-    before = await settings_creds.access_token()  # 90 s left: more than the minute
+    settings = load_credentials(ServerSettings(home=home), {})[1]
+    return StoredAccountCredentials(store, account, settings, clock=lambda: datetime.now(UTC) + offset)
+
+
+async def test_refreshes_a_minute_before_expiry(sandbox: Sandbox, home: Path) -> None:
+    await login_async(sandbox, home)  # an hour-long token: a quarter of it is more than the minute
+    before = await credentials_at(home, timedelta(seconds=3600 - 70)).access_token()  # 70 s left
     assert sandbox.token_requests("refresh_token") == 0
 
-    # 31 s later, 59 s are left: inside the minute, so it refreshes first.
-    later = StoredAccountCredentials(
-        store,
-        account,
-        load_credentials(ServerSettings(home=home), {})[1],
-        clock=lambda: datetime.now(UTC) + timedelta(seconds=31),
-    )
+    later = credentials_at(home, timedelta(seconds=3600 - 59))  # 59 s left: inside the minute
     after = await later.access_token()
     assert after != before
     assert sandbox.token_requests("refresh_token") == 1
@@ -84,14 +82,21 @@ async def test_refreshes_a_minute_before_expiry(sandbox: Sandbox, home: Path) ->
     assert await who_am_i(sandbox, after, later.organization_uid) == 200
 
 
-async def test_short_lived_tokens_refresh_ahead_every_time(sandbox: Sandbox, home: Path) -> None:
-    sandbox.set(access_token_ttl=30)  # always inside the one-minute margin
+async def test_short_lived_tokens_refresh_at_a_quarter_of_their_lifetime(sandbox: Sandbox, home: Path) -> None:
+    """A 30 s token is renewed with 7.5 s left, not on every request (a flat minute would)."""
+    sandbox.set(access_token_ttl=30)
     await login_async(sandbox, home)
     creds = credentials_for(home)
     first = await creds.access_token()
-    second = await creds.access_token()
-    assert first != second
-    assert sandbox.token_requests("refresh_token") == 2
+    assert await creds.access_token() == first
+    assert await credentials_at(home, timedelta(seconds=21)).access_token() == first  # 9 s left
+    assert sandbox.token_requests("refresh_token") == 0
+
+    late = credentials_at(home, timedelta(seconds=23))  # 7 s left
+    renewed = await late.access_token()
+    assert renewed != first
+    assert await late.access_token() == renewed
+    assert sandbox.token_requests("refresh_token") == 1
 
 
 async def test_401_refreshes_once_and_the_new_token_works(

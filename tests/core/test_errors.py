@@ -11,6 +11,7 @@ from personalize_mcp.auth.protocol import MissingCredentials
 from personalize_mcp.config.settings import ConnectionOverrides, ConnectionSettings
 from personalize_mcp.connection.stack import Connection, open_lookups
 from personalize_mcp.mcp_server.server import build_server
+from personalize_mcp.runtime.errors import MAX_MESSAGE_CHARS
 from personalize_mcp.sandbox import SANDBOX_SECOND_ORG_ACCESS_TOKEN, data
 from tests.conftest import Sandbox
 from tests.helpers import call_error, call_ok
@@ -84,7 +85,15 @@ async def test_schema_violations_are_one_sentence(
 async def test_unknown_tool_names_the_tools(client: Client) -> None:
     message = await call_error(client, "delete_everything")
     tools = sorted(tool.name for tool in (await client.list_tools()).tools)
-    assert message == f"Unknown tool 'delete_everything'; the tools are: {', '.join(tools)}."
+    full = f"Unknown tool 'delete_everything'; the tools are: {', '.join(tools)}."
+    if len(full) <= MAX_MESSAGE_CHARS:
+        assert message == full
+    else:  # one bounded sentence (issue 17): as many names as fit, the closest first, and how many more
+        assert message.startswith("Unknown tool 'delete_everything'; the tools include ")
+        assert len(message) <= MAX_MESSAGE_CHARS
+        named = message.split(" include ", 1)[1].split(" and ", 1)[0].split(", ")
+        assert set(named) <= set(tools)
+        assert f" and {len(tools) - len(named)} more (see tools/list)." in message
 
 
 @pytest.fixture

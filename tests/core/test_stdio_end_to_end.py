@@ -126,3 +126,41 @@ def test_demo_runs_every_action_and_exits_zero() -> None:
     for shown in calls:
         assert "stack_api_key='" in shown and "variant_group_uid='" in shown and "variant_uid='" in shown, shown
     assert f"   get_all_versions(project_uid='{data.WEB_PROJECT_UID}', experience_uid=" in out
+
+
+def test_a_client_closing_stdout_ends_the_server_quietly() -> None:
+    """The client stops reading (closes its end of our stdout): exit 0, no traceback (issue 17)."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "personalize_mcp", "serve", "--sandbox"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=subprocess_env(),
+    )
+    assert server.stdin is not None and server.stdout is not None and server.stderr is not None
+    initialize = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}},
+    }
+    server.stdin.write(json.dumps(initialize).encode() + b"\n")
+    server.stdin.flush()
+    assert b'"id":1' in server.stdout.readline()
+    server.stdout.close()
+    try:
+        for request_id in range(2, 5):  # answers now have nowhere to go
+            request = {"jsonrpc": "2.0", "id": request_id, "method": "tools/list"}
+            server.stdin.write(json.dumps(request).encode() + b"\n")
+            server.stdin.flush()
+        server.stdin.close()  # and then quits (a blocked read of stdin only ends with a line or EOF)
+    except BrokenPipeError:
+        pass
+    try:
+        code = server.wait(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    errors = server.stderr.read().decode(errors="replace")
+    assert code == 0, errors
+    assert "Traceback" not in errors

@@ -389,7 +389,7 @@ async def test_list_variant_groups_of_unknown_stack(client: Client) -> None:
 async def test_project_uid_is_required_when_the_organisation_has_several(client: Client) -> None:
     message = await call_error(client, "get_all_experiences", {})
     assert "project_uid" in message
-    assert "Web (" + WEB + ")" in message and data.MOBILE_PROJECT_UID in message
+    assert "'Web' (" + WEB + ")" in message and data.MOBILE_PROJECT_UID in message  # names quoted (issue 17)
 
 
 async def test_unknown_project_points_to_list_projects(client: Client) -> None:

@@ -12,7 +12,7 @@ import httpx2
 from mcp import Client
 
 from personalize_mcp.connection.stack import Connection, open_lookups
-from personalize_mcp.contentstack.http import ContentstackHTTP, RetryPolicy
+from personalize_mcp.contentstack.http import DEFAULT_MAX_RESPONSE_BYTES, ContentstackHTTP, RetryPolicy
 from personalize_mcp.contentstack.ratelimit import RateLimit, RateLimiter
 from personalize_mcp.mcp_server.server import build_server
 from personalize_mcp.sandbox.state import RequestRecord
@@ -27,6 +27,7 @@ def http_for(
     retry: RetryPolicy = FAST_RETRY,
     timeout: httpx2.Timeout | None = None,
     rate_limit: RateLimit | None = None,
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
 ) -> ContentstackHTTP:
     return ContentstackHTTP(
         connection.settings,
@@ -35,6 +36,7 @@ def http_for(
         retry=retry,
         timeout=timeout,
         limiter=RateLimiter(rate_limit),
+        max_response_bytes=max_response_bytes,
     )
 
 

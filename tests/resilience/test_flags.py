@@ -43,6 +43,7 @@ def test_flags() -> None:
         (["--deadline", "nan"], "--deadline must be a positive number of seconds, got nan."),
         (["--cache-ttl", "-1"], "--cache-ttl must be 0 or more seconds, got -1.0."),
         (["--cache-ttl", "inf"], "--cache-ttl must be 0 or more seconds, got inf."),
+        (["--max-upstream-bytes", "10"], "--max-upstream-bytes must be at least 1024, got 10."),
     ],
 )
 def test_bad_values_are_one_sentence_and_exit_2_over_http(
@@ -76,12 +77,31 @@ def test_the_flags_reach_open_lookups(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(Stop):
         cli.main(["serve", "--sandbox", "--no-cache", "--deadline", "7"])
     assert seen["cache_ttl"] == 0 and seen["deadline"] == 7
+    assert seen["max_response_bytes"] == 16 * 1024 * 1024
+
+
+def test_max_upstream_bytes_reaches_open_lookups(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, Any] = {}
+
+    class Stop(Exception):
+        pass
+
+    @asynccontextmanager
+    async def fake_open_lookups(connection: object, **kwargs: Any) -> AsyncIterator[None]:
+        seen.update(kwargs)
+        raise Stop
+        yield
+
+    monkeypatch.setattr(serve, "open_lookups", fake_open_lookups)
+    with pytest.raises(Stop):
+        cli.main(["serve", "--sandbox", "--max-upstream-bytes", "2048"])
+    assert seen["max_response_bytes"] == 2048
 
 
 def test_every_resilience_flag_is_in_the_readme() -> None:
     parser = argparse.ArgumentParser(add_help=False)
     add_resilience_arguments(parser)
     flags = set(re.findall(r"--[a-z][a-z-]+", parser.format_help()))
-    assert flags == {"--cache-ttl", "--no-cache", "--deadline"}
+    assert flags == {"--cache-ttl", "--no-cache", "--deadline", "--max-upstream-bytes"}
     section = (ROOT / "README.md").read_text().split("## Resilience", 1)[1].split("\n## ", 1)[0]
     assert all(f"`{flag}" in section for flag in flags), section

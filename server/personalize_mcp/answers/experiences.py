@@ -8,7 +8,7 @@ from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.paging import Catalogue, Paged, list_args
 from personalize_mcp.answers.shapes import ResultModel
 from personalize_mcp.contentstack.models import Experience
-from personalize_mcp.runtime.errors import InvalidInputError
+from personalize_mcp.runtime.errors import InvalidInputError, quoted
 from personalize_mcp.runtime.ids import validate_identifier
 
 SEGMENTED = "SEGMENTED"
@@ -76,7 +76,7 @@ def experience_view(experience: Experience) -> ExperienceInfo:
 def experience_label(uid: str, experience: Experience | None) -> str:
     """ "experience 'Homepage hero' (uid)" when the name is known, for sentences."""
     if experience is not None and experience.name:
-        return f"experience '{experience.name}' ({uid})"
+        return f"experience {quoted(experience.name, 40)} ({uid})"
     return f"experience {uid}"
 
 

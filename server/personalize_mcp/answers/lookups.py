@@ -10,7 +10,8 @@ stack or group was wrong, and which tool lists the valid ids.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TypeVar
 
@@ -46,7 +47,14 @@ from personalize_mcp.contentstack.personalize import PersonalizeAPI
 from personalize_mcp.runtime.cache import TTLCache
 from personalize_mcp.runtime.concurrency import gather
 from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE
-from personalize_mcp.runtime.errors import ConfigurationError, InvalidInputError, NotFoundError, UserFacingError
+from personalize_mcp.runtime.errors import (
+    ConfigurationError,
+    InvalidInputError,
+    NotFoundError,
+    UserFacingError,
+    bounded,
+    quoted,
+)
 from personalize_mcp.runtime.ids import validate_identifier
 
 T = TypeVar("T")
@@ -54,6 +62,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_CACHE_TTL = 30.0
 _MAX_REMEMBERED_REFUSALS = 1024
+ATTRIBUTES_REFUSAL_SECONDS = 300.0
+"""How long a definite refusal of `GET /attributes` is believed before the API is asked again."""
+_PROJECTS_NAMED = 3
 LOCATIONS_TTL = 24 * 3600.0
 _STACK_ERRORS = (UpstreamNotFoundError, UpstreamRejectedError, PermissionDeniedError)
 _NO_NAMES: Mapping[str, str] = MappingProxyType({})
@@ -78,9 +89,12 @@ class Lookups(AccountMemo):
         self._default_project_uid = default_project_uid
         super().__init__(cache or TTLCache(DEFAULT_CACHE_TTL), lambda: credentials.account_name)
         self._deadline = deadline
-        self._attributes_refused: set[str] = set()
-        """Projects whose `GET /attributes` was refused for good (the answer for an unknown project
-        too, so this is per project, never for the whole account)."""
+        self._attributes_refused: dict[str, float] = {}
+        """Projects whose `GET /attributes` was refused definitely (a 4xx other than 408/429), and
+        until when that is believed (per project: an unknown project is refused too, and must not
+        hide another's names; for minutes, not for good: one refusal may have been a passing one)."""
+        self.attribute_refusal_seconds = ATTRIBUTES_REFUSAL_SECONDS
+        self._clock: Callable[[], float] = time.monotonic
 
     @property
     def cache_ttl(self) -> float:
@@ -105,7 +119,7 @@ class Lookups(AccountMemo):
         try:
             return await self._cached(("audiences", project_uid), lambda: self._personalize.list_audiences(project_uid))
         except _STACK_ERRORS as error:
-            raise await project_error(self, project_uid, error) from None
+            raise await project_error(self, project_uid, error, "audiences") from None
 
     async def attribute_names(self, project_uid: str) -> Mapping[str, str]:
         """Custom attribute uid -> name, to make rules readable; {} when they cannot be read.
@@ -113,10 +127,14 @@ class Lookups(AccountMemo):
         Names are a nicety (`GET /attributes` is in Contentstack's API reference but not in
         contentstack-api.md): an account without access to it, or an API without it, still gets
         every answer, with attribute uids in the rules. A definite "no" (404, 403, 4xx) is
-        remembered, so such an API is asked once per project, not once per audience lookup.
+        remembered for `attribute_refusal_seconds`, so such an API is asked once per project every
+        few minutes, not once per audience lookup; anything else (5xx, 429, a timeout) is not.
         """
-        if project_uid in self._attributes_refused:
-            return _NO_NAMES
+        until = self._attributes_refused.get(project_uid)
+        if until is not None:
+            if self._clock() < until:
+                return _NO_NAMES
+            del self._attributes_refused[project_uid]
 
         try:
             attributes = await self._cached(
@@ -126,7 +144,7 @@ class Lookups(AccountMemo):
             if is_definite_refusal(error):
                 if len(self._attributes_refused) >= _MAX_REMEMBERED_REFUSALS:
                     self._attributes_refused.clear()  # many unknown project uids: never grow without bound
-                self._attributes_refused.add(project_uid)
+                self._attributes_refused[project_uid] = self._clock() + self.attribute_refusal_seconds
             logger.info("Custom attribute names unavailable for project %s (%s)", project_uid, type(error).__name__)
             return _NO_NAMES
         return self.derived(
@@ -142,13 +160,13 @@ class Lookups(AccountMemo):
                 ("attributes", project_uid), lambda: self._personalize.list_attributes(project_uid)
             )
         except _STACK_ERRORS as error:
-            raise await project_error(self, project_uid, error) from None
+            raise await project_error(self, project_uid, error, "attributes") from None
 
     async def events(self, project_uid: str) -> list[Event]:
         try:
             return await self._cached(("events", project_uid), lambda: self._personalize.list_events(project_uid))
         except _STACK_ERRORS as error:
-            raise await project_error(self, project_uid, error) from None
+            raise await project_error(self, project_uid, error, "events") from None
 
     async def priority(self, project_uid: str) -> list[str]:
         """Experience uids, highest priority first (`GET /experiences-priority`)."""
@@ -157,7 +175,7 @@ class Lookups(AccountMemo):
                 ("priority", project_uid), lambda: self._personalize.get_experiences_priority(project_uid)
             )
         except _STACK_ERRORS as error:
-            raise await project_error(self, project_uid, error) from None
+            raise await project_error(self, project_uid, error, "experience priority") from None
 
     async def locations(self, kind: str, country_code: str | None) -> list[Location]:
         """Countries, regions or cities: the same for every project, and they hardly change (kept a day)."""
@@ -179,7 +197,7 @@ class Lookups(AccountMemo):
                 ("experiences", project_uid), lambda: self._personalize.list_experiences(project_uid)
             )
         except _STACK_ERRORS as error:
-            raise await project_error(self, project_uid, error) from None
+            raise await project_error(self, project_uid, error, "experiences") from None
 
     async def experiences_or_empty(self, project_uid: str) -> list[Experience]:
         """Experience names make answers readable, but they are not worth failing an answer over."""
@@ -224,10 +242,16 @@ class Lookups(AccountMemo):
             raise NotFoundError(
                 "This organisation has no Personalize projects; create one in Contentstack Personalize first."
             )
-        listing = "; ".join(f"{p.name or '(unnamed)'} ({p.uid})" for p in projects)
+        # Upstream names are quoted (escaped, shortened) and only a few are named: a name may hold a
+        # newline or an instruction, and an organisation may have hundreds of projects.
+        named = [f"{quoted(p.name or '(unnamed)', 20)} ({p.uid})" for p in projects[:_PROJECTS_NAMED]]
+        more = len(projects) - len(named)
+        listing = ", ".join(named) + (f" and {more} more" if more else "")
         raise InvalidInputError(
-            f"This organisation has {len(projects)} Personalize projects, so project_uid is required; "
-            f"pass one of: {listing}."
+            bounded(
+                f"This organisation has {len(projects)} Personalize projects, so project_uid is required; "
+                f"call list_projects, or pass one of: {listing}."
+            )
         )
 
     # ---- CMS -------------------------------------------------------------------------------------

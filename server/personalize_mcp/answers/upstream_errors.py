@@ -20,12 +20,29 @@ async def project_known(lookups: Lookups, project_uid: str) -> bool | None:
         return None
 
 
-async def project_error(lookups: Lookups, project_uid: str, error: UpstreamError) -> Exception:
-    if await project_known(lookups, project_uid) is False:
+async def project_error(lookups: Lookups, project_uid: str, error: UpstreamError, what: str) -> Exception:
+    """Not found only when the project list says so: a project list_projects shows that gets a 404
+    or another 4xx for its `what` is told as what happened, so the user neither doubts the uid nor
+    stops trying."""
+    known = await project_known(lookups, project_uid)
+    if known is False:
         return project_not_found(project_uid)
     if isinstance(error, PermissionDeniedError):
         return error
-    return project_not_found(project_uid)
+    status = f"HTTP {error.status}" if error.status else "a refusal"
+    if known:
+        return type(error)(
+            f"Contentstack's {error.api.display_name} answered {status} when asked for the {what} of project "
+            f"{project_uid}, which list_projects does show; try again shortly.",
+            api=error.api,
+            status=error.status,
+        )
+    return type(error)(
+        f"Contentstack's {error.api.display_name} answered {status} when asked for the {what} of project "
+        f"{project_uid}, and its project list could not be read to check the uid; call list_projects, then try again.",
+        api=error.api,
+        status=error.status,
+    )
 
 
 async def experience_error(lookups: Lookups, project_uid: str, experience_uid: str, error: UpstreamError) -> Exception:

@@ -18,7 +18,7 @@ from personalize_mcp.answers.shapes import VariantRef, VersionRef
 from personalize_mcp.answers.versions import ACTIVE, DRAFT, find_variant, missing_version_sentence, select_version
 from personalize_mcp.contentstack.models import Experience, PersonalizeMetadata
 from personalize_mcp.runtime.concurrency import gather
-from personalize_mcp.runtime.errors import InvalidInputError, NotFoundError
+from personalize_mcp.runtime.errors import InvalidInputError, NotFoundError, quoted
 from personalize_mcp.runtime.ids import is_identifier, validate_identifier
 
 
@@ -105,7 +105,7 @@ async def get_variant_audiences(
     note = page.note
     if ab_test:
         note = (
-            f"'{personalize_variant.name or short_uid}' is a variant of the A/B test {label}: no audience is "
+            f"{quoted(personalize_variant.name or short_uid, 40)} is a variant of the A/B test {label}: no audience is "
             f"targeted; {format_traffic(personalize_variant.traffic_distribution)} of the visitors who reach the "
             "experience get it, at random."
         )

@@ -13,7 +13,7 @@ from personalize_mcp.answers.paging import ENVELOPE_BYTES, Catalogue, Page, Page
 from personalize_mcp.answers.shapes import ResultModel
 from personalize_mcp.contentstack.models import Audience, Version, VersionVariant
 from personalize_mcp.runtime.concurrency import gather
-from personalize_mcp.runtime.errors import InvalidInputError
+from personalize_mcp.runtime.errors import InvalidInputError, quoted
 from personalize_mcp.runtime.ids import validate_identifier
 
 ACTIVE = "ACTIVE"
@@ -84,7 +84,14 @@ def select_version(versions: Iterable[Version], status: str) -> Version | None:
 
 def statuses_of(versions: Sequence[Version]) -> list[str]:
     """Distinct statuses in upstream order, for messages like "its versions are: DRAFT, PAUSED"."""
-    return list(dict.fromkeys(v.status or "UNKNOWN" for v in versions))
+    return list(dict.fromkeys(_status_word(v.status) for v in versions))
+
+
+def _status_word(status: str | None) -> str:
+    """An upstream status as a message shows it: the word itself when it is one, else quoted."""
+    if not status:
+        return "UNKNOWN"
+    return status if status.replace("_", "").isalpha() and len(status) <= 20 else quoted(status, 20)
 
 
 def find_variant(version: Version, short_uid: str) -> VersionVariant | None:
@@ -294,5 +301,6 @@ async def get_all_versions(
 def _status_for(audiences_of: str) -> str:
     choice = (audiences_of or "active").strip().lower()
     if choice not in ("active", "draft"):
-        raise InvalidInputError(f"audiences_of must be 'active' or 'draft', not {audiences_of!r}.")
+        shown = quoted(audiences_of, 30) if isinstance(audiences_of, str) else f"of type {type(audiences_of).__name__}"
+        raise InvalidInputError(f"audiences_of must be 'active' or 'draft', not {shown}.")
     return ACTIVE if choice == "active" else DRAFT

@@ -43,6 +43,8 @@ def run_accounts(args: argparse.Namespace) -> int:
         store.set_default(name)
         print(f"The default account is now '{name}'.")
         return 0
+    for warning in store.tighten_permissions():
+        print(f"personalize-mcp: warning: {warning}", file=sys.stderr)
     entries = store.list_accounts()
     if not entries:
         print("No accounts are stored; run `personalize-mcp login` to add one.")

@@ -142,8 +142,15 @@ class OAuthClient:
             )
         return _token_response(token, started, previous_refresh_token=None)
 
-    async def refresh(self, refresh_token: str) -> TokenResponse:
-        """New tokens for a refresh token; a response without one keeps `refresh_token`."""
+    async def refresh(
+        self, refresh_token: str, *, keep: Callable[[TokenResponse], None] | None = None
+    ) -> TokenResponse:
+        """New tokens for a refresh token; a response without one keeps `refresh_token`.
+
+        `keep` receives the new tokens the moment they are parsed, before anything else is awaited
+        (closing the HTTP client included): the refresh token may have rotated, so storing it is
+        the first thing that happens. An exception from `keep` propagates.
+        """
         started = self._clock()
         async with self._client() as client:
             token = await self._call(
@@ -153,7 +160,10 @@ class OAuthClient:
                     redirect_uri=self._settings.redirect_uri,
                 )
             )
-        return _token_response(token, started, previous_refresh_token=refresh_token)
+            tokens = _token_response(token, started, previous_refresh_token=refresh_token)
+            if keep is not None:
+                keep(tokens)
+        return tokens
 
     def _client(self) -> AsyncOAuth2Client:
         # Imported when a token request is made: `serve` starts ~50 ms sooner without it.

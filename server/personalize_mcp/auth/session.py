@@ -2,11 +2,13 @@
 
 `serve` must start even when no usable account exists (nothing stored, logged out, unknown
 name, unreadable file): it then gets `MissingCredentials` whose sentence says what to run, and
-every tool answers with that sentence.
+every tool answers with that sentence. An account folder or file others could read is tightened
+first, with a warning on stderr.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 import httpx2
@@ -18,6 +20,8 @@ from personalize_mcp.auth.store import AccountStore
 from personalize_mcp.config.regions import normalize_region
 from personalize_mcp.config.settings import ConnectionOverrides, ConnectionSettings, ServerSettings
 from personalize_mcp.runtime.errors import AccountStoreError, ConfigurationError
+
+logger = logging.getLogger(__name__)
 
 
 def load_credentials(
@@ -41,6 +45,8 @@ def load_credentials(
         return ConnectionSettings.resolve(explicit.over(stored))
 
     store = AccountStore(server.home)
+    for warning in store.tighten_permissions():
+        logger.warning("%s", warning)
     try:
         name = _chosen_account(store, server.account_name)
         if name is None:

@@ -8,13 +8,19 @@ Layout under the home folder (`PERSONALIZE_MCP_HOME` or the user's config folder
       default.marker        0600  {"default_account": "<name>"} (not `.json`: no account's name)
       default.marker.lock         lock for the default marker
 
-Every write is atomic: a temporary file in the same folder (created 0600), fsync, `os.replace`,
-fsync of the folder. Readers therefore see the old file or the new one, never half of one, and
-need no lock; writers take the account's lock so read-modify-write cycles (a token refresh that
+Every write is atomic: a temporary file in the same folder (created 0600), one fsync, `os.replace`,
+then an fsync of the folder. Readers therefore see the old file or the new one, never half of one,
+and need no lock; writers take the account's lock so read-modify-write cycles (a token refresh that
 must re-read the file first) cannot interleave across processes.
 
-A file that cannot be read or parsed raises `AccountStoreError` naming its path and the fix; the
-store never overwrites or deletes such a file on its own (only an explicit `logout` removes it).
+An account file that is a symbolic link is written *through*: the temporary file goes beside the
+link's target and replaces the target, so the link (and every home sharing it) sees the new login;
+its lock is taken beside the target too, so those homes also share one lock.
+
+A file that cannot be read or parsed (invalid JSON, nested too deeply, the wrong shape) raises
+`AccountStoreError` naming its path and the fix; the store never overwrites or deletes such a file
+on its own (only an explicit `logout` removes it). A folder or file that others may read is
+tightened to 0700/0600 by `tighten_permissions`, which says what it changed.
 """
 
 from __future__ import annotations
@@ -22,7 +28,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import logging
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,6 +46,10 @@ ACCOUNTS_DIR = "accounts"
 DEFAULT_MARKER = "default.marker"
 DEFAULT_LOCK = "default.marker.lock"
 LOCK_TIMEOUT_SECONDS = 120.0
+PRIVATE_FOLDER_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +76,16 @@ class AccountStore:
 
     def lock(self, name: str) -> FileLock:
         """The account's exclusive cross-process lock (not thread-bound: it may be taken in one
-        worker thread and released in another, which the async refresh path relies on)."""
+        worker thread and released in another, which the async refresh path relies on).
+
+        Beside the account file, or beside its target when it is a symbolic link, so that every
+        home sharing one file through links also shares its lock.
+        """
+        path = self.path(name)
+        target = _link_target(path)
+        if target is not None:
+            self._ensure_folder()
+            return FileLock(target.with_suffix(".lock"), timeout=self._lock_timeout, mode=0o600, thread_local=False)
         return self._lock(self.folder / f"{validate_account_name(name)}.lock")
 
     @contextlib.contextmanager
@@ -103,6 +124,14 @@ class AccountStore:
                 f"The stored {what} is locked by another personalize-mcp process (lock {lock.lock_file}); "
                 "wait for it to finish, or stop it and try again."
             ) from None
+        except OSError as error:
+            # A read-only home, a lock path that is a link to somewhere unwritable, a full disk: the
+            # user can fix each of these, once told which file and why.
+            logger.error("Cannot take the lock %s of the stored %s", lock.lock_file, what, exc_info=True)
+            raise AccountStoreError(
+                f"Cannot lock the stored {what} ({lock.lock_file}: {_reason(error)}); check that the folder "
+                "is writable, or set PERSONALIZE_MCP_HOME to a writable folder."
+            ) from None
 
     def _ensure_folder(self) -> None:
         try:
@@ -110,13 +139,48 @@ class AccountStore:
                 self.home.mkdir(mode=0o700, parents=True)
             self.folder.mkdir(mode=0o700, exist_ok=True)
             # mkdir's mode is filtered by the umask, and an older folder may be wider.
-            if self.folder.stat().st_mode & 0o777 != 0o700:
-                self.folder.chmod(0o700)
+            if self.folder.stat().st_mode & 0o777 != PRIVATE_FOLDER_MODE:
+                self.folder.chmod(PRIVATE_FOLDER_MODE)
         except OSError as error:
+            logger.error("Cannot create the account folder %s", self.folder, exc_info=True)
             raise AccountStoreError(
-                f"Cannot create the account folder {self.folder} ({error.strerror or error}); "
+                f"Cannot create the account folder {self.folder} ({_reason(error)}); "
                 "check its permissions or set PERSONALIZE_MCP_HOME to a writable folder."
             ) from None
+
+    def tighten_permissions(self) -> list[str]:
+        """Make the folder 0700 and every account file and marker 0600; one sentence per change.
+
+        Called by `serve` and `accounts`, which show the sentences as warnings: a login others
+        could read may already have been copied, so the user should know, not only be protected.
+        """
+        if os.name == "nt" or not self.folder.is_dir():  # Windows modes do not express this
+            return []
+        warnings: list[str] = []
+        entries = [(self.folder, PRIVATE_FOLDER_MODE, "account folder")]
+        for entry in sorted(self.folder.iterdir()):
+            if entry.name == DEFAULT_MARKER or (entry.suffix == ".json" and not entry.name.startswith(".")):
+                entries.append((entry, PRIVATE_FILE_MODE, "account file"))
+        for path, wanted, what in entries:
+            try:
+                current = stat.S_IMODE(path.stat().st_mode)  # a link's target: what readers reach
+            except OSError:
+                continue  # gone meanwhile, or a dangling link: nothing anyone can read
+            if current & 0o077 == 0:
+                continue
+            try:
+                path.chmod(wanted)
+            except OSError as error:
+                warnings.append(
+                    f"The {what} {path} can be read by other users (mode {current:o}) and could not be "
+                    f"tightened ({_reason(error)}); run `chmod {wanted:o} {path}`."
+                )
+                continue
+            warnings.append(
+                f"The {what} {path} could be read by other users (mode {current:o}); it is now {wanted:o}. "
+                "If others may have copied it, run `personalize-mcp logout` and log in again."
+            )
+        return warnings
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -128,11 +192,13 @@ class AccountStore:
         except FileNotFoundError:
             return None
         except OSError as error:
-            raise _unreadable(name, path, error.strerror or type(error).__name__) from None
+            raise _unreadable(name, path, _reason(error)) from None
         try:
             account = StoredAccount.from_file_json(json.loads(raw))
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise _unreadable(name, path, "it is not valid JSON") from None
+        except RecursionError:
+            raise _unreadable(name, path, "it is nested too deeply to be an account") from None
         except AccountFileInvalid as error:
             raise _unreadable(name, path, str(error)) from None
         if account.name != name:
@@ -241,8 +307,13 @@ class AccountStore:
             data: Any = json.loads(marker.read_bytes())
         except FileNotFoundError:
             return None
-        except (OSError, ValueError) as error:
-            reason = "it is not valid JSON" if isinstance(error, ValueError) else error.strerror
+        except (OSError, ValueError, RecursionError) as error:
+            if isinstance(error, OSError):
+                reason = _reason(error)
+            elif isinstance(error, RecursionError):
+                reason = "it is nested too deeply"
+            else:
+                reason = "it is not valid JSON"
             raise AccountStoreError(
                 f"The default-account marker {marker} is unreadable ({reason}); choose the default again "
                 "with `personalize-mcp accounts --default NAME`."
@@ -263,30 +334,38 @@ class AccountStore:
         self._atomic_write(self.folder / DEFAULT_MARKER, data)
 
     def _atomic_write(self, path: Path, data: bytes) -> None:
-        """Temp file (0600) in the same folder, fsync, `os.replace`, fsync the folder.
+        """Temp file (0600) beside the file, one fsync, `os.replace`, then fsync the folder.
 
-        A failure anywhere leaves the previous file exactly as it was and removes the temp file.
+        A link is written through: its target is replaced, the link stays. A failure anywhere
+        leaves the previous file exactly as it was, removes the temp file and raises
+        `AccountWriteError`. The folder's fsync (making the rename survive a power cut) comes after
+        the rename, so a process killed at any moment finds either file complete.
         """
+        target = _link_target(path) or path
+        folder = target.parent
         try:
-            fd, temp_name = tempfile.mkstemp(dir=self.folder, prefix=f".{path.stem}.", suffix=".tmp")
+            fd, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.stem}.", suffix=".tmp")
         except OSError as error:
-            raise _write_failed(path, error) from None
+            raise _write_failed(target, error) from None
         temp = Path(temp_name)
         try:
             with os.fdopen(fd, "wb") as handle:
                 if hasattr(os, "fchmod"):  # mkstemp already made it 0600; this is belt and braces
-                    os.fchmod(handle.fileno(), 0o600)
+                    os.fchmod(handle.fileno(), PRIVATE_FILE_MODE)
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.replace(temp, path)
+            os.replace(temp, target)
         except BaseException as error:
             with contextlib.suppress(OSError):
                 temp.unlink()
             if isinstance(error, OSError):
-                raise _write_failed(path, error) from None
+                raise _write_failed(target, error) from None
             raise
-        _fsync_dir(self.folder)
+        try:
+            _fsync_dir(folder)
+        except OSError:  # the new file is in place; only its durability across a power cut is unsure
+            logger.warning("Could not fsync the folder %s after replacing %s", folder, target, exc_info=True)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -304,6 +383,34 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def _link_target(path: Path) -> Path | None:
+    """The file a symbolic link finally points to (absolute), or None when `path` is no link."""
+    try:
+        if not path.is_symlink():
+            return None
+    except OSError:
+        return None
+    return Path(os.path.realpath(path))
+
+
+def _reason(error: OSError) -> str:
+    """The errno text of an OS error ("No space left on device"), never its arguments."""
+    return error.strerror or type(error).__name__
+
+
+class AccountWriteError(AccountStoreError):
+    """An account file could not be written; the previous file is as it was.
+
+    `path` and `reason` (the errno text) let a caller whose write matters more than usual (a
+    refresh that rotated the refresh token) say what that means for the login.
+    """
+
+    def __init__(self, message: str, *, path: Path, reason: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.reason = reason
+
+
 def _unreadable(name: str, path: Path, reason: str) -> AccountStoreError:
     return AccountStoreError(
         f"The stored account file {path} is unreadable ({reason}); restore the file, or run "
@@ -311,10 +418,14 @@ def _unreadable(name: str, path: Path, reason: str) -> AccountStoreError:
     )
 
 
-def _write_failed(path: Path, error: OSError) -> AccountStoreError:
-    return AccountStoreError(
-        f"Cannot write the account file {path} ({error.strerror or type(error).__name__}); the previous "
-        "file is unchanged; check the folder's permissions and free space."
+def _write_failed(path: Path, error: OSError) -> AccountWriteError:
+    reason = _reason(error)
+    logger.error("Cannot write the account file %s", path, exc_info=error)
+    return AccountWriteError(
+        f"Cannot write the account file {path} ({reason}); the previous file is unchanged; "
+        "check the folder's permissions and free space.",
+        path=path,
+        reason=reason,
     )
 
 

@@ -16,6 +16,7 @@ from personalize_mcp.answers.lookups import DEFAULT_CACHE_TTL, Lookups
 from personalize_mcp.auth.protocol import Credentials
 from personalize_mcp.config.settings import ConnectionSettings
 from personalize_mcp.contentstack.cms import CMSAPI
+from personalize_mcp.contentstack.http import DEFAULT_MAX_RESPONSE_BYTES as DEFAULT_MAX_RESPONSE_BYTES
 from personalize_mcp.contentstack.http import ContentstackHTTP, RetryPolicy
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
 from personalize_mcp.contentstack.ratelimit import RateLimit, RateLimiter
@@ -42,13 +43,15 @@ async def open_lookups(
     rate_limit: RateLimit | None = None,
     retry: RetryPolicy | None = None,
     http_timeout: httpx2.Timeout | None = None,
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
 ) -> AsyncIterator[Lookups]:
     """The lookups of one account (what every answer reads through); the HTTP client is closed on exit.
 
     `cache_ttl`: seconds lookups are reused (0: never; concurrent identical lookups still share
     one request). `deadline`: seconds one tool call may take in all (None: unlimited).
-    `rate_limit`, `retry`, `http_timeout`: the HTTP core's defaults (10 requests/s per organisation
-    and API; 3 attempts; 5 s connect, 10 s read) unless given.
+    `rate_limit`, `retry`, `http_timeout`, `max_response_bytes`: the HTTP core's defaults (10
+    requests/s per organisation and API; 3 attempts; 5 s connect, 10 s read; 16 MiB per answer)
+    unless given.
     """
     http = ContentstackHTTP(
         connection.settings,
@@ -57,6 +60,7 @@ async def open_lookups(
         timeout=http_timeout,
         retry=retry,
         limiter=RateLimiter(rate_limit),
+        max_response_bytes=max_response_bytes,
     )
     try:
         yield Lookups(

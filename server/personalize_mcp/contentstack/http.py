@@ -2,19 +2,27 @@
 
 Every upstream request of the server goes through `ContentstackHTTP.get_json`, so the rules
 users rely on live in one place: requests pass our rate limiter (per organisation and API, see
-`ratelimit`), so bursts do not draw 429s; a 401 renews the token once and retries once; a 429
-waits for `Retry-After` (capped); 502/503/504, connection failures, read timeouts and dropped
+`ratelimit`), so bursts do not draw 429s; a 401 renews the token and retries (twice at most: a
+first renewal may adopt a token another process stored, which upstream may reject as well); a
+429 waits for `Retry-After` (capped); 502/503/504, connection failures, read timeouts and dropped
 connections of a GET are retried, at most three attempts in all, with jittered exponential
 backoff; no wait runs past the tool call's deadline (`deadline`); every failure becomes a typed
 `UpstreamError` with a sentence that never quotes an upstream body or a token.
+
+Bodies are read as a stream and decompressed here (gzip or deflate, the encodings we ask for),
+in pieces of at most 64 KiB, counting as they come: a body larger than `max_response_bytes`
+once decompressed is abandoned at that point with one sentence naming the API, so neither a huge
+answer nor a small "zip bomb" can hold more than that in memory.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
-from collections.abc import Mapping
+import zlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -46,6 +54,14 @@ RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 REJECTED_STATUSES = frozenset({400, 409, 412, 422})
 DEFAULT_TIMEOUT = httpx2.Timeout(connect=5.0, read=10.0, write=10.0, pool=5.0)
 """Every phase of every request is bounded; the tool call's deadline bounds the whole."""
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+"""Most bytes one upstream answer may have once decompressed (`serve --max-upstream-bytes`).
+Far above any list we read (a thousand audiences with long rules is a few MB), far below
+what would hurt a laptop."""
+MAX_RENEWALS = 2
+"""Token renewals one request may make after 401s (see the module docstring)."""
+ACCEPTED_ENCODINGS = "gzip, deflate"
+_PIECE = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +107,7 @@ class ContentstackHTTP:
         timeout: httpx2.Timeout | None = None,
         retry: RetryPolicy | None = None,
         limiter: RateLimiter | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self._base_urls = {
             Api.PERSONALIZE: connection.personalize_base_url.rstrip("/"),
@@ -100,10 +117,12 @@ class ContentstackHTTP:
         self._retry = retry or RetryPolicy()
         self._limiter = limiter or RateLimiter()
         self._in_flight = 0
+        self._max_response_bytes = max_response_bytes
         self._client = httpx2.AsyncClient(
             transport=transport,
             timeout=timeout or DEFAULT_TIMEOUT,
-            headers={"user-agent": USER_AGENT, "accept": "application/json"},
+            # Only what `_read_body` decodes itself, so no encoding can skip its size count.
+            headers={"user-agent": USER_AGENT, "accept": "application/json", "accept-encoding": ACCEPTED_ENCODINGS},
             follow_redirects=False,
         )
 
@@ -139,13 +158,14 @@ class ContentstackHTTP:
         """GET `path` (already built with `url_path`) and return its parsed JSON body.
 
         At most `max_attempts` attempts, retrying only 429, 502, 503, 504, connection failures,
-        read timeouts and dropped connections; a 401 renews the token once and retries once
-        (not counted as an attempt). Waits between attempts never run past the call's deadline.
+        read timeouts and dropped connections; a 401 renews the token and retries (at most
+        `MAX_RENEWALS` times, not counted as attempts). Waits between attempts never run past the
+        call's deadline.
         """
         url = self._base_urls[api] + path
         key = self.limit_key(api)
         token = await self._credentials.access_token()
-        renewed = False
+        renewals = 0
         attempt = 0
         while True:
             attempt += 1
@@ -159,13 +179,13 @@ class ContentstackHTTP:
                 await sleep_within_deadline(self._backoff(attempt), f"its {api.display_name} {outcome.value}")
                 continue
             response = outcome
-            status = response.status_code
-            if status == 401 and _blames_a_header_not_the_token(response):
+            status = response.status
+            if status == 401 and _blames_a_header_not_the_token(response.body):
                 raise UpstreamRejectedError(
                     f"Contentstack's {api.display_name} rejected the request (HTTP 401).", api=api, status=status
                 )
-            if status == 401 and not renewed:
-                renewed = True
+            if status == 401 and renewals < MAX_RENEWALS:
+                renewals += 1
                 token = await self._credentials.refresh(token)
                 attempt -= 1  # a renewal is not a failed attempt
                 continue
@@ -195,8 +215,8 @@ class ContentstackHTTP:
         token: str,
         headers: Mapping[str, str] | None,
         params: Mapping[str, str | int] | None,
-    ) -> httpx2.Response | _Transient:
-        """One attempt through the rate limiter: the response, or which transient failure it met."""
+    ) -> _Answer | _Transient:
+        """One attempt through the rate limiter: the answer, or which transient failure it met."""
         request_headers = {"authorization": f"Bearer {token}"}
         if headers:
             request_headers.update(headers)
@@ -208,7 +228,12 @@ class ContentstackHTTP:
                 f"{self._limiter.limit.requests} per second",
             ):
                 started = time.perf_counter()
-                response = await self._client.get(url, headers=request_headers, params=params)
+                request = self._client.build_request("GET", url, headers=request_headers, params=params)
+                response = await self._client.send(request, stream=True)
+                try:
+                    answer = _Answer(response.status_code, response.headers, await self._read_body(api, response))
+                finally:
+                    await response.aclose()
         except _CONNECT_ERRORS:
             return _Transient.CONNECT
         except httpx2.ReadTimeout:
@@ -227,15 +252,56 @@ class ContentstackHTTP:
         finally:
             self._in_flight -= 1
         logger.debug(
-            "%s GET %s -> %d in %.0f ms",
+            "%s GET %s -> %d, %d bytes in %.0f ms",
             api.display_name,
             _loggable(url),
-            response.status_code,
+            answer.status,
+            len(answer.body),
             (time.perf_counter() - started) * 1000,
         )
-        return response
+        return answer
 
-    def _retry_after(self, response: httpx2.Response) -> float | None:
+    async def _read_body(self, api: Api, response: httpx2.Response) -> bytes:
+        """The whole body, decompressed, or one sentence once it passes `max_response_bytes`."""
+        limit = self._max_response_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise self._too_large(api, response.status_code)
+        if response.is_stream_consumed:  # read whole (and decoded) by the transport, as test doubles do
+            if len(response.content) > limit:
+                raise self._too_large(api, response.status_code)
+            return response.content
+        decoder = _decoder_for(api, response)
+        pieces: list[bytes] = []
+        size = 0
+        try:
+            async for raw in response.aiter_raw():
+                for piece in decoder.feed(raw):
+                    size += len(piece)
+                    if size > limit:
+                        raise self._too_large(api, response.status_code)
+                    pieces.append(piece)
+        except zlib.error:
+            raise UnexpectedResponseError(
+                f"Contentstack's {api.display_name} returned a compressed response that cannot be decompressed "
+                f"(HTTP {response.status_code}); try again shortly.",
+                api=api,
+                status=response.status_code,
+            ) from None
+        return b"".join(pieces)
+
+    def _too_large(self, api: Api, status: int) -> UnexpectedResponseError:
+        limit = self._max_response_bytes
+        shown = f"{limit / (1024 * 1024):g} MiB" if limit >= 1024 * 1024 else f"{limit} bytes"
+        logger.warning("%s answer (HTTP %d) larger than %s: abandoned", api.display_name, status, shown)
+        return UnexpectedResponseError(
+            f"Contentstack's {api.display_name} sent an answer larger than {shown} (HTTP {status}), more than this "
+            "server reads from one request; raise serve --max-upstream-bytes if the account is that large.",
+            api=api,
+            status=status,
+        )
+
+    def _retry_after(self, response: _Answer) -> float | None:
         """The answer's Retry-After in seconds, capped; None when absent or not a number of seconds."""
         retry_after = _retry_after_seconds(response.headers.get("retry-after"))
         return None if retry_after is None else min(retry_after, self._retry.retry_after_cap)
@@ -245,15 +311,15 @@ class ContentstackHTTP:
         return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not security
 
     @staticmethod
-    def _parse(api: Api, response: httpx2.Response) -> Any:
+    def _parse(api: Api, response: _Answer) -> Any:
         try:
-            return response.json()
+            return json.loads(response.body)
         except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond the parser's depth
             raise UnexpectedResponseError(
                 f"Contentstack's {api.display_name} returned a response that is not valid JSON "
-                f"(HTTP {response.status_code}); try again shortly.",
+                f"(HTTP {response.status}); try again shortly.",
                 api=api,
-                status=response.status_code,
+                status=response.status,
             ) from None
 
     def _error_for(self, api: Api, status: int) -> UpstreamError:
@@ -301,11 +367,70 @@ class ContentstackHTTP:
 _TOKEN_FIELDS = frozenset({"authtoken", "authorization", "access_token", "token"})
 
 
-def _blames_a_header_not_the_token(response: httpx2.Response) -> bool:
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """An upstream answer, read whole (and within the size limit)."""
+
+    status: int
+    headers: httpx2.Headers
+    body: bytes
+
+
+class _Identity:
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        for start in range(0, len(data), _PIECE):
+            yield data[start : start + _PIECE]
+
+
+class _Inflate:
+    """zlib/gzip/raw-deflate decoding that never makes more than `_PIECE` bytes in one step."""
+
+    def __init__(self, wbits: int, *, raw_fallback: bool = False) -> None:
+        self._inflater = zlib.decompressobj(wbits)
+        self._raw_fallback = raw_fallback  # "deflate" is zlib-wrapped by the spec, raw by some servers
+        self._started = False
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        if not self._started and data:
+            self._started = True
+            if self._raw_fallback and not _zlib_header(data):
+                self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+        while not self._inflater.eof:
+            piece = self._inflater.decompress(data, _PIECE)
+            data = self._inflater.unconsumed_tail
+            if piece:
+                yield piece
+            if not data and len(piece) < _PIECE:
+                return  # input used up and no output pending (a full piece may leave some behind)
+
+
+def _zlib_header(data: bytes) -> bool:
+    """RFC 1950's two header bytes: deflate, and a check value that divides by 31."""
+    return len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+
+
+def _decoder_for(api: Api, response: httpx2.Response) -> _Identity | _Inflate:
+    encodings = [e.strip().lower() for e in response.headers.get("content-encoding", "").split(",") if e.strip()]
+    encodings = [e for e in encodings if e != "identity"]
+    if not encodings:
+        return _Identity()
+    if encodings in (["gzip"], ["x-gzip"]):
+        return _Inflate(16 + zlib.MAX_WBITS)
+    if encodings == ["deflate"]:
+        return _Inflate(zlib.MAX_WBITS, raw_fallback=True)
+    raise UnexpectedResponseError(
+        f"Contentstack's {api.display_name} answered in an encoding this server did not ask for "
+        f"(HTTP {response.status_code}); try again shortly.",
+        api=api,
+        status=response.status_code,
+    )
+
+
+def _blames_a_header_not_the_token(content: bytes) -> bool:
     """A 401 whose documented error body (`errors`: field -> message) names only other fields, such
     as `api_key`: a wrong stack, which renewing the login would not fix (contentstack-api.md §3)."""
     try:
-        body = response.json()
+        body = json.loads(content)
     except (ValueError, RecursionError):
         return False
     fields = body.get("errors") if isinstance(body, dict) else None

@@ -3,23 +3,29 @@
 The tools live in `tools/`, one module per subject, each a thin function over one answer. The
 server subclass turns every anticipated failure into one sentence: our `UserFacingError`s,
 and the SDK's argument-validation dumps, which would otherwise reach the model as several
-lines of pydantic output.
+lines of pydantic output. Tools, resources and prompts all run under the per-call deadline;
+an unknown tool, resource or prompt, or an undeclared prompt argument, is one bounded sentence
+that quotes what was asked for shortened and escaped; anything unexpected is logged with its
+traceback at ERROR and answers "failed unexpectedly".
 """
 
 from __future__ import annotations
 
+import difflib
 import logging
+from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from mcp.server import MCPServer
 from mcp.server.auth.provider import TokenVerifier
 from mcp.server.auth.settings import AuthSettings
+from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver.context import Context
-from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError, UnexpectedToolError
 from mcp.shared.exceptions import MCPError
-from mcp_types import INVALID_PARAMS, CallToolResult, GetPromptResult, InputRequiredResult
-from pydantic import ValidationError
+from mcp_types import INTERNAL_ERROR, INVALID_PARAMS, CallToolResult, GetPromptResult, InputRequiredResult
+from pydantic import AnyUrl, ValidationError
 
 from personalize_mcp import __version__
 from personalize_mcp.answers.lookups import Lookups
@@ -29,7 +35,7 @@ from personalize_mcp.mcp_server.resources import cache_hints, register_resources
 from personalize_mcp.mcp_server.tools import register_tools
 from personalize_mcp.runtime import progress
 from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE, DeadlineExceededError, within_deadline
-from personalize_mcp.runtime.errors import UserFacingError
+from personalize_mcp.runtime.errors import MAX_MESSAGE_CHARS, UserFacingError, bounded, quoted
 
 logger = logging.getLogger(__name__)
 
@@ -61,27 +67,30 @@ below them), and prompts explain a variant's audiences, review an experience or 
 
 
 class PersonalizeMCPServer(MCPServer[Any]):
-    """`MCPServer` whose tool failures always read as one actionable sentence."""
+    """`MCPServer` whose failures always read as one actionable sentence, within the deadline."""
 
     deadline: float | None = DEFAULT_DEADLINE
-    """Seconds one tool call may take, upstream retries and waits included (None: no limit)."""
+    """Seconds one tool call, resource read or prompt may take, upstream retries and waits
+    included (None: no limit)."""
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
-        if self._tool_manager.get_tool(name) is None:  # the SDK's "Unknown tool: x" names no way out
-            known = ", ".join(sorted(tool.name for tool in self._tool_manager.list_tools()))
-            raise ToolError(f"Unknown tool {name!r}; the tools are: {known}.")
+        if self._tool_manager.get_tool(name) is None:  # the SDK's "Unknown tool: x" echoes x whole, no way out
+            known = [tool.name for tool in self._tool_manager.list_tools()]
+            raise ToolError(_unknown_tool_sentence(name, known))
         try:
             with within_deadline(self.deadline), progress_to(context):
                 result = await super().call_tool(name, arguments, context)
             return result
         except DeadlineExceededError as error:  # the deadline passed while upstream requests ran
-            raise ToolError(error.message) from None
+            raise ToolError(bounded(error.message)) from None
         except UnexpectedToolError as error:
             cause = error.__cause__
             if isinstance(cause, UserFacingError):
-                raise ToolError(cause.message) from None
+                raise ToolError(bounded(cause.message)) from None
+            # The SDK logs a tool error it is handed at INFO without its cause: the traceback is ours to log.
+            logger.error("The %s tool failed unexpectedly", name, exc_info=cause or error)
             raise ToolError(
                 f"The {name} tool failed unexpectedly; the server log has the details. Try again, "
                 "and report it if it persists."
@@ -89,19 +98,108 @@ class PersonalizeMCPServer(MCPServer[Any]):
         except ToolError as error:
             cause = error.__cause__
             if isinstance(cause, ValidationError):
-                raise ToolError(describe_validation_error(name, cause)) from cause
+                raise ToolError(bounded(describe_validation_error(name, cause))) from cause
             if isinstance(cause, UserFacingError):
-                raise ToolError(cause.message) from None
-            raise
+                raise ToolError(bounded(cause.message)) from None
+            raise ToolError(bounded(str(error))) from error
+
+    async def read_resource(
+        self, uri: AnyUrl | str, context: Context[Any, Any] | None = None
+    ) -> Iterable[ReadResourceContents] | InputRequiredResult:
+        """A resource read is bounded like a tool call; a URI nothing matches is one short sentence."""
+        try:
+            with within_deadline(self.deadline):
+                result = await super().read_resource(uri, context)
+            return result
+        except DeadlineExceededError as error:
+            raise ResourceError(bounded(error.message)) from None
+        except ResourceNotFoundError as error:
+            if str(error).startswith("Unknown resource"):  # the SDK's words, with the URI whole
+                raise ResourceNotFoundError(
+                    f"No resource matches {quoted(str(uri), 80)}; resources/list and resources/templates/list "
+                    "name the ones this server has."
+                ) from None
+            raise ResourceNotFoundError(bounded(str(error))) from None
+        except ResourceError as error:
+            raise type(error)(bounded(str(error))) from error.__cause__
 
     async def get_prompt(
         self, name: str, arguments: dict[str, Any] | None = None, context: Context[Any, Any] | None = None
     ) -> GetPromptResult | InputRequiredResult:
-        """An unknown prompt is the caller's mistake (-32602 with a sentence), not an internal error."""
-        if self._prompt_manager.get_prompt(name) is None:
-            known = ", ".join(sorted(p.name for p in self._prompt_manager.list_prompts()))
-            raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt {name!r}; the prompts are: {known}.")
-        return await super().get_prompt(name, arguments, context)
+        """An unknown prompt or argument is the caller's mistake (-32602 with a sentence), not an
+        internal error; a prompt runs under the deadline like a tool."""
+        prompt = self._prompt_manager.get_prompt(name)
+        if prompt is None:
+            known = sorted(p.name for p in self._prompt_manager.list_prompts())
+            raise MCPError(
+                code=INVALID_PARAMS,
+                message=bounded(f"Unknown prompt {quoted(name)}; {_known('the prompts are', known)}."),
+            )
+        declared = [argument.name for argument in prompt.arguments or []]
+        undeclared = sorted(set(arguments or {}) - set(declared))
+        if undeclared:
+            raise MCPError(
+                code=INVALID_PARAMS,
+                message=bounded(
+                    f"The {name} prompt takes no argument {quoted(undeclared[0])}; "
+                    f"{_known('its arguments are', declared)}."
+                ),
+            )
+        try:
+            with within_deadline(self.deadline):
+                result = await super().get_prompt(name, arguments, context)
+            return result
+        except MCPError as error:
+            raise MCPError(code=error.error.code, message=bounded(error.error.message)) from None
+        except DeadlineExceededError as error:
+            raise MCPError(code=INTERNAL_ERROR, message=bounded(error.message)) from None
+        except Exception as error:
+            validation = _validation_cause(error)
+            if validation is not None:
+                raise MCPError(
+                    code=INVALID_PARAMS, message=bounded(describe_validation_error(f"the {name} prompt", validation))
+                ) from None
+            logger.error("The %s prompt failed unexpectedly", name, exc_info=error)
+            raise MCPError(
+                code=INTERNAL_ERROR, message=f"The {name} prompt failed unexpectedly; the server log has the details."
+            ) from None
+
+
+def _unknown_tool_sentence(name: str, known: list[str]) -> str:
+    """Every tool when they fit in one bounded sentence; else the closest names first, as many as fit."""
+    asked = quoted(name)
+    full = f"Unknown tool {asked}; the tools are: {', '.join(sorted(known))}."
+    if len(full) <= MAX_MESSAGE_CHARS:
+        return full
+    closest = difflib.get_close_matches(name, known, n=len(known), cutoff=0.0)
+    ordered = [*closest, *sorted(set(known) - set(closest))]
+
+    def sentence(shown: list[str]) -> str:
+        rest = len(known) - len(shown)
+        return f"Unknown tool {asked}; the tools include {', '.join(shown)} and {rest} more (see tools/list)."
+
+    shown: list[str] = []
+    for tool in ordered:
+        if len(sentence([*shown, tool])) > MAX_MESSAGE_CHARS:
+            break
+        shown.append(tool)
+    return sentence(shown)
+
+
+def _known(what: str, names: list[str]) -> str:
+    return f"{what}: {', '.join(names)}" if names else f"{what}: none"
+
+
+def _validation_cause(error: BaseException) -> ValidationError | None:
+    """The pydantic error somewhere in `error`'s chain of causes (the SDK wraps it twice)."""
+    seen: BaseException | None = error
+    for _ in range(8):
+        if seen is None:
+            return None
+        if isinstance(seen, ValidationError):
+            return seen
+        seen = seen.__cause__
+    return None
 
 
 def progress_to(context: Context[Any, Any] | None) -> AbstractContextManager[None]:

@@ -42,3 +42,25 @@ class ReauthenticationRequiredError(UserFacingError):
 
 class AccountStoreError(UserFacingError):
     """A stored account file is unreadable or corrupt; it is left untouched."""
+
+
+MAX_MESSAGE_CHARS = 300
+"""No sentence a user or model sees is longer: input and upstream text are quoted shortened."""
+_ELLIPSIS = "…"
+
+
+def quoted(value: str, limit: int = 40) -> str:
+    """`value` fit to put in a sentence: at most `limit` characters of it, escaped, in quotes.
+
+    Escaping (`repr`) keeps a newline, a quote or a control character in caller input or upstream
+    text from breaking the sentence, faking a new line in a log, or reading as an instruction.
+    """
+    shown = value if len(value) <= limit else value[: max(1, limit - 1)] + _ELLIPSIS
+    return repr(shown)
+
+
+def bounded(message: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """The last guard on any sentence: one line, at most `limit` characters (cut with an ellipsis,
+    still ending as a sentence)."""
+    line = " ".join(message.split())
+    return line if len(line) <= limit else line[: limit - 2].rstrip() + _ELLIPSIS + "."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from personalize_mcp.runtime.errors import InvalidInputError
+from personalize_mcp.runtime.errors import InvalidInputError, quoted
 
 IDENTIFIER_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -35,7 +35,7 @@ def validate_identifier(name: str, value: object) -> str:
 
 
 def _describe(value: object) -> str:
+    """The rejected value as the sentence shows it: shortened and escaped, never as sent."""
     if not isinstance(value, str):
         return f"of type {type(value).__name__}"
-    printable = value if len(value) <= 40 else value[:37] + "..."
-    return repr(printable)
+    return quoted(value, 40)

@@ -6,7 +6,9 @@ Two sorts:
 - one-shot faults, queued: the next N requests get a fault's answer instead of the real one, in the
   order they were queued: `rate_limit` (429 + Retry-After), `status` (5xx), `invalid_json`
   (a complete 200 whose JSON is cut short), `truncate` (a 200 whose body stops mid-way as the
-  connection closes), `reset` (the connection is reset, no answer at all).
+  connection closes), `reset` (the connection is reset, no answer at all), `huge` (a 200 whose
+  valid JSON body is `mb` megabytes, optionally gzip-compressed into a few kilobytes: a "zip bomb"),
+  `trickle` (a 200 whose body arrives a byte at a time, each soon enough to beat a read timeout).
 
 To add a kind: subclass `Fault`, give it a `kind` and `from_params`,
 decorate it with `@register`, and return any ASGI app from `answer` (it need not be a Response).
@@ -15,9 +17,12 @@ decorate it with `@register`, and return any ASGI app from `answer` (it need not
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import socket
 import struct
 import threading
+import zlib
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Mapping
@@ -160,6 +165,129 @@ class TruncateFault(Fault):
         return FaultAnswer(_drop_connection(reset=False, partial=b'[{"uid": "6650b8f1'), 200)
 
 
+_MB = 1024 * 1024
+
+
+@register
+@dataclass(frozen=True)
+class HugeFault(Fault):
+    """200 with a valid JSON body of `mb` MiB (`[`, blanks, `]`), streamed; with `gzip` it is sent
+    gzip-compressed (about a thousandth of that on the wire: a decompression bomb)."""
+
+    kind: ClassVar[str] = "huge"
+    mb: int = 100
+    gzip: bool = False
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> Fault:
+        gzip = params.get("gzip", False)
+        if not isinstance(gzip, bool):
+            raise FaultError("gzip must be true or false")
+        fault = cls(mb=_int_param(params, "mb", 100, 1, 4096), gzip=gzip)
+        if gzip:
+            _gzip_blanks(fault.mb * _MB)  # compressed now, so the answer itself is not delayed by it
+        return fault
+
+    def answer(self, api: Api) -> FaultAnswer:
+        size = self.mb * _MB
+        if self.gzip:
+            body = _gzip_blanks(size)
+            headers = [(b"content-type", b"application/json"), (b"content-encoding", b"gzip")]
+            headers.append((b"content-length", str(len(body)).encode()))
+
+            async def bomb(scope: Scope, receive: Receive, send: Send) -> None:
+                await send({"type": "http.response.start", "status": 200, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+
+            return FaultAnswer(bomb, 200)
+
+        async def huge(scope: Scope, receive: Receive, send: Send) -> None:
+            gone = _watch_disconnect(receive)
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(size).encode())]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": b"[", "more_body": True})
+            blanks, left = b" " * _MB, size - 2
+            while left > 0 and not gone.is_set():
+                piece = blanks[: min(left, _MB)]
+                left -= len(piece)
+                await send({"type": "http.response.body", "body": piece, "more_body": True})
+            await send({"type": "http.response.body", "body": b"]"})
+
+        return FaultAnswer(huge, 200)
+
+
+def _watch_disconnect(receive: Receive) -> asyncio.Event:
+    """An event set once the client disconnects (the request body, if any, is read and dropped)."""
+    gone = asyncio.Event()
+
+    async def watch() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        gone.set()
+
+    task = asyncio.get_running_loop().create_task(watch())
+    _WATCHERS.add(task)
+    task.add_done_callback(_WATCHERS.discard)
+    return gone
+
+
+_WATCHERS: set[asyncio.Task[None]] = set()
+"""Strong references to the disconnect watchers while they run."""
+
+
+@functools.lru_cache(maxsize=4)
+def _gzip_blanks(size: int) -> bytes:
+    """`[` + blanks + `]` of `size` bytes, gzip-compressed (computed once per size)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    parts = [compressor.compress(b"[")]
+    blanks, left = b" " * _MB, size - 2
+    while left > 0:
+        piece = blanks[: min(left, _MB)]
+        left -= len(piece)
+        parts.append(compressor.compress(piece))
+    parts.append(compressor.compress(b"]"))
+    parts.append(compressor.flush())
+    return b"".join(parts)
+
+
+@register
+@dataclass(frozen=True)
+class TrickleFault(Fault):
+    """200 headers at once, then a valid JSON body (`[`, blanks, `]`) one byte every
+    `interval_ms` for `seconds`: never a gap long enough for a read timeout to notice."""
+
+    kind: ClassVar[str] = "trickle"
+    seconds: int = 60
+    interval_ms: int = 100
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> Fault:
+        return cls(
+            seconds=_int_param(params, "seconds", 60, 1, 3600),
+            interval_ms=_int_param(params, "interval_ms", 100, 1, 60_000),
+        )
+
+    def answer(self, api: Api) -> FaultAnswer:
+        pieces = max(2, self.seconds * 1000 // self.interval_ms)
+        interval = self.interval_ms / 1000
+
+        async def trickle(scope: Scope, receive: Receive, send: Send) -> None:
+            gone = _watch_disconnect(receive)
+            await send(
+                {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]}
+            )
+            await send({"type": "http.response.body", "body": b"[", "more_body": True})
+            for _ in range(pieces - 2):
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(gone.wait(), interval)
+                if gone.is_set():
+                    return  # the client left: nothing more to send to anyone
+                await send({"type": "http.response.body", "body": b" ", "more_body": True})
+            await send({"type": "http.response.body", "body": b"]"})
+
+        return FaultAnswer(trickle, 200)
+
+
 def _drop_connection(*, reset: bool, partial: bytes | None = None) -> ASGIApp:
     """An ASGI app that drops the client's connection: reset (RST) or closed (FIN), after `partial` if given.
 
@@ -209,6 +337,8 @@ def server_transport(receive: Receive) -> asyncio.Transport | None:
 class _Queued:
     fault: Fault
     remaining: int
+    path: str | None = None
+    """Only requests whose path (on the API's host) ends with this; None: any request."""
 
 
 @dataclass
@@ -233,13 +363,14 @@ class FaultBoard:
             raise FaultError(f"api must be one of {', '.join((*FAULT_APIS, 'all'))}")
         return [self._apis[target]]
 
-    def add(self, target: FaultTarget | str, fault: Fault, count: int = 1) -> None:
-        """Answer the next `count` requests of `target` with `fault` (after those already queued)."""
+    def add(self, target: FaultTarget | str, fault: Fault, count: int = 1, *, path: str | None = None) -> None:
+        """Answer the next `count` requests of `target` with `fault` (after those already queued);
+        with `path`, only requests whose path ends with it (others pass it by)."""
         if count < 1:
             raise FaultError("count must be at least 1")
         with self._lock:
             for faults in self._targets(target):
-                faults.queue.append(_Queued(fault, count))
+                faults.queue.append(_Queued(fault, count, path))
 
     def set_latency(self, target: FaultTarget | str, ms: int) -> None:
         if ms < 0:
@@ -262,16 +393,18 @@ class FaultBoard:
             return 0.0, 0.0
         return faults.latency_ms / 1000, faults.slow_seconds
 
-    def take(self, api: Api) -> Fault | None:
-        """Consume the next queued one-shot fault of an API, if any."""
+    def take(self, api: Api, path: str = "") -> Fault | None:
+        """Consume the next queued one-shot fault of an API that applies to `path`, if any."""
         with self._lock:
             faults = self._apis.get(api)
-            if faults is None or not faults.queue:
+            if faults is None:
                 return None
-            head = faults.queue[0]
+            head = next((q for q in faults.queue if q.path is None or path.endswith(q.path)), None)
+            if head is None:
+                return None
             head.remaining -= 1
             if head.remaining == 0:
-                faults.queue.popleft()
+                faults.queue.remove(head)
             return head.fault
 
     def clear(self) -> None:
@@ -305,7 +438,10 @@ class FaultBoard:
             self.set_slow(target, float(seconds) if enabled else 0.0)
         elif isinstance(kind, str) and kind in FAULT_KINDS:
             fault = FAULT_KINDS[kind].from_params(spec)
-            self.add(target, fault, _int_param(spec, "count", 1, 1, 10_000))
+            path = spec.get("path")
+            if path is not None and not isinstance(path, str):
+                raise FaultError("path must be a string")
+            self.add(target, fault, _int_param(spec, "count", 1, 1, 10_000), path=path)
         else:
             known = ", ".join(["latency", "slow", *FAULT_KINDS])
             raise FaultError(f"kind must be one of {known}")

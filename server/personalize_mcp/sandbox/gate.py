@@ -141,7 +141,7 @@ class ApiGate:
             await response(scope, receive, observed_send)
 
         try:
-            fault = state.faults.take(api)
+            fault = state.faults.take(api, route_path(scope))
             if latency:
                 receive, gone = await _sleep_unless_gone(latency, receive)
                 if gone:  # the client gave up waiting: nothing more to do (logged unanswered)

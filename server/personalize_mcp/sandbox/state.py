@@ -25,10 +25,12 @@ from personalize_mcp.sandbox.faults import (
     DEFAULT_SLOW_SECONDS,
     FaultBoard,
     FaultTarget,
+    HugeFault,
     InvalidJsonFault,
     RateLimitFault,
     ResetFault,
     StatusFault,
+    TrickleFault,
     TruncateFault,
 )
 from personalize_mcp.sandbox.generated import GeneratedAccount, ScaleSpec, generate
@@ -200,9 +202,10 @@ class SandboxState:
             return self.tokens.revoke_all()
 
     # ------------------------------------------------------------------ faults
-    def fail_next(self, api: FaultTarget, status: int = 500, count: int = 1) -> None:
-        """Answer the next `count` requests with `status` (500 JSON; 502/503/504 gateway HTML)."""
-        self.faults.add(api, StatusFault(status), count)
+    def fail_next(self, api: FaultTarget, status: int = 500, count: int = 1, *, path: str | None = None) -> None:
+        """Answer the next `count` requests (whose path ends with `path`, if given) with `status`
+        (500 JSON; 502/503/504 gateway HTML)."""
+        self.faults.add(api, StatusFault(status), count, path=path)
 
     def rate_limit_next(self, api: FaultTarget, count: int = 1, retry_after: int = 1) -> None:
         """Answer the next `count` requests with 429 and `Retry-After: retry_after`."""
@@ -219,6 +222,14 @@ class SandboxState:
     def truncate_next(self, api: FaultTarget, count: int = 1) -> None:
         """Answer the next `count` requests with 200 and part of a body, then close the connection."""
         self.faults.add(api, TruncateFault(), count)
+
+    def huge_next(self, api: FaultTarget, mb: int = 100, *, gzip: bool = False, count: int = 1) -> None:
+        """Answer the next `count` requests with 200 and `mb` MiB of valid JSON (gzip: a bomb)."""
+        self.faults.add(api, HugeFault(mb=mb, gzip=gzip), count)
+
+    def trickle_next(self, api: FaultTarget, seconds: int = 60, interval_ms: int = 100, count: int = 1) -> None:
+        """Answer the next `count` requests with 200 and a body sent a byte per `interval_ms` for `seconds`."""
+        self.faults.add(api, TrickleFault(seconds=seconds, interval_ms=interval_ms), count)
 
     def set_latency(self, api: FaultTarget, ms: int) -> None:
         """Delay every response of `api` by `ms` milliseconds (0 = off)."""

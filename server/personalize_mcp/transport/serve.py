@@ -14,6 +14,7 @@ sandbox, or which account, organisation and region (never a token).
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import os
 import socket
@@ -28,7 +29,7 @@ from personalize_mcp import __version__
 from personalize_mcp.answers.lookups import DEFAULT_CACHE_TTL
 from personalize_mcp.auth.protocol import MissingCredentials
 from personalize_mcp.config.settings import ConnectionOverrides, ConnectionSettings, ServerSettings
-from personalize_mcp.connection.stack import Connection, open_lookups
+from personalize_mcp.connection.stack import DEFAULT_MAX_RESPONSE_BYTES, Connection, open_lookups
 from personalize_mcp.mcp_server.server import build_server
 from personalize_mcp.runtime.collector import settle_after_start_up
 from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE
@@ -40,13 +41,16 @@ if TYPE_CHECKING:
 
 SANDBOX_SUMMARY = "the sandbox — sample data, not your account"
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True, slots=True)
 class LookupOptions:
-    """`--cache-ttl` / `--no-cache` and `--deadline`, checked."""
+    """`--cache-ttl` / `--no-cache`, `--deadline` and `--max-upstream-bytes`, checked."""
 
     cache_ttl: float
     deadline: float
+    max_upstream_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> LookupOptions:
@@ -55,7 +59,9 @@ class LookupOptions:
             raise ConfigurationError(f"--cache-ttl must be 0 or more seconds, got {args.cache_ttl}.")
         if not (math.isfinite(args.deadline) and args.deadline > 0):
             raise ConfigurationError(f"--deadline must be a positive number of seconds, got {args.deadline}.")
-        return cls(cache_ttl=cache_ttl, deadline=args.deadline)
+        if args.max_upstream_bytes < 1024:
+            raise ConfigurationError(f"--max-upstream-bytes must be at least 1024, got {args.max_upstream_bytes}.")
+        return cls(cache_ttl=cache_ttl, deadline=args.deadline, max_upstream_bytes=args.max_upstream_bytes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,10 +157,26 @@ async def _serve(setup: Setup) -> None:
         default_project_uid=setup.settings.default_project_uid,
         cache_ttl=setup.lookup_options.cache_ttl,
         deadline=setup.lookup_options.deadline,
+        max_response_bytes=setup.lookup_options.max_upstream_bytes,
     ) as lookups:
         server = build_server(lookups)
         settle_after_start_up()
-        await server.run_stdio_async()
+        try:
+            await server.run_stdio_async()
+        except* (BrokenPipeError, ConnectionResetError):
+            # The client closed our stdout (it quit, or stopped reading): nobody is left to answer.
+            logger.info("The client closed stdout; stopping.")
+            _discard_stdout()
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device, so the interpreter's final flush cannot fail noisily too."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):
+        pass
 
 
 async def _serve_http(options: HTTPOptions, sock: socket.socket, setup: Setup) -> None:
@@ -170,6 +192,7 @@ async def _serve_http(options: HTTPOptions, sock: socket.socket, setup: Setup) -
             default_project_uid=setup.settings.default_project_uid,
             cache_ttl=setup.lookup_options.cache_ttl,
             deadline=setup.lookup_options.deadline,
+            max_response_bytes=setup.lookup_options.max_upstream_bytes,
         ) as lookups,
         httpx2.AsyncClient(timeout=FETCH_TIMEOUT_SECONDS) as issuer_http,
     ):

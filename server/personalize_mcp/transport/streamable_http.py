@@ -11,6 +11,8 @@ stateless, the RFC 9728 metadata and 401/403 when authentication is on) is wrapp
 - CORS for the `--allowed-origin` origins (none by default), so browser clients can connect.
 - `GET /healthz`: a static JSON status (no secrets, no upstream call).
 - a per-request time limit, and the SDK's request body limit (413).
+- the limits of `limits`: sessions per client and in all, header and body deadlines, open
+  connections, and an access log without query strings.
 
 The server's `Lookups` (HTTP pool and lookup cache) are made by the caller and shared
 by every session; nothing here owns them.
@@ -46,6 +48,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from personalize_mcp import __version__
 from personalize_mcp.runtime.errors import ConfigurationError
+from personalize_mcp.transport.limits import (
+    DEFAULT_BODY_TIMEOUT,
+    DEFAULT_HEADER_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_SESSIONS,
+    DEFAULT_MAX_SESSIONS_PER_CLIENT,
+    ConnectionLimits,
+    SessionLimiter,
+    guarded_protocol,
+    redact_access_log,
+)
 from personalize_mcp.transport.resource_server import OAuthResourceSettings, is_loopback_host
 
 logger = logging.getLogger(__name__)
@@ -83,8 +96,14 @@ class HTTPOptions:
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
     oauth: OAuthResourceSettings | None = None
     insecure_no_auth: bool = False
+    max_sessions: int = DEFAULT_MAX_SESSIONS
+    max_sessions_per_client: int = DEFAULT_MAX_SESSIONS_PER_CLIENT
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
 
     def __post_init__(self) -> None:
+        self._check_limits()
         if not 0 <= self.port <= 65535:
             raise ConfigurationError(f"--port must be between 0 and 65535, got {self.port}.")
         if self.max_body_bytes <= 0:
@@ -116,6 +135,22 @@ class HTTPOptions:
                     f"Refusing to accept Host {public[0]} without authentication: add --oauth-issuer URL and "
                     f"--resource-url https://{_host_name(public[0])}/mcp (README, section Deploying)."
                 )
+
+    def _check_limits(self) -> None:
+        for flag, count in (
+            ("--max-sessions", self.max_sessions),
+            ("--max-sessions-per-client", self.max_sessions_per_client),
+            ("--max-connections", self.max_connections),
+        ):
+            if count < 1:
+                raise ConfigurationError(f"{flag} must be at least 1, got {count}.")
+        for flag, seconds in (("--header-timeout", self.header_timeout), ("--body-timeout", self.body_timeout)):
+            if not seconds > 0 or seconds == float("inf"):
+                raise ConfigurationError(f"{flag} must be a positive number of seconds, got {seconds}.")
+
+    @property
+    def connection_limits(self) -> ConnectionLimits:
+        return ConnectionLimits(self.header_timeout, self.body_timeout, self.max_connections)
 
     @property
     def loopback(self) -> bool:
@@ -176,6 +211,11 @@ class HTTPOptions:
             request_timeout=args.request_timeout,
             oauth=oauth,
             insecure_no_auth=bool(args.insecure_no_auth),
+            max_sessions=args.max_sessions,
+            max_sessions_per_client=args.max_sessions_per_client,
+            header_timeout=args.header_timeout,
+            body_timeout=args.body_timeout,
+            max_connections=args.max_connections,
         )
 
 
@@ -386,9 +426,20 @@ def create_http_app(server: MCPServer[Any], options: HTTPOptions) -> ASGIApp:
         streamable_http_path=MCP_PATH,
         stateless_http=options.stateless,
         max_request_body_size=options.max_body_bytes,
+        # A backstop only: `SessionLimiter` keeps to max_sessions, ending the idlest instead of refusing.
+        max_sessions=options.max_sessions + options.max_sessions_per_client,
         transport_security=security,
         host=options.host,
     )
+    if not options.stateless:
+        # In front of the manager's own app, behind authentication (so the token's subject is known).
+        manager = server.session_manager
+        manager.asgi_app = SessionLimiter(  # type: ignore[assignment]  # any ASGI app will do there
+            manager.asgi_app,
+            per_client=options.max_sessions_per_client,
+            total=options.max_sessions,
+            idle_timeout=manager.session_idle_timeout,
+        )
     if options.oauth is not None and options.oauth.required_scopes:
         app = ScopeChallenge(app, options.oauth.required_scopes)
     if options.allowed_origins:
@@ -462,12 +513,14 @@ async def serve_http(app: ASGIApp, options: HTTPOptions, sock: socket.socket, *,
     `answers` says what answers the tools (account, organisation, region, or the sandbox), for
     the start-up line.
     """
+    redact_access_log()
     config = uvicorn.Config(
         app,
         log_config=None,  # our stderr logging (PERSONALIZE_MCP_LOG_LEVEL=INFO shows the access log)
         lifespan="on",
         server_header=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        http=guarded_protocol(options.connection_limits),
     )
     if options.oauth is not None:
         auth = "OAuth bearer tokens required"

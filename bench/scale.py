@@ -398,7 +398,7 @@ async def against_bare(
     )
     run.line(
         "the same, server CPU per listing, ours / bare",
-        ours.cpu / bare.cpu,
+        ours.cpu / bare.cpu if bare.cpu > 0 else float("nan"),  # CPU clocks tick in 10 ms: a tiny run may read 0
         "",
         f"{ours.cpu * 1000:,.0f} ms vs {bare.cpu * 1000:,.0f} ms (utime + stime of the server process)",
     )

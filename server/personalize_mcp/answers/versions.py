@@ -156,6 +156,15 @@ def fit_versions(versions: Sequence[Version], room: int) -> tuple[list[VersionIn
 def resolve_version(
     version: Version, known: Mapping[str, Audience], attribute_names: Mapping[str, str] | None = None
 ) -> AudiencesVersion:
+    """The whole version with every variant's audiences resolved (no paging: for joins and tests)."""
+    return resolved_version(
+        version,
+        {n: resolve_audiences(v.all_audience_uids, known, attribute_names) for n, v in enumerate(version.variants)},
+    )
+
+
+def resolved_version(version: Version, audiences: Mapping[int, list[AudienceInfo]]) -> AudiencesVersion:
+    """The version's variants, variant n holding `audiences[n]` (all of them, or one page's share)."""
     return AudiencesVersion(
         uid=version.uid,
         status=version.status,
@@ -166,9 +175,10 @@ def resolve_version(
                 type=variant_type(variant),
                 audience_combination=None if variant.is_ab_test else variant.audience_combination_type,
                 traffic_distribution=variant.traffic_distribution,
-                audiences=resolve_audiences(variant.all_audience_uids, known, attribute_names),
+                audience_count=len(variant.all_audience_uids),
+                audiences=audiences.get(index, []),
             )
-            for variant in version.variants
+            for index, variant in enumerate(version.variants)
         ],
     )
 
@@ -220,22 +230,7 @@ def audiences_version_page(version: Version, page: Page[AudienceInfo]) -> Audien
     by_variant: dict[int, list[AudienceInfo]] = {}
     for key, info in zip(page.keys, page.items, strict=True):
         by_variant.setdefault(int(key.split(".", 1)[0]), []).append(info)
-    return AudiencesVersion(
-        uid=version.uid,
-        status=version.status,
-        variants=[
-            ResolvedVariant(
-                short_uid=variant.short_uid,
-                name=variant.name,
-                type=variant_type(variant),
-                audience_combination=None if variant.is_ab_test else variant.audience_combination_type,
-                traffic_distribution=variant.traffic_distribution,
-                audience_count=len(variant.all_audience_uids),
-                audiences=by_variant.get(index, []),
-            )
-            for index, variant in enumerate(version.variants)
-        ],
-    )
+    return resolved_version(version, by_variant)
 
 
 async def get_all_versions(

@@ -116,8 +116,9 @@ class RatioTest:
 
 def sample_ratio_test(impressions: Sequence[int], shares: Sequence[float]) -> RatioTest | None:
     """Impressions against the traffic shares (percentages or weights); None when the test cannot be made:
-    fewer than two variants with a share, or fewer than `MIN_EXPECTED` expected impressions for one."""
-    if len(impressions) != len(shares) or sum(1 for s in shares if s > 0) < 2 or any(s < 0 for s in shares):
+    fewer than two variants, no share at all, or fewer than `MIN_EXPECTED` expected impressions for one.
+    Impressions on a variant whose share is 0 are a mismatch whatever the numbers."""
+    if len(impressions) != len(shares) or len(shares) < 2 or not any(s > 0 for s in shares) or min(shares) < 0:
         return None
     seen = sum(impressions)
     weight = sum(shares)

@@ -233,3 +233,12 @@ async def test_time_series_errors(client: Client, sandbox: Sandbox) -> None:
         stored = sandbox.state.data.analytics[data.PRICING_ACTIVE_VERSION_UID]
         stored["timeSeries"] = {"granularity": "DAY", "points": []}
     assert "by day only" in await call_error(client, "get_experiment_timeseries", {**args, "granularity": "hour"})
+
+
+async def test_a_refused_analytics_read_is_one_sentence(client: Client, sandbox: Sandbox) -> None:
+    await call_ok(client, "get_experiment_results", arguments(WEB, data.HERO_EXPERIENCE_UID))  # versions cached
+    sandbox.state.fail_next("personalize", 404)  # the archived version's summary: the only request left
+    message = await call_error(
+        client, "get_experiment_results", arguments(WEB, data.HERO_EXPERIENCE_UID, data.HERO_ARCHIVED_VERSION_UID)
+    )
+    assert "Contentstack has no results for version" in message and "activated versions" in message

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from personalize_mcp.answers.paging import DEFAULT_BUDGET_BYTES, json_size
+from personalize_mcp.answers.paging import DEFAULT_BUDGET_BYTES, json_size, list_args
 from personalize_mcp.answers.results import assess, choose_control, choose_version
-from personalize_mcp.contentstack.analytics import AnalyticsSummary, VariantCounts
+from personalize_mcp.answers.timeseries import HOUR, series_catalogue
+from personalize_mcp.contentstack.analytics import AnalyticsSummary, SeriesPoint, TimeSeries, VariantCounts
 from personalize_mcp.contentstack.models import Experience, Version
 from personalize_mcp.runtime.errors import InvalidInputError, NotFoundError
 
@@ -83,3 +84,16 @@ def test_a_version_with_very_many_variants_stays_within_the_budget() -> None:
     assert result.totals.impressions == sum(100 + i for i in range(count))  # totals count them all
     shown = {v.short_uid for v in result.variants}
     assert result.control is not None and result.control.short_uid in shown
+
+
+def test_a_wide_hourly_series_pages_within_the_budget() -> None:
+    points = tuple(
+        SeriesPoint(NOW + timedelta(hours=h), tuple(VariantCounts(str(v), 1000 + v, 10, None) for v in range(100)))
+        for h in range(120)
+    )
+    catalogue, totals = series_catalogue(TimeSeries("HOUR", points), HOUR)
+    page = catalogue.page(list_args("series"), "hourly points", tool="get_experiment_timeseries", narrow=None)
+    assert page.total == 120 and 0 < len(page.items) < 50 and page.next_cursor
+    assert page.note is not None and "to keep the answer under 32 KiB" in page.note and "query" not in page.note
+    assert sum(json_size(p) + 1 for p in page.items) <= DEFAULT_BUDGET_BYTES
+    assert totals[0].impressions == 120 * 1000

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from personalize_mcp.answers.experiment import choose_control, choose_version
 from personalize_mcp.answers.paging import DEFAULT_BUDGET_BYTES, json_size, list_args
-from personalize_mcp.answers.results import assess, choose_control, choose_version
+from personalize_mcp.answers.results import assess
 from personalize_mcp.answers.timeseries import HOUR, series_catalogue
 from personalize_mcp.contentstack.analytics import AnalyticsSummary, SeriesPoint, TimeSeries, VariantCounts
 from personalize_mcp.contentstack.models import Experience, Version

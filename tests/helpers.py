@@ -24,6 +24,8 @@ CONTRACT_TOOLS = {
     "get_experiences_priority": "Get Experiences Priority",
     "list_locations": "List Locations",
     "get_connection": "Get Connection",
+    "get_experiment_results": "Get Experiment Results",
+    "get_experiment_timeseries": "Get Experiment Time Series",
 }
 """Every tool of CONTRACT.md (first release and additions) with its title."""
 

@@ -16,6 +16,7 @@ import anyio
 from mcp import Client, StdioServerParameters
 from mcp_types import CallToolResult, TextContent
 
+from personalize_mcp.answers.verdict import percent
 from personalize_mcp.runtime.logs import configure_logging
 
 
@@ -157,6 +158,7 @@ async def _demo(mode: str, out: TextIO) -> None:
         )
         _print_resolved(p, versions)
         await _catalogue(p, client, project_uid)
+        await _experiment_results(p, client, project_uid, experiences)
 
         stacks = (await call(client, "list_stacks"))["stacks"]
         p.heading("List Stacks", signature("list_stacks"))
@@ -237,6 +239,52 @@ async def _catalogue(p: Printer, client: Client, project_uid: str) -> None:
     p.table(
         ["CODE", "NAME", "COUNTRY"], [[r.get("code"), r["name"], r.get("country_code")] for r in regions["locations"]]
     )
+
+
+async def _experiment_results(
+    p: Printer, client: Client, project_uid: str, experiences: Sequence[dict[str, Any]]
+) -> None:
+    """The running A/B test's results as a table, with its verdict and why."""
+    test = next((e for e in experiences if e["type"] == "AB_TEST" and e["status"] == "ACTIVE"), None)
+    if test is None:
+        return
+    arguments = {"project_uid": project_uid, "experience_uid": test["uid"]}
+    results = await call(client, "get_experiment_results", arguments)
+    p.heading(f"Get Experiment Results — {test['name']}", f"get_experiment_results(experience_uid={test['uid']!r})")
+    metric = results.get("metric") or {}
+    p.line(
+        f"{results['version']['status']} version {results['version']['uid']} ({results['version_choice']}); "
+        f"metric: {metric.get('name') or metric.get('key') or '-'}; "
+        f"{results['days_since_activation']} complete days since activation ({results['activated_at_source']})"
+    )
+    p.table(
+        ["SHORT UID", "VARIANT", "TRAFFIC", "IMPRESSIONS", "CONVERSIONS", "RATE", "UPLIFT", "P2BB"],
+        [
+            [
+                v["short_uid"],
+                v["name"],
+                _percent(v.get("traffic_distribution"), scale=1, digits=0),
+                f"{v['impressions']:,}",
+                "-" if v["conversions"] is None else f"{v['conversions']:,}",
+                _percent(v["conversion_rate"], digits=2),
+                _percent(v["uplift_vs_control"], signed=True),
+                "-" if v["probability_to_be_best"] is None else percent(v["probability_to_be_best"]),
+            ]
+            for v in results["variants"]
+        ],
+    )
+    p.line(f"Verdict: {results['verdict'].upper()} — {results['verdict_reason']}")
+    ratio = results.get("sample_ratio")
+    if ratio:
+        p.line(f"Sample ratio: {ratio['explanation']}")
+    series = await call(client, "get_experiment_timeseries", arguments)
+    p.line(f"Time series: {series['total']} daily points (UTC), each the sum of its hours; get_experiment_timeseries.")
+
+
+def _percent(value: float | None, *, scale: float = 100.0, digits: int = 1, signed: bool = False) -> str:
+    if value is None:
+        return "-"
+    return f"{value * scale:{'+' if signed else ''}.{digits}f} %"
 
 
 async def _variant_audiences(

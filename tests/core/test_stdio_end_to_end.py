@@ -118,6 +118,8 @@ def test_demo_runs_every_action_and_exits_zero() -> None:
     assert 'country equals "AU"' in out
     assert data.HERO_EXPERIENCE_UID in out
     assert "plain CMS variant group" in out
+    results = out.split("== Get Experiment Results", 1)[1].split("\n== ", 1)[0]
+    assert "Annual plan first" in results and "Verdict: WINNER" in results and "after 22 complete days" in results
     assert "{" not in out.split("== List Projects", 1)[1].split("\n", 3)[2], "tables, not JSON dumps"
     assert "Demo finished" in out
     # Each call is printed as made, every argument included, so it can be repeated in any client.

@@ -96,8 +96,10 @@ async def test_review_experience_calls_versions_active_and_draft(client: Client)
         ("get_single_experience", ids),
         ("get_all_versions", ids),
         ("get_all_versions", {**ids, "audiences_of": "draft"}),
+        ("get_experiment_results", ids),
     ]
     assert "DRAFT" in text and "ACTIVE" in text and "traffic" in text
+    assert "verdict_reason" in text and "sample_ratio.mismatch" in text
 
 
 async def test_explain_audience(client: Client) -> None:

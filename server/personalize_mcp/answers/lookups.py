@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import TypeVar
 
@@ -23,6 +24,7 @@ from personalize_mcp.answers.upstream_errors import (
     variant_group_error,
 )
 from personalize_mcp.auth.protocol import ConnectionFacts, Credentials
+from personalize_mcp.contentstack.analytics import AnalyticsSummary, TimeSeries
 from personalize_mcp.contentstack.cms import CMSAPI
 from personalize_mcp.contentstack.errors import (
     PermissionDeniedError,
@@ -82,8 +84,10 @@ class Lookups(AccountMemo):
         default_project_uid: str | None = None,
         cache: TTLCache | None = None,
         deadline: float | None = DEFAULT_DEADLINE,
+        now: Callable[[], datetime] | None = None,
     ) -> None:
         self._personalize = personalize
+        self._now = now
         self._cms = cms
         self._credentials = credentials
         self._default_project_uid = default_project_uid
@@ -104,6 +108,14 @@ class Lookups(AccountMemo):
     def connection_facts(self) -> ConnectionFacts:
         """Which connection answers (sandbox or account, organisation, region, user, expiry): no token."""
         return self._credentials.facts()
+
+    def now(self) -> datetime:
+        """The current time (UTC) for answers that count days, e.g. since a version was activated.
+
+        Injected by the connection: the sandbox's calendar stands still, so its verdicts never age.
+        """
+        current = self._now() if self._now is not None else datetime.now(UTC)
+        return current if current.tzinfo is not None else current.replace(tzinfo=UTC)
 
     @property
     def deadline(self) -> float | None:
@@ -229,6 +241,26 @@ class Lookups(AccountMemo):
         except _STACK_ERRORS as error:
             raise await experience_error(self, project_uid, experience_uid, error) from None
 
+    async def analytics_summary(self, project_uid: str, experience_uid: str, version_uid: str) -> AnalyticsSummary:
+        """A version's results (`GET /experiences/{uid}/analytics/summary?version=`), cached like the lists."""
+        try:
+            return await self._cached(
+                ("analytics-summary", project_uid, experience_uid, version_uid),
+                lambda: self._personalize.get_analytics_summary(project_uid, experience_uid, version_uid),
+            )
+        except (UpstreamNotFoundError, UpstreamRejectedError):
+            raise _no_analytics(experience_uid, version_uid) from None
+
+    async def analytics_time_series(self, project_uid: str, experience_uid: str, version_uid: str) -> TimeSeries:
+        """A version's hourly results (`GET /experiences/{uid}/analytics/time-series?version=`)."""
+        try:
+            return await self._cached(
+                ("analytics-series", project_uid, experience_uid, version_uid),
+                lambda: self._personalize.get_analytics_time_series(project_uid, experience_uid, version_uid),
+            )
+        except (UpstreamNotFoundError, UpstreamRejectedError):
+            raise _no_analytics(experience_uid, version_uid) from None
+
     async def resolve_project(self, project_uid: str | None) -> str:
         """The project to use: the argument, else the configured default, else the only project."""
         if project_uid is not None and project_uid != "":
@@ -308,3 +340,10 @@ class Lookups(AccountMemo):
                     f"stack_api_key {stack} and variant_group_uid {group} to list its variants."
                 ) from None
             return found
+
+
+def _no_analytics(experience_uid: str, version_uid: str) -> NotFoundError:
+    return NotFoundError(
+        f"Contentstack has no results for version {version_uid} of experience {experience_uid}; results exist only "
+        "for activated versions (and may lag a minute behind an activation), so check its status with get_all_versions."
+    )

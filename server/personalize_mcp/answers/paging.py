@@ -253,10 +253,12 @@ class Catalogue(Generic[V]):
         tool: str,
         selection: Sequence[int] | None = None,
         taken: int = 0,
+        narrow: str | None = "query",
     ) -> Page[V]:
         """The page `args` asks for among `selection` (default: the matches of `args.query`).
 
         `taken`: bytes of the answer already spent outside the items (say, a summary beside them).
+        `narrow`: the argument the note suggests to narrow the list with (None: the tool has none).
         """
         chosen = self.select(args.query) if selection is None else selection
         start = 0
@@ -282,7 +284,7 @@ class Catalogue(Generic[V]):
             note = (
                 f"This page holds {len(items)} of {total} matching {noun}"
                 f"{why if shortened else ''}, {start} came before it; call {tool} again with the same arguments "
-                "and cursor=next_cursor for the next page, or narrow it with query."
+                f"and cursor=next_cursor for the next page{f', or narrow it with {narrow}' if narrow else ''}."
             )
         keys = [self.keys[chosen[at]] for at in range(start, end)]
         return Page(items=items, keys=keys, total=total, next_cursor=next_cursor, note=note)

@@ -7,12 +7,16 @@ through the same `ContentstackHTTP` code that talks to Contentstack.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 import httpx2
 
 from personalize_mcp.auth.protocol import ConnectionFacts, StaticCredentials
 from personalize_mcp.config.settings import ConnectionOverrides, ConnectionSettings
 from personalize_mcp.connection.stack import Connection
 from personalize_mcp.sandbox import SANDBOX_ACCESS_TOKEN, create_sandbox_app, sandbox_base_urls
+from personalize_mcp.sandbox.analytics_data import sandbox_now
 from personalize_mcp.sandbox.data import MAIN_ORG_UID, SANDBOX_ORGANIZATION_NAMES, SANDBOX_USER_EMAILS
 
 IN_PROCESS_ORIGIN = "http://sandbox.invalid"
@@ -24,8 +28,12 @@ def sandbox_connection(
     token: str = SANDBOX_ACCESS_TOKEN,
     organization_uid: str = MAIN_ORG_UID,
     account_name: str = "sandbox",
+    now: Callable[[], datetime] = sandbox_now,
 ) -> Connection:
-    """In-process when `origin` is None, else the sandbox served at `origin` (e.g. on loopback)."""
+    """In-process when `origin` is None, else the sandbox served at `origin` (e.g. on loopback).
+
+    `now`: the sandbox's calendar (it stands still, so days since activation and verdicts never drift).
+    """
     urls = sandbox_base_urls(origin or IN_PROCESS_ORIGIN)
     settings = ConnectionSettings.resolve(
         ConnectionOverrides(
@@ -42,7 +50,7 @@ def sandbox_connection(
         account_name=account_name,
         facts=sandbox_facts(account_name, organization_uid),
     )
-    return Connection(settings=settings, credentials=credentials, transport=transport)
+    return Connection(settings=settings, credentials=credentials, transport=transport, now=now)
 
 
 def sandbox_facts(account_name: str, organization_uid: str) -> ConnectionFacts:

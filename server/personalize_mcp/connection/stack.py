@@ -6,9 +6,10 @@ session, so every session of an HTTP server shares one connection pool and one c
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 import httpx2
 
@@ -31,6 +32,8 @@ class Connection:
     settings: ConnectionSettings
     credentials: Credentials
     transport: httpx2.AsyncBaseTransport | None = None
+    now: Callable[[], datetime] | None = None
+    """What time it is for answers that count days (None: the system clock; the sandbox has its own calendar)."""
 
 
 @asynccontextmanager
@@ -70,6 +73,7 @@ async def open_lookups(
             default_project_uid=default_project_uid,
             cache=TTLCache(cache_ttl),
             deadline=deadline,
+            now=connection.now,
         )
     finally:
         await http.aclose()

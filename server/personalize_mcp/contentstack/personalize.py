@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from personalize_mcp.contentstack.analytics import AnalyticsSummary, TimeSeries, parse_summary, parse_time_series
 from personalize_mcp.contentstack.errors import Api
 from personalize_mcp.contentstack.http import ContentstackHTTP, url_path
 from personalize_mcp.contentstack.models import Attribute, Audience, Event, Experience, Location, Project, Version
@@ -78,3 +79,23 @@ class PersonalizeAPI:
             headers=self._project_headers(project_uid),
         )
         return parse_list(Api.PERSONALIZE, body, Version, keys=("versions", *_LIST_KEYS), what="versions")
+
+    async def get_analytics_summary(self, project_uid: str, experience_uid: str, version_uid: str) -> AnalyticsSummary:
+        """`GET /experiences/{uid}/analytics/summary?version=` (§6; shapes accepted: `analytics`)."""
+        body = await self._http.get_json(
+            Api.PERSONALIZE,
+            url_path("experiences", experience_uid, "analytics", "summary"),
+            headers=self._project_headers(project_uid),
+            params={"version": version_uid},
+        )
+        return parse_summary(body, experience_uid=experience_uid)
+
+    async def get_analytics_time_series(self, project_uid: str, experience_uid: str, version_uid: str) -> TimeSeries:
+        """`GET /experiences/{uid}/analytics/time-series?version=` (hourly points, §6; shapes: `analytics`)."""
+        body = await self._http.get_json(
+            Api.PERSONALIZE,
+            url_path("experiences", experience_uid, "analytics", "time-series"),
+            headers=self._project_headers(project_uid),
+            params={"version": version_uid},
+        )
+        return parse_time_series(body, experience_uid=experience_uid)

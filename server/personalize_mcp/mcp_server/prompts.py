@@ -72,8 +72,8 @@ def register_prompts(server: MCPServer[Any]) -> None:
             review_experience,
             name="review_experience",
             title="Review an experience",
-            description="Review a Personalize experience: its versions, who sees each variant, and what changes "
-            "between the DRAFT and the ACTIVE version.",
+            description="Review a Personalize experience: its versions, who sees each variant, what changes "
+            "between the DRAFT and the ACTIVE version, and how it is doing (results and verdict).",
         )
     )
     server.add_prompt(
@@ -143,11 +143,20 @@ def review_experience(project_uid: ProjectUid, experience_uid: ExperienceUid) ->
             "resolves the ACTIVE version's audiences.",
             f"3. If a DRAFT version exists, call get_all_versions with {_args({**ids, 'audiences_of': 'draft'})}: "
             "the draft's audiences.",
+            f"4. Call get_experiment_results with {_args(ids)}: the results of the ACTIVE version (else of the "
+            "latest that ran) and their verdict. If it answers that no version ran, say that there are no results "
+            "yet.",
             "Then report: each version's uid and status; for each variant of the ACTIVE version (and of the DRAFT), "
             "who sees it -- its audiences with their rules in plain words and how they combine (OR/AND), or for "
             "an A/B test variant its traffic share; and what the DRAFT changes compared with the ACTIVE version "
             "(variants added, removed or renamed; audiences, combination or traffic changed). Say so plainly when "
-            "there is no DRAFT or no ACTIVE version. Base every statement on the tool results.",
+            "there is no DRAFT or no ACTIVE version.",
+            "Then how it is doing: which version the results are for (version_choice), each variant's impressions "
+            "and, for an A/B test, conversions, conversion rate, uplift against the control and probability to be "
+            "best; the verdict and verdict_reason in plain words (winner: can ship; leader: keep it running, and "
+            "say what is missing; inconclusive; insufficient_data: how much more is needed; impressions_only: a "
+            "segmented experience has no winner). If sample_ratio.mismatch is true, warn first that the traffic "
+            "split is broken and the result is not to be trusted. Base every statement on the tool results.",
         ]
     )
 

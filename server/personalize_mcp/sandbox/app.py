@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route, Router, request_response
 
+from personalize_mcp.sandbox.analytics import analytics_routes
 from personalize_mcp.sandbox.cms import cms_routes
 from personalize_mcp.sandbox.control import control_routes
 from personalize_mcp.sandbox.gate import ApiGate, WithState
@@ -76,7 +77,7 @@ def create_sandbox_app(state: SandboxState | None = None) -> Starlette:
             Mount(
                 PERSONALIZE_PREFIX,
                 ApiGate(
-                    Router(personalize_routes(), redirect_slashes=False),
+                    Router([*personalize_routes(), *analytics_routes()], redirect_slashes=False),
                     state,
                     "personalize",
                     authenticate=True,

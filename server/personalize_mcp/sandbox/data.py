@@ -55,6 +55,7 @@ Experiences (`_cms` links each to a variant group of its project's stack):
 | FOOTER_AB_EXPERIENCE_UID ("5") | AB_TEST / ARCHIVED | ARCHIVED only | none (no `_cms`) |
 | ONBOARDING_EXPERIENCE_UID (Mobile, "0") | SEGMENTED / ACTIVE | ACTIVE | none (no stack) |
 | PUSH_PROMPT_EXPERIENCE_UID (Mobile, "1") | AB_TEST / DRAFT | DRAFT only | none |
+| analytics_data's PAYWALL, ORDER_BUTTON, SKIP (Mobile, "2"-"4") | AB_TEST / ACTIVE | ACTIVE | none |
 | EU_BANNER_EXPERIENCE_UID (second org, "0") | SEGMENTED / ACTIVE | ACTIVE | EU_BANNER_VARIANT_GROUP_UID |
 
 What each version's variants target (variant shortUid: name → audiences, combination):
@@ -71,6 +72,8 @@ What each version's variants target (variant shortUid: name → audiences, combi
 - ONBOARDING_ACTIVE_VERSION_UID: "0" iOS → [IOS_USERS]; "1" Beta → [BETA_TESTERS].
 - PUSH_PROMPT_DRAFT_VERSION_UID (A/B): "0" Prompt on launch 50, "1" Prompt after first order 50.
 - EU_BANNER_ACTIVE_VERSION_UID: "0" Germany → [GERMANY]; "1" France → [FRANCE].
+
+Experiment results (analytics summaries and hourly series) and the sandbox's calendar: analytics_data.
 
 CMS variants: `<EXPERIENCE>_<NAME>_VARIANT_UID` per linked variant (alias `cs_personalize_<exp>_<var>`,
 e.g. HERO_MOBILE_VARIANT_UID is cs_personalize_0_1). PLAIN_VARIANT_GROUP_UID "iPhone colours" has no
@@ -90,7 +93,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from personalize_mcp.sandbox import catalogue_data
+from personalize_mcp.sandbox import analytics_data, catalogue_data
 
 JSON = dict[str, Any]
 
@@ -253,6 +256,8 @@ class SandboxData:
     """project uid → experience uids, highest priority first (`GET /experiences-priority`)."""
     geolocation: dict[str, list[JSON]] = field(default_factory=dict)
     """countries / regions / cities → rows (`GET /geolocation/...`)."""
+    analytics: dict[str, JSON] = field(default_factory=dict)
+    """version uid → `{"summary": ..., "timeSeries": ... (optional)}` (`GET /experiences/{uid}/analytics/...`)."""
     stacks: list[JSON] = field(default_factory=list)
     variant_groups: dict[str, list[JSON]] = field(default_factory=dict)
     """stack api key → variant groups (CMS shape), each with its full `variants` list."""
@@ -567,6 +572,7 @@ def _version(uid: str, experience: str, status: str, variants: list[JSON], creat
 
 def _versions() -> dict[str, list[JSON]]:
     return {
+        **analytics_data.mobile_versions(_version, _ab),
         HERO_EXPERIENCE_UID: [
             _version(
                 HERO_ARCHIVED_VERSION_UID,
@@ -857,6 +863,9 @@ def _experiences(versions: dict[str, list[JSON]]) -> dict[str, list[JSON]]:
                 [],
                 catalogue_data.metrics(catalogue_data.APP_OPEN_EVENT_UID),
             ),
+            *analytics_data.mobile_experiences(
+                _experience, versions, catalogue_data.metrics, catalogue_data.APP_OPEN_EVENT_UID
+            ),
         ],
         SECOND_ORG_PROJECT_UID: [
             _experience(
@@ -1111,7 +1120,7 @@ def _build() -> SandboxData:
         ],
         variant_groups=_variant_groups(experiences),
         attributes=_attributes(),
-        events=catalogue_data.events(WEB_PROJECT_UID, MOBILE_PROJECT_UID),
+        events=_events(),
         priority={
             WEB_PROJECT_UID: [
                 PRICING_AB_EXPERIENCE_UID,  # an A/B test above every segmented experience
@@ -1121,11 +1130,32 @@ def _build() -> SandboxData:
                 CHECKOUT_EXPERIENCE_UID,
                 # FOOTER_AB_EXPERIENCE_UID is left out: the server must list it last, flagged.
             ],
-            MOBILE_PROJECT_UID: [ONBOARDING_EXPERIENCE_UID, PUSH_PROMPT_EXPERIENCE_UID],
+            MOBILE_PROJECT_UID: [
+                ONBOARDING_EXPERIENCE_UID,
+                PUSH_PROMPT_EXPERIENCE_UID,
+                *analytics_data.MOBILE_EXPERIMENT_UIDS,
+            ],
             SECOND_ORG_PROJECT_UID: [EU_BANNER_EXPERIENCE_UID],
         },
         geolocation=catalogue_data.geolocation(),
+        analytics=analytics_data.build_analytics(
+            versions,
+            {
+                PRICING_ACTIVE_VERSION_UID: analytics_data.PRICING_RESULTS,
+                FOOTER_ARCHIVED_VERSION_UID: analytics_data.FOOTER_RESULTS,
+                HERO_ACTIVE_VERSION_UID: analytics_data.HERO_RESULTS,
+                HERO_ARCHIVED_VERSION_UID: analytics_data.HERO_ARCHIVED_RESULTS,
+                CHECKOUT_PAUSED_VERSION_UID: analytics_data.CHECKOUT_RESULTS,
+                **analytics_data.MOBILE_RESULTS,
+            },
+        ),
     )
+
+
+def _events() -> dict[str, list[JSON]]:
+    events = catalogue_data.events(WEB_PROJECT_UID, MOBILE_PROJECT_UID)
+    events[MOBILE_PROJECT_UID] += analytics_data.mobile_events(MOBILE_PROJECT_UID, _CREATED)
+    return events
 
 
 def _attribute(uid: str, project: str, name: str, key: str, description: str) -> JSON:

@@ -1,5 +1,5 @@
 """Personalize Management API (contentstack-api.md §2, §6): projects, audiences, experiences, versions,
-attributes, events, experience priority and geolocation.
+attributes, events, experience priority and geolocation (analytics: `analytics`).
 
 Lists are bare JSON arrays, fields camelCase, served as stored in `data`. Choices where the
 reference is silent: a missing `x-project-uid` is 400; a project that does not exist or belongs to
@@ -34,7 +34,7 @@ def _project(request: Request) -> JSON:
     raise Refusal(personalize_error(404, f"Project {project_uid} not found"))
 
 
-def _experience(request: Request) -> JSON:
+def experience_of(request: Request) -> JSON:
     project = _project(request)
     uid = request.path_params["experience_uid"]
     for experience in state_of(request).data.experiences.get(project["uid"], []):
@@ -104,16 +104,17 @@ async def list_geolocation(request: Request) -> Response:
 
 
 async def get_experience(request: Request) -> Response:
-    experience = _experience(request)
+    experience = experience_of(request)
     return json_response(request, ("experience", experience["uid"]), lambda: experience)
 
 
 async def list_versions(request: Request) -> Response:
-    uid = _experience(request)["uid"]
+    uid = experience_of(request)["uid"]
     return json_response(request, ("versions", uid), lambda: state_of(request).data.versions.get(uid, []))
 
 
 def personalize_routes() -> list[BaseRoute]:
+
     return [
         Route("/projects", list_projects, methods=["GET"]),
         Route("/audiences", list_audiences, methods=["GET"]),

@@ -19,6 +19,7 @@ from personalize_mcp.connection.stack import Connection, open_lookups
 from personalize_mcp.mcp_server.server import build_server
 from personalize_mcp.sandbox import catalogue_data as catalogue
 from personalize_mcp.sandbox import data
+from personalize_mcp.sandbox.simulation_data import APP_BANNER_EXPERIENCE_UID
 from tests.conftest import Sandbox
 from tests.helpers import call_error, call_ok
 
@@ -92,6 +93,7 @@ async def test_priority_accepts_a_bare_array_of_objects(client: Client, sandbox:
     assert [(e["rank"], e["uid"]) for e in result["experiences"]] == [
         (1, data.PUSH_PROMPT_EXPERIENCE_UID),
         (None, data.ONBOARDING_EXPERIENCE_UID),
+        (None, APP_BANNER_EXPERIENCE_UID),
     ]
 
 

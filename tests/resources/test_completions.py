@@ -19,13 +19,14 @@ from personalize_mcp.mcp_server.resources import (
     VARIANTS_TEMPLATE,
 )
 from personalize_mcp.mcp_server.server import build_server
-from personalize_mcp.sandbox import SANDBOX_SECOND_ORG_ACCESS_TOKEN, data
+from personalize_mcp.sandbox import SANDBOX_SECOND_ORG_ACCESS_TOKEN, data, simulation_data
 from tests.conftest import Sandbox
 
 pytestmark = pytest.mark.anyio
 
 WEB = data.WEB_PROJECT_UID
 MOBILE = data.MOBILE_PROJECT_UID
+APP_BANNER = simulation_data.APP_BANNER_EXPERIENCE_UID
 STACK = data.MAIN_STACK_API_KEY
 BIG = data.BIG_STACK_API_KEY
 
@@ -110,7 +111,7 @@ async def test_experience_uid_uses_the_chosen_project(client: Client) -> None:
     web = await complete(client, REVIEW, "experience_uid", "", {"project_uid": WEB})
     assert len(web.values) == 6 and data.HERO_EXPERIENCE_UID in web.values
     mobile = await complete(client, REVIEW, "experience_uid", "", {"project_uid": MOBILE})
-    assert mobile.values == [data.ONBOARDING_EXPERIENCE_UID, data.PUSH_PROMPT_EXPERIENCE_UID]
+    assert mobile.values == [data.ONBOARDING_EXPERIENCE_UID, data.PUSH_PROMPT_EXPERIENCE_UID, APP_BANNER]
     assert (await complete(client, REVIEW, "experience_uid", "push", {"project_uid": MOBILE})).values == [
         data.PUSH_PROMPT_EXPERIENCE_UID
     ]
@@ -137,7 +138,7 @@ async def test_without_a_chosen_project_the_default_or_only_project_is_used(sand
         Client(build_server(actions)) as client,
     ):
         completion = await complete(client, REVIEW, "experience_uid", "")
-        assert completion.values == [data.ONBOARDING_EXPERIENCE_UID, data.PUSH_PROMPT_EXPERIENCE_UID]
+        assert completion.values == [data.ONBOARDING_EXPERIENCE_UID, data.PUSH_PROMPT_EXPERIENCE_UID, APP_BANNER]
     second_org = sandbox.connection(token=SANDBOX_SECOND_ORG_ACCESS_TOKEN, organization_uid=data.SECOND_ORG_UID)
     async with open_lookups(second_org) as actions, Client(build_server(actions)) as client:
         assert (await complete(client, EXPLAIN_AUDIENCE, "audience_uid", "fr")).values == [data.FRANCE_AUDIENCE_UID]

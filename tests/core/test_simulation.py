@@ -235,3 +235,28 @@ async def test_answers_stay_small_on_a_large_account(client: Client, sandbox: Sa
     assert len(result["experiences"]) <= 10 and result["next_cursor"]
     version_reads = [r for r in sandbox.state.request_log() if r.path.endswith("/versions")]
     assert len(version_reads) <= 10
+
+
+async def test_an_ab_test_with_targeting_of_its_own(client: Client, sandbox: Sandbox) -> None:
+    """A version-level target (an unconfirmed shape, read only when present) decides who takes part at all."""
+    with sandbox.state.lock:
+        pricing = sandbox.state.data.versions[data.PRICING_AB_EXPERIENCE_UID][0]
+        pricing["target"] = {
+            "__type": "RuleCombination",
+            "combinationType": "AND",
+            "rules": [
+                {
+                    "__type": "Rule",
+                    "attribute": {"__type": "PresetAttributeReference", "ref": "COUNTRY"},
+                    "attributeMatchCondition": "STRING_EQUALS",
+                    "attributeMatchOptions": {"__type": "StringMatchOptions", "value": "US"},
+                    "invertCondition": False,
+                }
+            ],
+        }
+    uids = [data.PRICING_AB_EXPERIENCE_UID]
+    assert (await simulate(client, {"country": "US"}, experience_uids=uids))["experiences"][0]["outcome"] == "ab_random"
+    outside = (await simulate(client, {"country": "AU"}, experience_uids=uids))["experiences"][0]
+    assert outside["outcome"] == "no_match" and 'country is "AU", not "US"' in outside["reason"]
+    unknown = (await simulate(client, {}, experience_uids=uids))["experiences"][0]
+    assert unknown["outcome"] == "unknown" and unknown["needs"] == ["country"]

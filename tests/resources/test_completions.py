@@ -249,3 +249,11 @@ def test_match_rules() -> None:
     result = mcp_completions.match(many, "id")
     assert (len(result.values), result.total, result.has_more) == (100, 250, True)
     assert result.values[0] == "id000"
+
+
+async def test_variant_short_uid_completes_from_the_chosen_experience(client: Client) -> None:
+    why = PromptReference(name="why_not_variant")
+    context = {"project_uid": WEB, "experience_uid": data.HERO_EXPERIENCE_UID}
+    assert (await complete(client, why, "variant_short_uid", "", context)).values == ["0", "1"]
+    assert (await complete(client, why, "variant_short_uid", "mobile", context)).values == ["1"]
+    assert (await complete(client, why, "variant_short_uid", "")).values == []  # no experience chosen yet

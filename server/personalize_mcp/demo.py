@@ -17,6 +17,8 @@ from mcp import Client, StdioServerParameters
 from mcp_types import CallToolResult, TextContent
 
 from personalize_mcp.runtime.logs import configure_logging
+from personalize_mcp.sandbox import data as sandbox_data
+from personalize_mcp.sandbox import simulation_data
 
 
 class DemoError(Exception):
@@ -154,6 +156,7 @@ async def _demo(mode: str, out: TextIO) -> None:
         )
         _print_resolved(p, versions)
         await _catalogue(p, client, project_uid)
+        await _simulation(p, client, project_uid)
 
         stacks = (await call(client, "list_stacks"))["stacks"]
         p.heading("List Stacks", "list_stacks()")
@@ -235,6 +238,44 @@ async def _catalogue(p: Printer, client: Client, project_uid: str) -> None:
     p.table(
         ["CODE", "NAME", "COUNTRY"], [[r.get("code"), r["name"], r.get("country_code")] for r in regions["locations"]]
     )
+
+
+async def _simulation(p: Printer, client: Client, project_uid: str) -> None:
+    """One visitor across every experience (priority order), then one audience rule by rule: both local."""
+    visitor = simulation_data.WRONG_TYPE
+    result = await call(client, "simulate_visitor", {"project_uid": project_uid, "visitor": visitor})
+    p.heading("Simulate a Visitor", f"simulate_visitor(visitor={visitor!r})")
+    p.table(
+        ["RANK", "EXPERIENCE", "OUTCOME", "VARIANT", "ALIAS"],
+        [
+            [
+                e["rank"],
+                e.get("name"),
+                e["outcome"],
+                (e.get("variant") or {}).get("name"),
+                (e.get("variant") or {}).get("alias"),
+            ]
+            for e in result["experiences"]
+        ],
+    )
+    for experience in result["experiences"]:
+        p.line(f"{experience.get('name')}: {experience['reason']}")
+    p.line(f"variant_aliases: {_cell(result['variant_aliases'], 80)}; needs: {_cell(result['needs'], 80)}")
+    if result.get("aliases_note"):
+        p.line(result["aliases_note"])
+
+    audience = sandbox_data.RETURNING_CUSTOMERS_AUDIENCE_UID
+    match = await call(
+        client, "explain_audience_match", {"project_uid": project_uid, "audience_uid": audience, "visitor": visitor}
+    )
+    p.heading(
+        f"Explain an Audience Match — {match['audience']['name']}", f"explain_audience_match(audience_uid={audience!r})"
+    )
+    p.line(f"matched: {match['matched']} ({match['because']})")
+    for line in match["trace"]:
+        shown = {True: "true", False: "false", None: "null"}[line["result"]]
+        p.line(f"{'  ' * line['depth']}{shown:<5}  {line['rule']}")
+        p.line(f"{'  ' * line['depth']}       {line['because']}")
 
 
 async def _variant_audiences(

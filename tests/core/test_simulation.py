@@ -86,6 +86,7 @@ async def test_a_number_sent_as_text_fails_and_the_reason_says_why(client: Clien
     assert hero["outcome"] == "no_match"
     assert 'variant 0 \'Australia\' needs Australian Users (country is "NZ", not "AU")' in hero["reason"]
     assert "Returning Customers" in hero["reason"] and 'the text "5", not a number' in hero["reason"]
+    assert "send 5 without quotes" in hero["reason"]
 
 
 async def test_a_lytics_member_gets_the_variant_that_needs_an_audience_and_a_lytics_audience(client: Client) -> None:

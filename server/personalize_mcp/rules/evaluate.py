@@ -513,9 +513,10 @@ class _Condition:
         if value is None:
             return _Found(False, f"{observed.label} has no value", expected=expected, observed=shown)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            why = f"{observed.label} is {_typed(value)}, not a number: Contentstack compares types strictly"
+            why = f"{observed.label} is {_typed(value)}, not a number (Contentstack compares types strictly"
             if isinstance(value, str) and _NUMERIC.fullmatch(value.strip()):
-                why += f", so a number sent as text never matches a number rule (send {value.strip()} without quotes)"
+                why += f": send {value.strip()} without quotes"
+            why += ")"
             return _Found(False, why, expected=expected, observed=shown)
         if isinstance(value, float) and not math.isfinite(value):
             return _Found(False, f"{observed.label} is {shown}, not a finite number", expected=expected, observed=shown)

@@ -8,11 +8,13 @@ from typing import Any
 import pytest
 from mcp import Client
 
+from personalize_mcp.contentstack.ratelimit import RateLimit
 from personalize_mcp.sandbox import data
 from personalize_mcp.sandbox import simulation_data as sim
 from personalize_mcp.sandbox.generated import ScaleSpec
 from tests.conftest import Sandbox
 from tests.helpers import call_error, call_ok
+from tests.resilience.support import tool_client
 
 pytestmark = pytest.mark.anyio
 
@@ -261,3 +263,22 @@ async def test_an_ab_test_with_targeting_of_its_own(client: Client, sandbox: San
     assert outside["outcome"] == "no_match" and 'country is "AU", not "US"' in outside["reason"]
     unknown = (await simulate(client, {}, experience_uids=uids))["experiences"][0]
     assert unknown["outcome"] == "unknown" and unknown["needs"] == ["country"]
+
+
+async def test_a_page_too_large_for_the_budget_is_shortened_and_says_so(sandbox: Sandbox) -> None:
+    sandbox.state.load_generated(ScaleSpec.of(40, audiences=400, experiences=120, broad_audiences=300))
+    async with tool_client(sandbox.connection(), rate_limit=RateLimit(requests=10_000)) as client:
+        visitor = {"datetime": "2025-06-20T10:00:00Z"}  # nothing given: every reason lists undecided rules
+        first = await call_ok(client, "simulate_visitor", {"project_uid": WEB, "visitor": visitor, "limit": 50})
+        assert len(json.dumps(first, separators=(",", ":")).encode()) <= 32 * 1024
+        shown = len(first["experiences"])
+        assert shown < 50 and first["next_cursor"] and "shortened" in first["note"]
+        rest = await call_ok(
+            client,
+            "simulate_visitor",
+            {"project_uid": WEB, "visitor": visitor, "limit": 50, "cursor": first["next_cursor"]},
+        )
+        seen = [e["uid"] for e in first["experiences"]] + [e["uid"] for e in rest["experiences"]]
+        assert len(seen) == len(set(seen))  # the next page starts right after the last one shown
+        everything = await call_ok(client, "get_experiences_priority", {"project_uid": WEB, "limit": 500})
+        assert seen == [e["uid"] for e in everything["experiences"]][: len(seen)]

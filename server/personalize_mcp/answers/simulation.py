@@ -201,9 +201,8 @@ async def attribute_index(lookups: Lookups, project: str) -> AttributeIndex:
 
 
 def _index(attributes: Sequence[Attribute]) -> AttributeIndex:
-    custom = [a for a in attributes if a.kind == "CUSTOM"]
     return AttributeIndex(
-        keys={a.uid: a.key for a in custom if a.key},
+        keys={a.uid: a.key for a in attributes if a.key},
         names={a.uid: name for a in attributes if (name := a.display_name)},
     )
 

@@ -26,6 +26,8 @@ CONTRACT_TOOLS = {
     "get_connection": "Get Connection",
     "get_experiment_results": "Get Experiment Results",
     "get_experiment_timeseries": "Get Experiment Time Series",
+    "simulate_visitor": "Simulate a Visitor",
+    "explain_audience_match": "Explain an Audience Match",
 }
 """Every tool of CONTRACT.md (first release and additions) with its title."""
 

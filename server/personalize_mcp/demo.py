@@ -18,6 +18,8 @@ from mcp_types import CallToolResult, TextContent
 
 from personalize_mcp.answers.verdict import percent
 from personalize_mcp.runtime.logs import configure_logging
+from personalize_mcp.sandbox import data as sandbox_data
+from personalize_mcp.sandbox import simulation_data
 
 
 class DemoError(Exception):
@@ -159,6 +161,7 @@ async def _demo(mode: str, out: TextIO) -> None:
         _print_resolved(p, versions)
         await _catalogue(p, client, project_uid)
         await _experiment_results(p, client, project_uid, experiences)
+        await _simulation(p, client, project_uid)
 
         stacks = (await call(client, "list_stacks"))["stacks"]
         p.heading("List Stacks", signature("list_stacks"))
@@ -285,6 +288,44 @@ def _percent(value: float | None, *, scale: float = 100.0, digits: int = 1, sign
     if value is None:
         return "-"
     return f"{value * scale:{'+' if signed else ''}.{digits}f} %"
+
+
+async def _simulation(p: Printer, client: Client, project_uid: str) -> None:
+    """One visitor across every experience (priority order), then one audience rule by rule: both local."""
+    visitor = simulation_data.WRONG_TYPE
+    result = await call(client, "simulate_visitor", {"project_uid": project_uid, "visitor": visitor})
+    p.heading("Simulate a Visitor", f"simulate_visitor(visitor={visitor!r})")
+    p.table(
+        ["RANK", "EXPERIENCE", "OUTCOME", "VARIANT", "ALIAS"],
+        [
+            [
+                e["rank"],
+                e.get("name"),
+                e["outcome"],
+                (e.get("variant") or {}).get("name"),
+                (e.get("variant") or {}).get("alias"),
+            ]
+            for e in result["experiences"]
+        ],
+    )
+    for experience in result["experiences"]:
+        p.line(f"{experience.get('name')}: {experience['reason']}")
+    p.line(f"variant_aliases: {_cell(result['variant_aliases'], 80)}; needs: {_cell(result['needs'], 80)}")
+    if result.get("aliases_note"):
+        p.line(result["aliases_note"])
+
+    audience = sandbox_data.RETURNING_CUSTOMERS_AUDIENCE_UID
+    match = await call(
+        client, "explain_audience_match", {"project_uid": project_uid, "audience_uid": audience, "visitor": visitor}
+    )
+    p.heading(
+        f"Explain an Audience Match — {match['audience']['name']}", f"explain_audience_match(audience_uid={audience!r})"
+    )
+    p.line(f"matched: {match['matched']} ({match['because']})")
+    for line in match["trace"]:
+        shown = {True: "true", False: "false", None: "null"}[line["result"]]
+        p.line(f"{'  ' * line['depth']}{shown:<5}  {line['rule']}")
+        p.line(f"{'  ' * line['depth']}       {line['because']}")
 
 
 async def _variant_audiences(

@@ -20,6 +20,7 @@ from personalize_mcp.mcp_server.server import build_server
 from personalize_mcp.sandbox import catalogue_data as catalogue
 from personalize_mcp.sandbox import data
 from personalize_mcp.sandbox.analytics_data import MOBILE_EXPERIMENT_UIDS
+from personalize_mcp.sandbox.simulation_data import APP_BANNER_EXPERIENCE_UID
 from tests.conftest import Sandbox
 from tests.helpers import call_error, call_ok
 
@@ -94,6 +95,7 @@ async def test_priority_accepts_a_bare_array_of_objects(client: Client, sandbox:
         (1, data.PUSH_PROMPT_EXPERIENCE_UID),
         (None, data.ONBOARDING_EXPERIENCE_UID),
         *[(None, uid) for uid in MOBILE_EXPERIMENT_UIDS],  # issue 13's A/B tests, after the seed's
+        (None, APP_BANNER_EXPERIENCE_UID),
     ]
 
 

@@ -113,8 +113,11 @@ def test_demo_runs_every_action_and_exits_zero() -> None:
         "List Stacks",
         "List Variant Groups",
         "List Variants",
+        "Simulate a Visitor",
+        "Explain an Audience Match",
     ):
         assert f"== {title}" in out, f"missing section {title}"
+    assert "ab_random" in out and "without quotes" in out  # the simulation's table and its reasons
     assert 'country equals "AU"' in out
     assert data.HERO_EXPERIENCE_UID in out
     assert "plain CMS variant group" in out

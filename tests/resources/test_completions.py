@@ -19,7 +19,7 @@ from personalize_mcp.mcp_server.resources import (
     VARIANTS_TEMPLATE,
 )
 from personalize_mcp.mcp_server.server import build_server
-from personalize_mcp.sandbox import SANDBOX_SECOND_ORG_ACCESS_TOKEN, data
+from personalize_mcp.sandbox import SANDBOX_SECOND_ORG_ACCESS_TOKEN, data, simulation_data
 from personalize_mcp.sandbox.analytics_data import MOBILE_EXPERIMENT_UIDS
 from tests.conftest import Sandbox
 
@@ -27,7 +27,13 @@ pytestmark = pytest.mark.anyio
 
 WEB = data.WEB_PROJECT_UID
 MOBILE = data.MOBILE_PROJECT_UID
-MOBILE_EXPERIENCES = [data.ONBOARDING_EXPERIENCE_UID, data.PUSH_PROMPT_EXPERIENCE_UID, *MOBILE_EXPERIMENT_UIDS]
+APP_BANNER = simulation_data.APP_BANNER_EXPERIENCE_UID
+MOBILE_EXPERIENCES = [
+    data.ONBOARDING_EXPERIENCE_UID,
+    data.PUSH_PROMPT_EXPERIENCE_UID,
+    *MOBILE_EXPERIMENT_UIDS,
+    APP_BANNER,
+]
 STACK = data.MAIN_STACK_API_KEY
 BIG = data.BIG_STACK_API_KEY
 
@@ -250,3 +256,11 @@ def test_match_rules() -> None:
     result = mcp_completions.match(many, "id")
     assert (len(result.values), result.total, result.has_more) == (100, 250, True)
     assert result.values[0] == "id000"
+
+
+async def test_variant_short_uid_completes_from_the_chosen_experience(client: Client) -> None:
+    why = PromptReference(name="why_not_variant")
+    context = {"project_uid": WEB, "experience_uid": data.HERO_EXPERIENCE_UID}
+    assert (await complete(client, why, "variant_short_uid", "", context)).values == ["0", "1"]
+    assert (await complete(client, why, "variant_short_uid", "mobile", context)).values == ["1"]
+    assert (await complete(client, why, "variant_short_uid", "")).values == []  # no experience chosen yet

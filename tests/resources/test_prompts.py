@@ -23,7 +23,17 @@ STACK = data.MAIN_STACK_API_KEY
 PROMPTS = {
     "explain_variant_audiences": (
         "Explain who sees a variant",
-        [("stack_api_key", True), ("variant_group_uid", True), ("variant_uid", True), ("draft", False)],
+        [
+            ("stack_api_key", True),
+            ("variant_group_uid", True),
+            ("variant_uid", True),
+            ("draft", False),
+            ("visitor", False),
+        ],
+    ),
+    "why_not_variant": (
+        "Why doesn't this visitor see …?",
+        [("project_uid", True), ("experience_uid", True), ("visitor", True), ("variant_short_uid", False)],
     ),
     "review_experience": ("Review an experience", [("project_uid", True), ("experience_uid", True)]),
     "explain_audience": ("Explain an audience", [("project_uid", True), ("audience_uid", True)]),
@@ -39,6 +49,7 @@ VALID_ARGS: dict[str, dict[str, str]] = {
     "review_experience": {"project_uid": WEB, "experience_uid": data.HERO_EXPERIENCE_UID},
     "explain_audience": {"project_uid": WEB, "audience_uid": data.VIP_TIER_AUDIENCE_UID},
     "audit_project": {"project_uid": WEB},
+    "why_not_variant": {"project_uid": WEB, "experience_uid": data.HERO_EXPERIENCE_UID, "visitor": '{"country": "NZ"}'},
 }
 
 
@@ -152,7 +163,7 @@ async def test_a_missing_argument_is_invalid_params_naming_it(client: Client, na
 @pytest.mark.parametrize("name", list(VALID_ARGS))
 async def test_an_invalid_identifier_is_invalid_params_naming_it(client: Client, name: str) -> None:
     arguments = dict(VALID_ARGS[name])
-    for argument in arguments:
+    for argument in (a for a in arguments if a != "visitor"):  # JSON, not an identifier: see below
         for bad in ("../../v3/user", "a/b", "x?y=1", "é", "x" * 65):
             message = await get_prompt_error(client, name, {**arguments, argument: bad})
             assert argument in message and "not a valid identifier" in message, (argument, bad, message)
@@ -169,3 +180,41 @@ async def test_an_unknown_prompt_is_invalid_params_naming_the_prompts(client: Cl
     assert caught.value.error.code == INVALID_PARAMS
     assert "'no_such_prompt'" in caught.value.error.message
     assert "audit_project" in caught.value.error.message
+
+
+def nested_tool_calls(text: str) -> list[tuple[str, dict[str, Any]]]:
+    """`Call <tool> with {json}` where the JSON may nest (a visitor object)."""
+    decoder = json.JSONDecoder()
+    return [
+        (m[1], decoder.raw_decode(text, m.end())[0])
+        for m in re.finditer(r"call (\w+) with (?=\{)", text, re.IGNORECASE)
+    ]
+
+
+async def test_why_not_variant_simulates_then_explains_each_audience(client: Client) -> None:
+    visitor = {"country": "NZ", "attributes": {"lifetime_orders": "5"}}
+    arguments = {"project_uid": WEB, "experience_uid": data.HERO_EXPERIENCE_UID, "visitor": json.dumps(visitor)}
+    text = await prompt_text(client, "why_not_variant", {**arguments, "variant_short_uid": "1"})
+    assert nested_tool_calls(text) == [
+        ("simulate_visitor", {"project_uid": WEB, "visitor": visitor}),
+        ("get_all_versions", {"project_uid": WEB, "experience_uid": data.HERO_EXPERIENCE_UID}),
+        ("explain_audience_match", {"project_uid": WEB, "audience_uid": "<each audience uid>", "visitor": visitor}),
+    ]
+    assert "variant 1 of experience" in text and "local simulation" in text and "priority" in text
+
+
+async def test_explain_variant_with_a_visitor_checks_each_audience(client: Client) -> None:
+    text = await prompt_text(client, "explain_variant_audiences", {**VARIANT_ARGS, "visitor": '{"country": "AU"}'})
+    calls = nested_tool_calls(text)
+    assert calls[0] == ("get_variant_audiences", {**VARIANT_ARGS, "draft": False})
+    assert calls[1][0] == "explain_audience_match" and calls[1][1]["visitor"] == {"country": "AU"}
+    assert "simulation" in text
+
+
+@pytest.mark.parametrize(
+    ("visitor", "words"),
+    [("not json", "JSON object"), ("[1]", "JSON object"), ('{"continent": "x"}', "unknown field")],
+)
+async def test_a_bad_visitor_is_invalid_params(client: Client, visitor: str, words: str) -> None:
+    message = await get_prompt_error(client, "why_not_variant", {**VALID_ARGS["why_not_variant"], "visitor": visitor})
+    assert words in message

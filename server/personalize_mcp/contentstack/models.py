@@ -285,6 +285,11 @@ class VersionVariant(UpstreamModel):
 
 
 class Version(UpstreamModel):
+    """An experience version. `target`, `audiences` and `lytics_audiences` at the version level are an A/B
+    test's targeting (who takes part at all) when a version carries them: not confirmed anywhere [?], read
+    only when present -- `target` in the rule grammar of an audience `definition`, the audience lists as
+    uids (strings or `{"uid"}` objects)."""
+
     uid: str
     experience_uid: str | None = Field(default=None, alias="experienceUid")
     status: OptionalStr = None
@@ -292,6 +297,15 @@ class Version(UpstreamModel):
     activated_at: OptionalStr = Field(default=None, alias="activatedAt")
     created_at: OptionalStr = Field(default=None, alias="createdAt")
     updated_at: OptionalStr = Field(default=None, alias="updatedAt")
+    target: Any = None
+    audiences: UidList = Field(default_factory=list)
+    lytics_audiences: UidList = Field(default_factory=list, alias="lyticsAudiences")
+    audience_combination_type: str | None = Field(default=None, alias="audienceCombinationType")
+
+    @property
+    def targeting_uids(self) -> list[str]:
+        """The version-level audiences (native first, then Lytics), without repeats."""
+        return list(dict.fromkeys([*self.audiences, *self.lytics_audiences]))
 
     @field_validator("variants", mode="before")
     @classmethod

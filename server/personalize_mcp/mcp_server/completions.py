@@ -112,6 +112,23 @@ async def complete_boolean(lookups: Lookups, context: Mapping[str, str]) -> Sequ
     return [("false", None), ("true", None)]
 
 
+async def complete_variant_short_uid(lookups: Lookups, context: Mapping[str, str]) -> Sequence[Candidate]:
+    """The chosen experience's variant short uids (every version's, newest names last), matched by name too."""
+    project = await _project(lookups, context)
+    experience = _chosen(context, "experience_uid")
+    found: dict[str, str | None] = {}
+    for version in await lookups.versions(project, experience):
+        for variant in version.variants:
+            if variant.short_uid is not None:
+                found[variant.short_uid] = variant.name
+    return list(found.items())
+
+
+async def complete_visitor(lookups: Lookups, context: Mapping[str, str]) -> Sequence[Candidate]:
+    """A visitor is free-form JSON: a skeleton to start from."""
+    return [('{"country": "", "device_type": "", "attributes": {}}', None)]
+
+
 COMPLETERS: dict[str, Completer] = {
     "project_uid": complete_project_uid,
     "audience_uid": complete_audience_uid,
@@ -120,6 +137,8 @@ COMPLETERS: dict[str, Completer] = {
     "variant_group_uid": complete_variant_group_uid,
     "variant_uid": complete_variant_uid,
     "draft": complete_boolean,
+    "variant_short_uid": complete_variant_short_uid,
+    "visitor": complete_visitor,
 }
 """Argument name -> completer, for every template variable and prompt argument we offer."""
 

@@ -18,6 +18,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS, InputRequiredResult
 from pydantic import Field
 
+from personalize_mcp.answers.visitor import parse_visitor
 from personalize_mcp.runtime.errors import InvalidInputError
 from personalize_mcp.runtime.ids import validate_identifier
 
@@ -33,6 +34,22 @@ VariantUid = Annotated[str, Field(description="CMS variant uid (see list_variant
 Draft = Annotated[
     str | None,
     Field(description="'true' to also explain the DRAFT version and what it changes; default 'false'."),
+]
+
+VisitorJson = Annotated[
+    str,
+    Field(
+        description='The visitor as JSON, as simulate_visitor takes it, e.g. {"country": "AU", "device_type": '
+        '"MOBILE", "attributes": {"lifetime_orders": 5}}.'
+    ),
+]
+OptionalVisitorJson = Annotated[
+    str | None,
+    Field(description="Optionally, a visitor as JSON (as simulate_visitor takes it) to check against the audiences."),
+]
+VariantShortUid = Annotated[
+    str | None,
+    Field(description="Optionally, the short uid of the variant the visitor should see (see get_all_versions)."),
 ]
 
 _TRUE = {"true", "yes", "1", "on"}
@@ -69,6 +86,16 @@ def register_prompts(server: MCPServer[Any]) -> None:
     )
     server.add_prompt(
         CheckedPrompt.from_function(
+            why_not_variant,
+            name="why_not_variant",
+            title="Why doesn't this visitor see …?",
+            description="Explain why a described visitor does (or does not) see an experience's variant: a local "
+            "simulation of every experience in priority order, and the failing or undecided rules of the "
+            "variant's audiences.",
+        )
+    )
+    server.add_prompt(
+        CheckedPrompt.from_function(
             review_experience,
             name="review_experience",
             title="Review an experience",
@@ -97,7 +124,11 @@ def register_prompts(server: MCPServer[Any]) -> None:
 
 
 def explain_variant_audiences(
-    stack_api_key: StackApiKey, variant_group_uid: VariantGroupUid, variant_uid: VariantUid, draft: Draft = None
+    stack_api_key: StackApiKey,
+    variant_group_uid: VariantGroupUid,
+    variant_uid: VariantUid,
+    draft: Draft = None,
+    visitor: OptionalVisitorJson = None,
 ) -> str:
     ids = {
         "stack_api_key": _identifier("stack_api_key", stack_api_key),
@@ -108,6 +139,17 @@ def explain_variant_audiences(
     steps = [f"1. Call get_variant_audiences with {_args({**ids, 'draft': False})} (the live ACTIVE version)."]
     if with_draft:
         steps.append(f"2. Call get_variant_audiences with {_args({**ids, 'draft': True})} (the DRAFT version).")
+    described = _visitor("visitor", visitor) if visitor and visitor.strip() else None
+    if described is not None:
+        check = {
+            "project_uid": "<project_uid from step 1>",
+            "audience_uid": "<each audience uid>",
+            "visitor": described,
+        }
+        steps.append(
+            f"{len(steps) + 1}. For each audience of step 1, call explain_audience_match with {_args(check)}: "
+            "whether this visitor is in it, rule by rule (a local simulation, not the Edge)."
+        )
     answer = (
         "Then answer for a non-technical reader: which experience and variant this CMS variant is linked to, and "
         "which visitors see it -- each audience's rules in plain words, joined as audience_combination says "
@@ -117,6 +159,12 @@ def explain_variant_audiences(
     if with_draft:
         answer += " Then say what the draft changes for this variant compared with the active version, or that it "
         answer += "changes nothing."
+    if described is not None:
+        answer += (
+            " Then say whether the given visitor sees it: combine the audiences' matched values as "
+            "audience_combination says, name each failing rule with its expected and observed value, and for a "
+            "null (undecided) result ask for the visitor fields in needs. Say it is a simulation."
+        )
     return "\n".join(
         [
             f"Explain who sees CMS variant {ids['variant_uid']} of variant group {ids['variant_group_uid']} in "
@@ -125,6 +173,41 @@ def explain_variant_audiences(
             answer,
             "If a call fails, report its one-sentence error and follow what it suggests (for example, an "
             "experience without an ACTIVE version: call again with draft true). Base every statement on the "
+            "tool results.",
+        ]
+    )
+
+
+def why_not_variant(
+    project_uid: ProjectUid,
+    experience_uid: ExperienceUid,
+    visitor: VisitorJson,
+    variant_short_uid: VariantShortUid = None,
+) -> str:
+    ids = {
+        "project_uid": _identifier("project_uid", project_uid),
+        "experience_uid": _identifier("experience_uid", experience_uid),
+    }
+    described = _visitor("visitor", visitor)
+    wanted = f"variant {_short_uid(variant_short_uid)}" if variant_short_uid else "a variant"
+    simulate = {"project_uid": ids["project_uid"], "visitor": described}
+    check = {"project_uid": ids["project_uid"], "audience_uid": "<each audience uid>", "visitor": described}
+    return "\n".join(
+        [
+            f"Why does this visitor not see {wanted} of experience {ids['experience_uid']} in Personalize project "
+            f"{ids['project_uid']}?",
+            f"1. Call simulate_visitor with {_args(simulate)} (every experience in priority order; follow "
+            "next_cursor until the experience appears): find its outcome, reason and needs, and the experiences "
+            "ranked above it with variant or ab_random outcomes (with variant_aliases and aliases_note).",
+            f"2. Call get_all_versions with {_args(ids)}: the variants of the simulated version and their audiences.",
+            f"3. For each audience of {wanted} (and of the variants before it in the version's order), call "
+            f"explain_audience_match with {_args(check)}: the trace, rule by rule.",
+            "Then answer plainly: whether the experience runs at all (not_running: which version is missing); "
+            "which variant the visitor gets instead, or none; for each variant tried, the rule that failed with its "
+            "expected and observed value (a value of the wrong type, e.g. a number sent as text, counts as a "
+            "failure: say so); which visitor fields would decide an undecided (null) result -- ask for them; and "
+            "whether a higher-priority experience takes the same entry first (variant_aliases). Say that this is a "
+            "local simulation from the project's rules, not an answer from the Edge. Base every statement on the "
             "tool results.",
         ]
     )
@@ -207,6 +290,30 @@ def _identifier(name: str, value: str) -> str:
         return validate_identifier(name, value.strip())
     except InvalidInputError as error:
         raise MCPError(code=INVALID_PARAMS, message=error.message) from None
+
+
+def _visitor(name: str, value: str) -> dict[str, Any]:
+    """The visitor JSON, checked as the tools check it, for the prompt to pass on unchanged."""
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        raise MCPError(
+            code=INVALID_PARAMS, message=f'{name} must be a JSON object such as {{"country": "AU"}}.'
+        ) from None
+    if not isinstance(parsed, dict):
+        raise MCPError(code=INVALID_PARAMS, message=f'{name} must be a JSON object such as {{"country": "AU"}}.')
+    try:
+        parse_visitor(parsed)
+    except InvalidInputError as error:
+        raise MCPError(code=INVALID_PARAMS, message=error.message) from None
+    return parsed
+
+
+def _short_uid(value: str) -> str:
+    text = value.strip()
+    if not text or len(text) > 16 or not text.replace("_", "").replace("-", "").isalnum():
+        raise MCPError(code=INVALID_PARAMS, message=f"variant_short_uid {value[:20]!r} is not a variant short uid.")
+    return text
 
 
 def _boolean(name: str, value: str | None) -> bool:

@@ -62,6 +62,8 @@ Who sees a CMS variant: list_stacks -> list_variant_groups -> list_variants -> g
 What an experience shows to whom: get_all_experiences -> get_all_versions (audiences resolved).
 Which experience wins an entry: get_experiences_priority.
 Is an experiment working, can its winner ship: get_experiment_results (by day: get_experiment_timeseries).
+What a described visitor would see, and why not: simulate_visitor (every experience in priority
+order) and explain_audience_match (one audience, rule by rule) -- local simulations, never the Edge.
 The same lookup lists are resources (personalize://projects, contentstack://stacks and templates
 below them), and prompts explain a variant's audiences, review an experience or audit a project.
 """

@@ -56,6 +56,7 @@ Experiences (`_cms` links each to a variant group of its project's stack):
 | ONBOARDING_EXPERIENCE_UID (Mobile, "0") | SEGMENTED / ACTIVE | ACTIVE | none (no stack) |
 | PUSH_PROMPT_EXPERIENCE_UID (Mobile, "1") | AB_TEST / DRAFT | DRAFT only | none |
 | analytics_data's PAYWALL, ORDER_BUTTON, SKIP (Mobile, "2"-"4") | AB_TEST / ACTIVE | ACTIVE | none |
+| APP_BANNER_EXPERIENCE_UID (Mobile, "2") | SEGMENTED / ACTIVE | ACTIVE (a variant with inline `target`) | none |
 | EU_BANNER_EXPERIENCE_UID (second org, "0") | SEGMENTED / ACTIVE | ACTIVE | EU_BANNER_VARIANT_GROUP_UID |
 
 What each version's variants target (variant shortUid: name → audiences, combination):
@@ -71,6 +72,8 @@ What each version's variants target (variant shortUid: name → audiences, combi
 - FOOTER_ARCHIVED_VERSION_UID (A/B): "0" Control 50, "1" Inline form 50.
 - ONBOARDING_ACTIVE_VERSION_UID: "0" iOS → [IOS_USERS]; "1" Beta → [BETA_TESTERS].
 - PUSH_PROMPT_DRAFT_VERSION_UID (A/B): "0" Prompt on launch 50, "1" Prompt after first order 50.
+- APP_BANNER_ACTIVE_VERSION_UID: "0" Android tablets → its own rules (`target`); "1" iOS beta → [IOS_USERS AND
+  BETA_TESTERS] (simulation_data.py, with the visitors worth simulating).
 - EU_BANNER_ACTIVE_VERSION_UID: "0" Germany → [GERMANY]; "1" France → [FRANCE].
 
 Experiment results (analytics summaries and hourly series) and the sandbox's calendar: analytics_data.
@@ -93,7 +96,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from personalize_mcp.sandbox import analytics_data, catalogue_data
+from personalize_mcp.sandbox import analytics_data, catalogue_data, simulation_data
+from personalize_mcp.sandbox.simulation_data import APP_BANNER_EXPERIENCE_UID
 
 JSON = dict[str, Any]
 
@@ -701,6 +705,9 @@ def _versions() -> dict[str, list[JSON]]:
                 "2025-06-04T15:00:00.000Z",
             ),
         ],
+        APP_BANNER_EXPERIENCE_UID: simulation_data.app_banner_versions(
+            IOS_USERS_AUDIENCE_UID, BETA_TESTERS_AUDIENCE_UID
+        ),
         EU_BANNER_EXPERIENCE_UID: [
             _version(
                 EU_BANNER_ACTIVE_VERSION_UID,
@@ -865,6 +872,17 @@ def _experiences(versions: dict[str, list[JSON]]) -> dict[str, list[JSON]]:
             ),
             *analytics_data.mobile_experiences(
                 _experience, versions, catalogue_data.metrics, catalogue_data.APP_OPEN_EVENT_UID
+            ),
+            _experience(
+                APP_BANNER_EXPERIENCE_UID,
+                "App home banner",
+                "Targets Android tablets by the variant's own rules",
+                "SEGMENTED",
+                "5",
+                "ACTIVE",
+                versions[APP_BANNER_EXPERIENCE_UID],
+                None,
+                ["home"],
             ),
         ],
         SECOND_ORG_PROJECT_UID: [
@@ -1132,6 +1150,7 @@ def _build() -> SandboxData:
             ],
             MOBILE_PROJECT_UID: [
                 ONBOARDING_EXPERIENCE_UID,
+                APP_BANNER_EXPERIENCE_UID,
                 PUSH_PROMPT_EXPERIENCE_UID,
                 *analytics_data.MOBILE_EXPERIMENT_UIDS,
             ],

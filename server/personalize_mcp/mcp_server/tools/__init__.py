@@ -20,6 +20,7 @@ from personalize_mcp.mcp_server.tools import (
     experiences,
     projects,
     results,
+    simulation,
     stacks,
     variants,
 )
@@ -35,6 +36,7 @@ TOOLSETS: tuple[Register, ...] = (
     catalogue.register,
     connection.register,
     results.register,
+    simulation.register,
 )
 
 

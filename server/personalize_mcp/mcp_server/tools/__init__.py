@@ -13,7 +13,16 @@ from typing import Any
 from mcp.server import MCPServer
 
 from personalize_mcp.answers.lookups import Lookups
-from personalize_mcp.mcp_server.tools import audiences, catalogue, connection, experiences, projects, stacks, variants
+from personalize_mcp.mcp_server.tools import (
+    audiences,
+    catalogue,
+    connection,
+    experiences,
+    insights,
+    projects,
+    stacks,
+    variants,
+)
 
 Register = Callable[[MCPServer[Any], Lookups], None]
 
@@ -25,6 +34,7 @@ TOOLSETS: tuple[Register, ...] = (
     stacks.register,
     catalogue.register,
     connection.register,
+    insights.register,
 )
 
 

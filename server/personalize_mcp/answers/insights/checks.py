@@ -112,8 +112,21 @@ class Facts:
                     yield experience, version
 
 
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _experience(e: Experience) -> SubjectRef:
     return SubjectRef(kind="experience", uid=e.uid, name=e.name)
+
+
+def _named(name: str | None, key: str | None, uid: str) -> str:
+    """ "'Purchase' (key purchase)", or "newsletter (uid …)" when only the key is known."""
+    if name and key and key != name:
+        return f"'{name}' (key {key})"
+    if name or key:
+        return f"'{name or key}'"
+    return uid
 
 
 def _finding(severity: str, check: str, subject: SubjectRef, message: str) -> Finding:
@@ -136,7 +149,7 @@ def missing_audience(f: Facts) -> list[Finding]:
                         _live_severity(version),
                         "missing_audience",
                         _experience(experience),
-                        f"{variant_words(variant, position).capitalize()} of the {version_words(version)} of "
+                        f"{_upper_first(variant_words(variant, position))} of the {version_words(version)} of "
                         f"{experience_words(experience, experience.uid)} targets "
                         f"{'an audience' if len(missing) == 1 else f'{len(missing)} audiences'} the project no "
                         f"longer has ({some(missing)}); retarget the variant in Contentstack Personalize.",
@@ -232,7 +245,7 @@ def unreachable_variant(f: Facts) -> list[Finding]:
                             WARNING,
                             "unreachable_variant",
                             _experience(experience),
-                            f"{variant_words(variant, position).capitalize()} of the {version_words(version)} of "
+                            f"{_upper_first(variant_words(variant, position))} of the {version_words(version)} of "
                             f"{experience_words(experience, experience.uid)} can never be shown: "
                             f"{variant_words(earlier_variant, earlier_position)} comes first and {why}; reorder or "
                             "retarget the variants.",
@@ -377,8 +390,8 @@ def unused_attribute(f: Facts) -> list[Finding]:
             INFO,
             "unused_attribute",
             SubjectRef(kind="attribute", uid=a.uid, name=a.display_name),
-            f"No audience's rules and no variant's own rules test custom attribute {quoted(a.display_name, a.uid)}"
-            f"{f' (key {a.key})' if a.key else ''}; it can be deleted unless something else reads it.",
+            f"No audience's rules and no variant's own rules test custom attribute {_named(a.name, a.key, a.uid)}; "
+            "it can be deleted unless something else reads it.",
         )
         for a in f.attributes
         if a.kind == "CUSTOM" and a.uid not in used and (a.key is None or a.key not in used)
@@ -394,8 +407,8 @@ def unused_event(f: Facts) -> list[Finding]:
             INFO,
             "unused_event",
             SubjectRef(kind="event", uid=event.uid, name=event.name or event.key),
-            f"No experience counts event {quoted(event.name or event.key, event.uid)}"
-            f"{f' (key {event.key})' if event.key else ''}; it can be deleted unless something else reads it.",
+            f"No experience counts event {_named(event.name, event.key, event.uid)}; it can be deleted unless "
+            "something else reads it.",
         )
         for event in f.events
         if event.uid not in counted and (event.key is None or event.key not in counted)

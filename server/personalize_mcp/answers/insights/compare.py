@@ -107,8 +107,9 @@ def diff_versions(
     for variant in before.variants:
         if variant.short_uid not in new:
             changes.append(_change(variant, "variant_removed", _targets(variant, names, attribute_names), None))
-    order_before = [v for v in before.variants if v.short_uid in new and not v.is_ab_test]
-    order_after = [v for v in after.variants if v.short_uid in old and not v.is_ab_test]
+    segmented = {s for s, v in new.items() if s in old and not v.is_ab_test and not old[s].is_ab_test}
+    order_before = [v for v in before.variants if v.short_uid in segmented]
+    order_after = [v for v in after.variants if v.short_uid in segmented]
     if [v.short_uid for v in order_before] != [v.short_uid for v in order_after]:
         changes.append(
             VersionChange(

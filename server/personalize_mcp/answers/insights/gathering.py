@@ -60,7 +60,7 @@ def budget_seconds() -> float | None:
 
 
 async def gather_within(
-    calls: Sequence[tuple[str, Callable[[], Awaitable[T]]]], *, what: str, concurrency: int = CONCURRENCY
+    calls: Sequence[tuple[str, Callable[[], Awaitable[T]]]], *, what: str, concurrency: int | None = None
 ) -> Gathered[T]:
     """Run `calls` (key, read) in order, `concurrency` at a time, until done or out of budget.
 
@@ -89,7 +89,7 @@ async def gather_within(
         try:
             with within_deadline(budget_seconds()):
                 async with anyio.create_task_group() as group:
-                    for _ in range(min(concurrency, total)):
+                    for _ in range(min(concurrency or CONCURRENCY, total)):
                         group.start_soon(worker)
         except DeadlineExceededError:
             pass  # the budget ended: what was not read is reported below

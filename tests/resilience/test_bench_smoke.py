@@ -63,5 +63,5 @@ def test_the_audit_benchmark_runs(tmp_path: Path) -> None:
     assert "old prompt's fan-out" in done.stdout
     [run] = json.loads(figures.read_text())["runs"]
     assert run["audit"]["calls"] == 1 and run["warm"]["requests"] == 0
-    assert run["prompt"]["calls"] == 2 + 1 + run["counts"]["experiences"]
+    assert run["prompt"]["calls"] == 2 + run["counts"]["experiences"]  # one page of each list at k = 1
     assert run["audit"]["extra"]["audited"] == run["counts"]["experiences"]

@@ -24,6 +24,10 @@ CONTRACT_TOOLS = {
     "get_experiences_priority": "Get Experiences Priority",
     "list_locations": "List Locations",
     "get_connection": "Get Connection",
+    "find_usage": "Find Where It Is Used",
+    "compare_versions": "Compare Versions",
+    "audit_project": "Audit a Project",
+    "search": "Search",
 }
 """Every tool of CONTRACT.md (first release and additions) with its title."""
 

@@ -197,6 +197,11 @@ EU_BANNER_FRANCE_VARIANT_UID = "csf8a6b1c5d9e2f3e7"
 PLAIN_VARIANT_UID = "iphone_color_white"
 PLAIN_VARIANT_UIDS = ("iphone_color_white", "iphone_color_black", "iphone_color_blue")
 
+MAIN_ORG_PROJECT_UIDS = (WEB_PROJECT_UID, MOBILE_PROJECT_UID, audit_data.AUDIT_PROJECT_UID)
+"""The main organisation's projects, in list (and uid) order."""
+MAIN_ORG_STACK_API_KEYS = (MAIN_STACK_API_KEY, BIG_STACK_API_KEY, EMPTY_STACK_API_KEY, audit_data.AUDIT_STACK_API_KEY)
+"""The main organisation's stacks."""
+
 BIG_STACK_GROUP_COUNT = 121
 """Variant groups in the big stack: 120 plain "Colourway" groups plus BIG_VARIANT_GROUP_UID."""
 BIG_VARIANT_COUNT = 130

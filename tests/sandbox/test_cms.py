@@ -6,6 +6,7 @@ import httpx2
 import pytest
 
 from personalize_mcp.sandbox import SANDBOX_SECOND_ORG_ACCESS_TOKEN, SandboxState
+from personalize_mcp.sandbox.audit_data import AUDIT_STACK_API_KEY
 from personalize_mcp.sandbox.data import (
     BIG_STACK_API_KEY,
     BIG_STACK_GROUP_COUNT,
@@ -22,8 +23,6 @@ from personalize_mcp.sandbox.data import (
     SECOND_ORG_UID,
     SECOND_STACK_API_KEY,
 )
-
-from personalize_mcp.sandbox.audit_data import AUDIT_STACK_API_KEY
 
 from .helpers import bearer
 

@@ -326,5 +326,9 @@ def _groups(experiences: list[JSON], versions: dict[str, list[JSON]]) -> list[JS
         "_cms": {"variantGroup": AUDIT_ORPHAN_VARIANT_GROUP_UID, "variants": {"0": _cms_uid("csf", "orphan:0")}},
     }
     groups.append(seed._linked_group(AUDIT_PROJECT_UID, orphan, "page", ["Deleted campaign default"]))
-    groups.append(seed._plain_group(AUDIT_PLAIN_VARIANT_GROUP_UID, "Seasonal colours", [(_cms_uid("cs", "autumn"), "Autumn")], "page"))
+    groups.append(
+        seed._plain_group(
+            AUDIT_PLAIN_VARIANT_GROUP_UID, "Seasonal colours", [(_cms_uid("cs", "autumn"), "Autumn")], "page"
+        )
+    )
     return groups

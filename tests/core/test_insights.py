@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import pytest
@@ -12,6 +13,7 @@ from personalize_mcp.contentstack.ratelimit import RateLimit
 from personalize_mcp.sandbox import audit_data as audit
 from personalize_mcp.sandbox import catalogue_data as catalogue
 from personalize_mcp.sandbox import data
+from personalize_mcp.sandbox.generated import ScaleSpec
 from tests.conftest import Sandbox
 from tests.helpers import call_error, call_ok
 from tests.resilience.support import tool_client
@@ -282,3 +284,42 @@ async def test_search_without_a_project_is_bounded_and_says_what_it_left_out(
     result = await call_ok(client, "search", {"query": "a"})
     assert "2 more project(s)" in result["skipped"] and "2 more stack(s)" in result["skipped"]
     assert {h["project_uid"] for h in result["results"]} <= {None, WEB}
+
+
+BIG = ScaleSpec.of(
+    10,
+    audiences=600,
+    experiences=80,
+    variant_groups=100,
+    catalog_groups=5,
+    big_group_variants=10,
+    broad_audiences=600,
+    extra_projects=0,
+)
+"""Big enough that every insight's full answer is far over the budget (600 audiences, 80 experiences whose
+broad one targets all 600), small enough to read in a test."""
+
+
+async def test_every_insight_fits_the_budget_on_a_big_account(sandbox: Sandbox) -> None:
+    account = sandbox.state.load_generated(BIG)
+    project, broad = account.notable["project_uid"], account.notable["broad_experience_uid"]
+    popular = account.data.audiences[project][0]["uid"]
+    calls = [
+        ("audit_project", {"project_uid": project}),
+        ("find_usage", {"project_uid": project, "uid": popular}),
+        ("find_usage", {"project_uid": project, "uid": "COUNTRY"}),
+        ("compare_versions", {"project_uid": project, "experience_uid": broad}),
+        ("search", {"query": "a"}),
+    ]
+    async with tool_client(sandbox.connection(), rate_limit=RateLimit(requests=10_000)) as client:
+        for tool, arguments in calls:
+            result = await client.call_tool(tool, arguments)
+            assert not result.is_error, (tool, result.content)
+            body = result.structured_content
+            assert body is not None
+            assert len(json.dumps(body, separators=(",", ":")).encode()) <= 32 * 1024, tool
+            if tool != "compare_versions":  # four variants' changes: long audience lists are counted, not listed
+                assert body["next_cursor"] and "cursor=next_cursor" in body["note"], tool
+            else:
+                assert all(len(c["audiences_added"]) <= 25 for c in body["changes"]) and body["changes"]
+    assert body["total"] > 500

@@ -61,6 +61,8 @@ the same other arguments) for more, or narrow with query (and the tool's filters
 Who sees a CMS variant: list_stacks -> list_variant_groups -> list_variants -> get_variant_audiences.
 What an experience shows to whom: get_all_experiences -> get_all_versions (audiences resolved).
 Which experience wins an entry: get_experiences_priority.
+Where an audience, attribute or event is used: find_usage; what a draft changes: compare_versions;
+everything wrong with a project in one call: audit_project; find anything by name or uid: search.
 The same lookup lists are resources (personalize://projects, contentstack://stacks and templates
 below them), and prompts explain a variant's audiences, review an experience or audit a project.
 """

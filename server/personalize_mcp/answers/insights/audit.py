@@ -31,7 +31,7 @@ from personalize_mcp.answers.paging import Catalogue, Paged, list_args
 from personalize_mcp.answers.shapes import ResultModel
 from personalize_mcp.contentstack.models import Experience, VariantGroup, Version
 from personalize_mcp.runtime.concurrency import gather
-from personalize_mcp.runtime.errors import InvalidInputError, UserFacingError
+from personalize_mcp.runtime.errors import InvalidInputError, UserFacingError, quoted
 from personalize_mcp.runtime.ids import is_identifier
 from personalize_mcp.runtime.progress import advance
 
@@ -74,7 +74,7 @@ def _choice(name: str, value: str | None, allowed: Sequence[str]) -> str | None:
         return None
     normal = value.strip().lower().replace("-", "_").replace(" ", "_")
     if normal not in allowed:
-        raise InvalidInputError(f"{name} must be one of {', '.join(allowed)}, not {value[:40]!r}.")
+        raise InvalidInputError(f"{name} must be one of {', '.join(allowed)}, not {quoted(value)}.")
     return normal
 
 

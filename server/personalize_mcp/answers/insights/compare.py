@@ -28,6 +28,7 @@ from personalize_mcp.answers.insights.words import (
     audience_expression,
     combination_of,
     quoted,
+    some,
     traffic_words,
     variant_words,
 )
@@ -243,7 +244,7 @@ def _pick(versions: Sequence[Version], uid: str | None, status: str, argument: s
     if uid is not None:
         found = next((v for v in versions if v.uid == uid), None)
         if found is None:
-            listing = ", ".join(f"{v.uid} ({v.status or 'UNKNOWN'})" for v in versions[:8]) or "none"
+            listing = some([f"{v.uid} ({v.status or 'UNKNOWN'})" for v in versions], shown=2) or "none"
             raise NotFoundError(
                 f"Version {uid} ({argument}) is not a version of the {label} (its versions: {listing}); "
                 "call get_all_versions to list them."

@@ -30,7 +30,7 @@ from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.paging import Catalogue, Paged, list_args
 from personalize_mcp.answers.shapes import ResultModel
 from personalize_mcp.contentstack.models import CMSVariant, Project, Stack
-from personalize_mcp.runtime.errors import InvalidInputError, UserFacingError
+from personalize_mcp.runtime.errors import InvalidInputError, UserFacingError, quoted
 from personalize_mcp.runtime.ids import is_identifier, validate_identifier
 
 KINDS = ("project", "experience", "audience", "attribute", "event", "stack", "variant_group", "variant")
@@ -123,7 +123,7 @@ def _kinds(kinds: Sequence[str] | str | None) -> tuple[str, ...]:
         normal = str(kind).strip().lower().replace("-", "_").replace(" ", "_")
         normal = normal[:-1] if normal.endswith("s") and normal[:-1] in KINDS else normal
         if normal not in KINDS:
-            raise InvalidInputError(f"kinds must be among {', '.join(KINDS)}; {str(kind)[:40]!r} is not one.")
+            raise InvalidInputError(f"kinds must be among {', '.join(KINDS)}; {quoted(str(kind))} is not one.")
         chosen.add(normal)
     return tuple(k for k in KINDS if k in chosen)
 

@@ -272,6 +272,9 @@ async def test_search_by_kind_and_project(client: Client) -> None:
     ]
     assert "kinds must be among" in await call_error(client, "search", {"query": "x", "kinds": ["planet"]})
     assert "query is required" in await call_error(client, "search", {"query": "  "})
+    assert "list_projects" in await call_error(
+        client, "search", {"query": "x", "project_uid": "6650b8f1a3c94e2d17000fff"}
+    )
 
 
 async def test_search_without_a_project_is_bounded_and_says_what_it_left_out(

@@ -29,6 +29,7 @@ from personalize_mcp.answers.insights.gathering import gather_within
 from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.paging import Catalogue, Paged, list_args
 from personalize_mcp.answers.shapes import ResultModel
+from personalize_mcp.answers.upstream_errors import project_not_found
 from personalize_mcp.contentstack.models import CMSVariant, Project, Stack
 from personalize_mcp.runtime.errors import InvalidInputError, UserFacingError, quoted
 from personalize_mcp.runtime.ids import is_identifier, validate_identifier
@@ -149,7 +150,10 @@ class _Reads:
 def _scope(projects: list[Project], project_uid: str | None, default: str | None) -> tuple[list[Project], int]:
     """The projects to search, and how many more there were."""
     if project_uid is not None:
-        return [p for p in projects if p.uid == project_uid] or [Project(uid=project_uid)], 0
+        chosen = [p for p in projects if p.uid == project_uid]
+        if not chosen:
+            raise project_not_found(project_uid)
+        return chosen, 0
     ordered = sorted(projects, key=lambda p: p.uid != default)
     return ordered[:MAX_PROJECTS], max(0, len(ordered) - MAX_PROJECTS)
 

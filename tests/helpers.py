@@ -28,6 +28,10 @@ CONTRACT_TOOLS = {
     "get_experiment_timeseries": "Get Experiment Time Series",
     "simulate_visitor": "Simulate a Visitor",
     "explain_audience_match": "Explain an Audience Match",
+    "find_usage": "Find Where It Is Used",
+    "compare_versions": "Compare Versions",
+    "audit_project": "Audit a Project",
+    "search": "Search",
 }
 """Every tool of CONTRACT.md (first release and additions) with its title."""
 

@@ -162,6 +162,7 @@ async def _demo(mode: str, out: TextIO) -> None:
         await _catalogue(p, client, project_uid)
         await _experiment_results(p, client, project_uid, experiences)
         await _simulation(p, client, project_uid)
+        await _insights(p, client, project_uid, experience["uid"])
 
         stacks = (await call(client, "list_stacks"))["stacks"]
         p.heading("List Stacks", signature("list_stacks"))
@@ -326,6 +327,49 @@ async def _simulation(p: Printer, client: Client, project_uid: str) -> None:
         shown = {True: "true", False: "false", None: "null"}[line["result"]]
         p.line(f"{'  ' * line['depth']}{shown:<5}  {line['rule']}")
         p.line(f"{'  ' * line['depth']}       {line['because']}")
+
+
+async def _insights(p: Printer, client: Client, project_uid: str, experience_uid: str) -> None:
+    """Search, where an audience is used, what the draft changes, and the audit of the Audit demo project."""
+    found = await call(client, "search", {"query": "returning"})
+    p.heading("Search", "search(query='returning')")
+    p.table(
+        ["KIND", "NAME", "MATCH", "NEXT"],
+        [[h["kind"], h.get("name"), h["match"], h["next_tool"]] for h in found["results"]],
+    )
+    audience = next((h for h in found["results"] if h["kind"] == "audience"), None)
+    if audience is not None:
+        usage = await call(client, "find_usage", {"project_uid": audience["project_uid"], "uid": audience["uid"]})
+        p.heading(f"Find Where It Is Used — {audience['name']}", f"find_usage(uid={audience['uid']!r})")
+        p.line(usage["summary"])
+        p.table(["EXPERIENCE", "WHERE"], [[u.get("name"), u["where"]] for u in usage["used_by"]], max_width=100)
+
+    arguments = {"project_uid": project_uid, "experience_uid": experience_uid}
+    p.heading("Compare Versions (ACTIVE -> DRAFT)", signature("compare_versions", arguments))
+    compared = await client.call_tool("compare_versions", arguments)
+    if compared.is_error:
+        p.line(f"(tool error) {_text(compared)}")
+    else:
+        changes = compared.structured_content or {}
+        p.line(changes["summary"])
+        p.table(
+            ["VARIANT", "CHANGE", "BEFORE", "AFTER"],
+            [[c["variant_short_uid"], c["change"], c["before"], c["after"]] for c in changes["changes"]],
+        )
+
+    projects = await call(client, "search", {"query": "audit demo", "kinds": ["project"]})
+    target = projects["results"][0]["uid"] if projects["results"] else project_uid
+    audit = await call(client, "audit_project", {"project_uid": target})
+    p.heading("Audit a Project", f"audit_project(project_uid={target!r})")
+    p.line(audit["summary"])
+    p.table(
+        ["SEVERITY", "CHECK", "SUBJECT", "MESSAGE"],
+        [
+            [f["severity"], f["check"], f["subject"].get("name") or f["subject"]["uid"], f["message"]]
+            for f in audit["findings"]
+        ],
+        max_width=90,
+    )
 
 
 async def _variant_audiences(

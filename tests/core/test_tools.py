@@ -32,7 +32,7 @@ async def test_tools_list_has_the_contract_tools_with_their_titles_and_hints(cli
 async def test_list_projects_lists_the_organisations_projects(client: Client) -> None:
     projects = (await call_ok(client, "list_projects"))["projects"]
     by_uid = {p["uid"]: p for p in projects}
-    assert set(by_uid) == {data.WEB_PROJECT_UID, data.MOBILE_PROJECT_UID}
+    assert set(by_uid) == set(data.MAIN_ORG_PROJECT_UIDS)
     assert by_uid[WEB]["name"] == "Web"
     assert by_uid[WEB]["connected_stack_api_key"] == STACK
     assert data.SECOND_ORG_PROJECT_UID not in by_uid
@@ -330,7 +330,7 @@ async def test_get_variant_audiences_unknown_ids_point_to_the_right_list(
 
 async def test_list_stacks_only_the_accounts_organisation(client: Client) -> None:
     stacks = {s["api_key"]: s for s in (await call_ok(client, "list_stacks"))["stacks"]}
-    assert set(stacks) == {data.MAIN_STACK_API_KEY, data.BIG_STACK_API_KEY, data.EMPTY_STACK_API_KEY}
+    assert set(stacks) == set(data.MAIN_ORG_STACK_API_KEYS)
     assert stacks[STACK]["name"] == "Website"
 
 

@@ -46,3 +46,22 @@ def test_the_scale_benchmark_runs(tmp_path: Path) -> None:
     assert rows["get_all_audiences"]["bytes"] > 0 and rows["get_all_audiences"]["warm_requests"] == 0
     assert rows["list_variants (big group)"]["upstream"] == 25
     assert any(line["what"].startswith("warm full listing of all 5 audiences") for line in run["lines"])
+
+
+def test_the_audit_benchmark_runs(tmp_path: Path) -> None:
+    """`bench/audit.py` on a tiny generated account (k = 1): the old prompt's fan-out, then one audit call."""
+    figures = tmp_path / "audit.json"
+    done = subprocess.run(
+        [sys.executable, "audit.py", "--scales", "1", "--quick", "--json", str(figures)],
+        cwd=BENCH,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "old prompt's fan-out" in done.stdout
+    [run] = json.loads(figures.read_text())["runs"]
+    assert run["audit"]["calls"] == 1 and run["warm"]["requests"] == 0
+    assert run["prompt"]["calls"] == 2 + run["counts"]["experiences"]  # one page of each list at k = 1
+    assert run["audit"]["extra"]["audited"] == run["counts"]["experiences"]

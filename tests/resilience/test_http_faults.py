@@ -26,7 +26,7 @@ from personalize_mcp.contentstack.personalize import PersonalizeAPI
 from personalize_mcp.contentstack.ratelimit import RateLimit
 from personalize_mcp.runtime.deadline import DeadlineExceededError, within_deadline
 from personalize_mcp.runtime.errors import ReauthenticationRequiredError
-from personalize_mcp.sandbox import create_sandbox_app
+from personalize_mcp.sandbox import create_sandbox_app, data
 from tests.conftest import Sandbox
 from tests.helpers import assert_one_sentence, call_error
 
@@ -62,7 +62,7 @@ async def list_projects(connection: Connection, **kwargs: object) -> int:
 
 async def test_reset_connections_are_retried_then_succeed(connection: Connection, sandbox: Sandbox) -> None:
     sandbox.state.reset_next("personalize", count=2)
-    assert await list_projects(connection) == 2
+    assert await list_projects(connection) == len(data.MAIN_ORG_PROJECT_UIDS)
     assert statuses(sandbox) == [(0, "reset"), (0, "reset"), (200, None)]
 
 
@@ -80,7 +80,7 @@ async def test_persistent_resets_end_in_one_sentence_after_three_attempts(
 
 async def test_a_truncated_body_is_retried(connection: Connection, sandbox: Sandbox) -> None:
     sandbox.state.truncate_next("personalize", count=1)
-    assert await list_projects(connection) == 2
+    assert await list_projects(connection) == len(data.MAIN_ORG_PROJECT_UIDS)
     assert statuses(sandbox) == [(200, "truncate"), (200, None)]
 
 
@@ -123,7 +123,7 @@ async def test_gateway_errors_are_retried_at_most_three_attempts(
     connection: Connection, sandbox: Sandbox, status: int
 ) -> None:
     sandbox.state.fail_next("personalize", status, count=2)
-    assert await list_projects(connection) == 2
+    assert await list_projects(connection) == len(data.MAIN_ORG_PROJECT_UIDS)
     sandbox.state.clear_requests()
     sandbox.state.fail_next("personalize", status, count=3)
     with pytest.raises(UpstreamUnavailableError, match=f"HTTP {status}"):

@@ -151,7 +151,7 @@ async def test_a_5xx_then_success(sandbox: Sandbox) -> None:
     sandbox.state.fail_next("cma", 502, count=2)
     async with tool_client(sandbox.connection()) as client:
         result = await call_ok(client, "list_stacks")
-    assert len(result["stacks"]) == 3
+    assert len(result["stacks"]) == len(data.MAIN_ORG_STACK_API_KEYS)
     assert [r.status for r in sandbox.state.request_log()] == [502, 502, 200]
 
 
@@ -197,7 +197,7 @@ async def test_a_slow_response_ends_in_the_deadline_sentence_and_its_request_is_
 async def test_reset_connections_are_retried_then_persistent_resets_are_one_sentence(sandbox: Sandbox) -> None:
     async with tool_client(sandbox.connection(), cache_ttl=0) as client:
         sandbox.state.reset_next("cma", count=2)
-        assert len((await call_ok(client, "list_stacks"))["stacks"]) == 3
+        assert len((await call_ok(client, "list_stacks"))["stacks"]) == len(data.MAIN_ORG_STACK_API_KEYS)
         sandbox.state.reset_next("cma", count=3)
         message = await call_error(client, "list_stacks")
     assert message == "Contentstack's CMS Management API dropped the connection (3 attempts); try again shortly."
@@ -206,7 +206,7 @@ async def test_reset_connections_are_retried_then_persistent_resets_are_one_sent
 async def test_a_truncated_body_is_retried_and_invalid_json_is_one_sentence(sandbox: Sandbox) -> None:
     async with tool_client(sandbox.connection(), cache_ttl=0) as client:
         sandbox.state.truncate_next("cma")
-        assert len((await call_ok(client, "list_stacks"))["stacks"]) == 3
+        assert len((await call_ok(client, "list_stacks"))["stacks"]) == len(data.MAIN_ORG_STACK_API_KEYS)
         sandbox.state.invalid_json_next("cma")
         message = await call_error(client, "list_stacks")
     assert message == (
@@ -273,10 +273,10 @@ async def test_one_cache_never_hands_an_account_another_accounts_data(sandbox: S
         first, second = (
             Lookups(PersonalizeAPI(h), CMSAPI(h), credentials=h.credentials, cache=shared) for h in (northwind, contoso)
         )
-        assert {p.uid for p in await first.projects()} == {WEB, MOBILE}
+        assert {p.uid for p in await first.projects()} == set(data.MAIN_ORG_PROJECT_UIDS)
         assert {p.uid for p in await second.projects()} == {data.SECOND_ORG_PROJECT_UID}
         assert {s.api_key for s in await second.stacks()} == {data.SECOND_STACK_API_KEY}
-        assert len(await first.stacks()) == 3
+        assert len(await first.stacks()) == len(data.MAIN_ORG_STACK_API_KEYS)
     finally:
         await northwind.aclose()
         await contoso.aclose()

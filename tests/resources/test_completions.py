@@ -78,10 +78,10 @@ async def test_the_server_advertises_completions_resources_and_prompts(client: C
 
 async def test_project_uid_offers_every_project_of_the_organisation(client: Client) -> None:
     completion = await complete(client, AUDIENCES, "project_uid")
-    assert completion.values == [WEB, MOBILE]
-    assert (completion.total, completion.has_more) == (2, False)
+    assert completion.values == list(data.MAIN_ORG_PROJECT_UIDS)
+    assert (completion.total, completion.has_more) == (len(data.MAIN_ORG_PROJECT_UIDS), False)
     for ref in (EXPERIENCES, REVIEW, EXPLAIN_AUDIENCE, AUDIT):
-        assert (await complete(client, ref, "project_uid")).values == [WEB, MOBILE]
+        assert (await complete(client, ref, "project_uid")).values == list(data.MAIN_ORG_PROJECT_UIDS)
 
 
 async def test_names_are_matched_but_uids_returned_case_insensitively(client: Client) -> None:
@@ -92,7 +92,7 @@ async def test_names_are_matched_but_uids_returned_case_insensitively(client: Cl
 
 
 async def test_uids_are_matched_by_prefix(client: Client) -> None:
-    assert (await complete(client, AUDIENCES, "project_uid", WEB[:-1])).values == [WEB, MOBILE]
+    assert (await complete(client, AUDIENCES, "project_uid", WEB[:-1])).values == list(data.MAIN_ORG_PROJECT_UIDS)
     assert (await complete(client, AUDIENCES, "project_uid", MOBILE)).values == [MOBILE]
     assert (await complete(client, GROUPS, "stack_api_key", STACK[:6].upper())).values == [STACK]
 

@@ -121,13 +121,14 @@ async def test_explain_audience(client: Client) -> None:
     assert calls[2] == ("get_all_versions", {"project_uid": WEB, "experience_uid": "<its uid>"})
 
 
-async def test_audit_project_asks_for_the_three_findings(client: Client) -> None:
+async def test_audit_project_builds_on_the_audit_tool(client: Client) -> None:
     text = await prompt_text(client, "audit_project", {"project_uid": WEB})
-    assert [name for name, _ in tool_calls(text)] == ["get_all_audiences", "get_all_experiences", "get_all_versions"]
-    assert tool_calls(text)[0][1] == {"project_uid": WEB}
-    assert "used by no experience" in text
-    assert "without an ACTIVE version" in text
-    assert "DRAFT version differs from their ACTIVE version" in text
+    assert tool_calls(text) == [
+        ("audit_project", {"project_uid": WEB}),
+        ("compare_versions", {"project_uid": WEB, "experience_uid": "<its subject uid>"}),
+    ]
+    assert "next_cursor" in text and "not_read" in text and "checks_skipped" in text
+    assert "get_all_versions" not in text  # the fan-out over every experience is the tool's job now
 
 
 async def test_prompts_make_no_upstream_request(client: Client, sandbox: Sandbox) -> None:

@@ -6,6 +6,7 @@ import httpx2
 import pytest
 
 from personalize_mcp.sandbox import SANDBOX_SECOND_ORG_ACCESS_TOKEN, SandboxState
+from personalize_mcp.sandbox.audit_data import AUDIT_STACK_API_KEY
 from personalize_mcp.sandbox.data import (
     BIG_STACK_API_KEY,
     BIG_STACK_GROUP_COUNT,
@@ -68,6 +69,7 @@ async def test_stacks_of_my_organisation_only(client: httpx2.AsyncClient) -> Non
         MAIN_STACK_API_KEY,
         BIG_STACK_API_KEY,
         EMPTY_STACK_API_KEY,
+        AUDIT_STACK_API_KEY,
     }
     for stack in body["stacks"]:
         assert {"uid", "name", "api_key", "org_uid", "master_locale"} <= stack.keys()
@@ -77,7 +79,7 @@ async def test_stacks_of_my_organisation_only(client: httpx2.AsyncClient) -> Non
         params={"include_count": "true", "limit": 2},
         headers=bearer(organization_uid=MAIN_ORG_UID),
     )
-    assert counted.json()["count"] == 3
+    assert counted.json()["count"] == 4
     assert len(counted.json()["stacks"]) == 2
     second = await client.get(
         "/cma/v3/stacks", headers=bearer(SANDBOX_SECOND_ORG_ACCESS_TOKEN, organization_uid=SECOND_ORG_UID)
@@ -87,7 +89,7 @@ async def test_stacks_of_my_organisation_only(client: httpx2.AsyncClient) -> Non
 
 async def test_organization_stacks_route(client: httpx2.AsyncClient) -> None:
     mine = await client.get(f"/cma/v3/organizations/{MAIN_ORG_UID}/stacks", headers=bearer())
-    assert len(mine.json()["stacks"]) == 3
+    assert len(mine.json()["stacks"]) == 4
     other = await client.get(f"/cma/v3/organizations/{SECOND_ORG_UID}/stacks", headers=bearer())
     assert other.status_code == 403
 

@@ -118,6 +118,11 @@ class Lookups(AccountMemo):
         return current if current.tzinfo is not None else current.replace(tzinfo=UTC)
 
     @property
+    def default_project_uid(self) -> str | None:
+        """The project tools use when `project_uid` is omitted (`CONTENTSTACK_PERSONALIZE_PROJECT_ID`)."""
+        return self._default_project_uid
+
+    @property
     def deadline(self) -> float | None:
         """Seconds one tool call may take in all, retries and waits included (None: no limit)."""
         return self._deadline
@@ -261,6 +266,12 @@ class Lookups(AccountMemo):
         except (UpstreamNotFoundError, UpstreamRejectedError):
             raise _no_analytics(experience_uid, version_uid) from None
 
+    def cached_versions(self, project_uid: str, experience_uid: str) -> list[Version] | None:
+        """An experience's versions when a fresh read is cached, else None; never fetches (reads that
+        cost nothing go first when a whole project is read)."""
+        cached: list[Version] | None = self._fresh(("versions", project_uid, experience_uid))
+        return cached
+
     async def resolve_project(self, project_uid: str | None) -> str:
         """The project to use: the argument, else the configured default, else the only project."""
         if project_uid is not None and project_uid != "":
@@ -316,6 +327,12 @@ class Lookups(AccountMemo):
             )
         except _STACK_ERRORS as error:
             raise await variant_group_error(self, stack_api_key, variant_group_uid, error) from None
+
+    def cached_variants(self, stack_api_key: str, variant_group_uid: str) -> list[CMSVariant] | None:
+        """A group's variants when a fresh list is cached, else None; never fetches (search looks only
+        at groups someone already listed: walking every group's variants would cost a request each)."""
+        cached: list[CMSVariant] | None = self._fresh(("variants", stack_api_key, variant_group_uid))
+        return cached
 
     async def cms_variant(self, stack: str, group: str, variant_uid: str) -> CMSVariant:
         """One CMS variant: from a fresh cached list, else its own GET, else the group's list.

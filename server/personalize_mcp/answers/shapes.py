@@ -22,3 +22,11 @@ class VersionRef(ResultModel):
 class VariantRef(ResultModel):
     short_uid: str | None = Field(default=None, description="Variant short uid within the experience.")
     name: str | None = Field(default=None, description="Variant name in Personalize.")
+
+
+class SubjectRef(ResultModel):
+    """What an insight is about: an audience, attribute, event, experience, variant group, ..."""
+
+    kind: str = Field(description="audience, attribute, event, experience, variant_group, stack or project.")
+    uid: str = Field(description="Its uid (a stack: its API key).")
+    name: str | None = Field(default=None, description="Its name, when it has one.")

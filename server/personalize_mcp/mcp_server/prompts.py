@@ -117,8 +117,9 @@ def register_prompts(server: MCPServer[Any]) -> None:
             audit_project,
             name="audit_project",
             title="Audit a project",
-            description="Audit a Personalize project: audiences used by no experience, experiences without an "
-            "ACTIVE version, and drafts that differ from the active version.",
+            description="Audit a Personalize project with one audit_project call: broken targeting, A/B splits, "
+            "unreachable variants, experiences without an ACTIVE version or priority, CMS links, unused audiences, "
+            "attributes and events, and what each draft changes.",
         )
     )
 
@@ -268,19 +269,16 @@ def audit_project(project_uid: ProjectUid) -> str:
     return "\n".join(
         [
             f"Audit Personalize project {project['project_uid']}.",
-            f"1. Call get_all_audiences with {_args(project)}: every audience (the list is paged: call again with "
-            "cursor set to next_cursor until next_cursor is null).",
-            f"2. Call get_all_experiences with {_args(project)}: every experience with its status and the "
-            "audience_uids it uses (paged the same way).",
-            f"3. For each experience, call get_all_versions with "
-            f"{_args({**project, 'experience_uid': '<its uid>'})}: its versions and their variants' audience_uids.",
-            "Then report three lists, each item with its name and uid (write 'none' for an empty list):",
-            "a. Audiences used by no experience: in no experience's audience_uids and in no version variant's "
-            "audience_uids.",
-            "b. Experiences without an ACTIVE version, with the statuses of the versions they have.",
-            "c. Experiences whose DRAFT version differs from their ACTIVE version, and what differs (variants, "
-            "audiences, combination, traffic).",
-            "Base every finding on the tool results; do not guess.",
+            f"1. Call audit_project with {_args(project)}: the findings, errors first, with counts per check (paged: "
+            "call again with cursor set to next_cursor until it is null).",
+            "2. If any finding's check is not_read, call audit_project again once (what was read is cached, so it "
+            "goes on from there) and use the newer findings.",
+            "3. For each draft_differs finding you report, call compare_versions with "
+            f"{_args({**project, 'experience_uid': '<its subject uid>'})} for what the draft changes.",
+            "Then report, for a non-technical reader: the errors (what visitors get wrong now), then the warnings, "
+            "then the info findings, each with its subject's name and uid and what to do; group findings of one "
+            "check together, say which checks were skipped (checks_skipped) and why, and write 'none' for a "
+            "severity without findings. Base every statement on the tool results; do not guess.",
         ]
     )
 

@@ -64,6 +64,8 @@ Which experience wins an entry: get_experiences_priority.
 Is an experiment working, can its winner ship: get_experiment_results (by day: get_experiment_timeseries).
 What a described visitor would see, and why not: simulate_visitor (every experience in priority
 order) and explain_audience_match (one audience, rule by rule) -- local simulations, never the Edge.
+Where an audience, attribute or event is used: find_usage; what a draft changes: compare_versions;
+everything wrong with a project in one call: audit_project; find anything by name or uid: search.
 The same lookup lists are resources (personalize://projects, contentstack://stacks and templates
 below them), and prompts explain a variant's audiences, review an experience or audit a project.
 """

@@ -7,13 +7,14 @@ Organisations, users, projects, stacks:
 
 | constant | uid | scenario |
 |---|---|---|
-| MAIN_ORG_UID | blt5a1e9c2f7d3b4e60 | "Northwind Retail", the demo org: 2 projects, 3 stacks |
+| MAIN_ORG_UID | blt5a1e9c2f7d3b4e60 | "Northwind Retail", the demo org: 3 projects, 4 stacks |
 | SECOND_ORG_UID | blt8c4d2e6f1a9b3c75 | "Contoso Europe": exactly ONE project, own stack (isolation) |
 | MAIN_USER_UID | blt2f8e4a6c9d1b3e57 | Dana Whitfield, member of both orgs (consent picks one) |
 | SECOND_ORG_USER_UID | blt6e3b9d1f4c8a2e06 | Kenji Sato, member of the second org only |
 | WEB_PROJECT_UID | 6650b8f1a3c94e2d170001a2 | "Web" → MAIN_STACK_API_KEY; 14 audiences, 6 experiences |
 | MOBILE_PROJECT_UID | 6650b8f1a3c94e2d170001a3 | "Mobile App", no stack: experiences without `_cms` |
 | SECOND_ORG_PROJECT_UID | 6650b8f1a3c94e2d170001a4 | "Storefront EU" → SECOND_STACK_API_KEY |
+| AUDIT_PROJECT_UID (audit_data.py) | 6650b8f1a3c94e2d170001a5 | "Audit demo" → its own stack: every audit check |
 | MAIN_STACK_API_KEY | blt3d7a1c9e5f2b8d40 | "Website": groups linked to Web experiences + 1 plain |
 | BIG_STACK_API_KEY | blt9e4c2a7f1d6b3e85 | "Product Catalog", no project: 121 groups, one of 130 variants |
 | EMPTY_STACK_API_KEY | blt1b6f3d8a4c9e2f07 | "Brand Guidelines", no project, no variant groups |
@@ -96,7 +97,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from personalize_mcp.sandbox import analytics_data, catalogue_data, simulation_data
+from personalize_mcp.sandbox import analytics_data, audit_data, catalogue_data, simulation_data
 from personalize_mcp.sandbox.simulation_data import APP_BANNER_EXPERIENCE_UID
 
 JSON = dict[str, Any]
@@ -202,6 +203,11 @@ EU_BANNER_GERMANY_VARIANT_UID = "csf5e3f7a9b2c4d6d8"
 EU_BANNER_FRANCE_VARIANT_UID = "csf8a6b1c5d9e2f3e7"
 PLAIN_VARIANT_UID = "iphone_color_white"
 PLAIN_VARIANT_UIDS = ("iphone_color_white", "iphone_color_black", "iphone_color_blue")
+
+MAIN_ORG_PROJECT_UIDS = (WEB_PROJECT_UID, MOBILE_PROJECT_UID, audit_data.AUDIT_PROJECT_UID)
+"""The main organisation's projects, in list (and uid) order."""
+MAIN_ORG_STACK_API_KEYS = (MAIN_STACK_API_KEY, BIG_STACK_API_KEY, EMPTY_STACK_API_KEY, audit_data.AUDIT_STACK_API_KEY)
+"""The main organisation's stacks."""
 
 BIG_STACK_GROUP_COUNT = 121
 """Variant groups in the big stack: 120 plain "Colourway" groups plus BIG_VARIANT_GROUP_UID."""
@@ -1078,7 +1084,7 @@ def _build() -> SandboxData:
     second_org = _organization(SECOND_ORG_UID, SANDBOX_ORGANIZATION_NAMES[SECOND_ORG_UID], SECOND_ORG_USER_UID)
     versions = _versions()
     experiences = _experiences(versions)
-    return SandboxData(
+    built = SandboxData(
         organizations={MAIN_ORG_UID: main_org, SECOND_ORG_UID: second_org},
         users={
             MAIN_USER_UID: _user(MAIN_USER_UID, MAIN_USER_EMAIL, "Dana", "Whitfield", [main_org, second_org]),
@@ -1169,6 +1175,8 @@ def _build() -> SandboxData:
             },
         ),
     )
+    audit_data.extend(built)  # the "Audit demo" project and its stack (audit_data.py)
+    return built
 
 
 def _events() -> dict[str, list[JSON]]:

@@ -18,6 +18,7 @@ from personalize_mcp.mcp_server.tools import (
     catalogue,
     connection,
     experiences,
+    insights,
     projects,
     results,
     simulation,
@@ -37,6 +38,7 @@ TOOLSETS: tuple[Register, ...] = (
     connection.register,
     results.register,
     simulation.register,
+    insights.register,
 )
 
 

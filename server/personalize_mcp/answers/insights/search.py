@@ -1,0 +1,305 @@
+"""Search: names and uids across the account, ranked, each hit with the tool to call next.
+
+What is searched: projects and stacks (one list each), and per project its audiences, experiences,
+attributes and events (one request each, cached), the variant groups of the stacks (CMS pages,
+cached), and the variants of groups whose variant list is already cached (walking every group's
+variants would cost a request per group, and a group can hold 25,000).
+
+Cost, decided: with `project_uid`, that project and its connected stack only. Without it, every project
+of the organisation up to `MAX_PROJECTS` (the configured default project first, then in the list's
+order) and up to `MAX_STACKS` stacks (those the searched projects connect to first): at most
+4 x 10 Personalize and 10 CMS walks, read at most 8 at a time, within the call's budget
+(gathering.py). Whatever was left out -- past a bound, out of time, or unreadable -- is named in
+`skipped`, never silently.
+
+Ranking: exact (the whole name, key or uid, case-insensitive) before prefix before contains; then
+by kind (project, experience, audience, attribute, event, stack, variant group, variant), then
+name. The ranked hits are a Catalogue made once per query and cached data set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import Field
+
+from personalize_mcp.answers.insights.gathering import gather_within
+from personalize_mcp.answers.lookups import Lookups
+from personalize_mcp.answers.paging import Catalogue, Paged, list_args
+from personalize_mcp.answers.shapes import ResultModel
+from personalize_mcp.answers.upstream_errors import project_not_found
+from personalize_mcp.contentstack.models import CMSVariant, Project, Stack
+from personalize_mcp.runtime.errors import InvalidInputError, UserFacingError, quoted
+from personalize_mcp.runtime.ids import is_identifier, validate_identifier
+
+KINDS = ("project", "experience", "audience", "attribute", "event", "stack", "variant_group", "variant")
+PROJECT_KINDS = ("experience", "audience", "attribute", "event")
+CMS_KINDS = ("stack", "variant_group", "variant")
+MAX_PROJECTS = 10
+MAX_STACKS = 10
+MATCHES = ("exact", "prefix", "contains")
+_NAME_KEY_CHARS = 60
+
+
+def _unless_none(value: object) -> bool:
+    return value is None
+
+
+class SearchHit(ResultModel):
+    kind: str = Field(description="project, experience, audience, attribute, event, stack, variant_group or variant.")
+    uid: str = Field(description="Its uid (a stack: its API key).")
+    name: str | None = Field(default=None, description="Its name (attributes and events: or their key).")
+    project_uid: str | None = Field(description="The project it belongs to (null for stacks and CMS items).")
+    stack_api_key: str | None = Field(
+        default=None, exclude_if=_unless_none, description="Variant groups and variants: their stack."
+    )
+    variant_group_uid: str | None = Field(default=None, exclude_if=_unless_none, description="Variants: their group.")
+    match: str = Field(description="exact, prefix or contains: how the query matched its name, key or uid.")
+    next_tool: str = Field(description="The tool to call next for it.")
+    next_arguments: dict[str, str] = Field(description="The arguments for next_tool.")
+
+
+class SearchResult(Paged):
+    query: str = Field(description="The query, as searched (case-insensitive).")
+    kinds: list[str] = Field(description="The kinds searched.")
+    results: list[SearchHit] = Field(description="The hits, best first (this page).")
+    searched: str = Field(description="What was searched, in words.")
+    skipped: str | None = Field(
+        default=None, exclude_if=_unless_none, description="Only when something was not searched: what, and why."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    hit: SearchHit
+    fields: tuple[str, ...]
+    """Case-folded name, key and uid: what the query is matched against."""
+
+
+def _hit(
+    kind: str, uid: str, name: str | None, project: str | None, fields: Iterable[str | None], **more: str
+) -> _Item:
+    tool, arguments = _next(kind, uid, project, more)
+    hit = SearchHit(
+        kind=kind,
+        uid=uid,
+        name=name,
+        project_uid=project,
+        stack_api_key=more.get("stack_api_key"),
+        variant_group_uid=more.get("variant_group_uid"),
+        match="contains",
+        next_tool=tool,
+        next_arguments=arguments,
+    )
+    return _Item(hit, tuple(dict.fromkeys(f.casefold() for f in fields if f)))
+
+
+def _next(kind: str, uid: str, project: str | None, more: dict[str, str]) -> tuple[str, dict[str, str]]:
+    p = {"project_uid": project} if project else {}
+    match kind:
+        case "project":
+            return "get_all_experiences", {"project_uid": uid}
+        case "experience":
+            return "get_all_versions", {**p, "experience_uid": uid}
+        case "audience":
+            return "get_single_audience", {**p, "audience_uid": uid}
+        case "attribute" | "event":
+            return "find_usage", {**p, "uid": uid}
+        case "stack":
+            return "list_variant_groups", {"stack_api_key": uid}
+        case "variant_group":
+            return "list_variants", {"stack_api_key": more["stack_api_key"], "variant_group_uid": uid}
+        case _:
+            return "get_variant_audiences", {**more, "variant_uid": uid}
+
+
+def _kinds(kinds: Sequence[str] | str | None) -> tuple[str, ...]:
+    if kinds is None or kinds == [] or kinds == "":
+        return KINDS
+    given = [kinds] if isinstance(kinds, str) else list(kinds)
+    chosen = set()
+    for kind in given:
+        normal = str(kind).strip().lower().replace("-", "_").replace(" ", "_")
+        normal = normal[:-1] if normal.endswith("s") and normal[:-1] in KINDS else normal
+        if normal not in KINDS:
+            raise InvalidInputError(f"kinds must be among {', '.join(KINDS)}; {quoted(str(kind))} is not one.")
+        chosen.add(normal)
+    return tuple(k for k in KINDS if k in chosen)
+
+
+@dataclass
+class _Reads:
+    projects: list[Project]
+    stacks: list[Stack]
+    """The stacks searched (the cached list itself, unless a project narrows it)."""
+    cached_stacks: list[Stack]
+    lists: list[tuple[str, str, list[Any]]]
+    """(kind, project uid or stack API key, the list read)."""
+    variants: list[tuple[str, str, list[CMSVariant]]]
+    """(stack API key, group uid, its cached variants)."""
+    skipped: list[str]
+    searched: list[str]
+
+    @property
+    def sources(self) -> tuple[object, ...]:
+        return (self.projects, self.cached_stacks, *(v for _, _, v in self.lists), *(v for _, _, v in self.variants))
+
+
+def _scope(projects: list[Project], project_uid: str | None, default: str | None) -> tuple[list[Project], int]:
+    """The projects to search, and how many more there were."""
+    if project_uid is not None:
+        chosen = [p for p in projects if p.uid == project_uid]
+        if not chosen:
+            raise project_not_found(project_uid)
+        return chosen, 0
+    ordered = sorted(projects, key=lambda p: p.uid != default)
+    return ordered[:MAX_PROJECTS], max(0, len(ordered) - MAX_PROJECTS)
+
+
+async def _read(lookups: Lookups, kinds: tuple[str, ...], project_uid: str | None) -> _Reads:
+    projects = await lookups.projects()
+    reads = _Reads(projects=projects, stacks=[], cached_stacks=[], lists=[], variants=[], skipped=[], searched=[])
+    chosen, beyond = _scope(projects, project_uid, lookups.default_project_uid)
+    if beyond:
+        reads.skipped.append(
+            f"{beyond} more project(s), past the first {MAX_PROJECTS} (pass project_uid to search one of them)"
+        )
+    readers: dict[str, Callable[[str], Awaitable[list[Any]]]] = {
+        "experience": lookups.experiences,
+        "audience": lookups.audiences,
+        "attribute": lookups.attributes,
+        "event": lookups.events,
+    }
+    wanted = [k for k in PROJECT_KINDS if k in kinds]
+    calls = [(f"{kind}\x00{p.uid}", _call(readers[kind], p.uid)) for p in (chosen if wanted else []) for kind in wanted]
+    if any(k in kinds for k in CMS_KINDS):
+        try:
+            reads.cached_stacks = await lookups.stacks()
+        except UserFacingError as error:
+            reads.skipped.append(f"stacks ({error.message.rstrip('.')})")
+    connected = {p.connected_stack_api_key for p in chosen if p.connected_stack_api_key}
+    stacks = reads.cached_stacks
+    if project_uid is not None:
+        stacks = [s for s in stacks if s.api_key in connected]
+    walked: list[Stack] = []
+    if "variant_group" in kinds or "variant" in kinds:
+        ranked = sorted((s for s in stacks if is_identifier(s.api_key)), key=lambda s: s.api_key not in connected)
+        walked = ranked[:MAX_STACKS]
+        if len(ranked) > MAX_STACKS:
+            reads.skipped.append(
+                f"the variant groups of {len(ranked) - MAX_STACKS} more stack(s), past the first {MAX_STACKS}"
+            )
+        calls += [(f"variant_group\x00{s.api_key}", _call(lookups.variant_groups, s.api_key)) for s in walked]
+    gathered = await gather_within(calls, what="lists to search")
+    for key, _ in calls:
+        kind, scope = key.split("\x00")
+        if key in gathered.values:
+            reads.lists.append((kind, scope, gathered.values[key]))
+        else:
+            reads.skipped.append(f"the {kind.replace('_', ' ')}s of {scope} ({gathered.missed[key]})")
+    if "variant" in kinds:
+        for kind, stack, groups in reads.lists:
+            for group in groups if kind == "variant_group" else ():
+                cached = lookups.cached_variants(stack, group.uid)
+                if cached:
+                    reads.variants.append((stack, group.uid, cached))
+    reads.stacks = stacks
+    reads.searched.append(f"{len(chosen)} project(s)" if wanted else "no project's lists")
+    reads.searched.append(f"{len(stacks)} stack(s) and the variant groups of {len(walked)}")
+    reads.searched.append(f"the variants of {len(reads.variants)} group(s) listed recently")
+    return reads
+
+
+def _call(read: Callable[[str], Awaitable[list[Any]]], scope: str) -> Callable[[], Awaitable[list[Any]]]:
+    return lambda: read(scope)
+
+
+def search_items(reads: _Reads, kinds: tuple[str, ...]) -> list[_Item]:
+    """Everything searchable, with its next call: built once per cached data set."""
+    items = []
+    if "project" in kinds:
+        items += [_hit("project", p.uid, p.name, None, (p.name, p.uid)) for p in reads.projects]
+    if "stack" in kinds:
+        items += [_hit("stack", s.api_key, s.name, None, (s.name, s.api_key, s.uid)) for s in reads.stacks]
+    for kind, scope, value in reads.lists:
+        if kind == "experience":
+            items += [_hit(kind, e.uid, e.name, scope, (e.name, e.uid, e.short_uid)) for e in value]
+        elif kind == "audience":
+            items += [_hit(kind, a.uid, a.name, scope, (a.name, a.uid)) for a in value]
+        elif kind in ("attribute", "event"):
+            items += [_hit(kind, a.uid, a.name or a.key, scope, (a.name, a.key, a.uid)) for a in value]
+        elif "variant_group" in kinds:
+            items += [_hit("variant_group", g.uid, g.name, None, (g.name, g.uid), stack_api_key=scope) for g in value]
+    for stack, group, variants in reads.variants:
+        items += [
+            _hit(
+                "variant",
+                v.uid,
+                v.name,
+                None,
+                (v.name, v.uid, v.alias),
+                stack_api_key=stack,
+                variant_group_uid=group,
+            )
+            for v in variants
+        ]
+    return items
+
+
+def _rank(item: _Item, query: str) -> int | None:
+    if query in item.fields:
+        return 0
+    if any(f.startswith(query) for f in item.fields):
+        return 1
+    if any(query in f for f in item.fields):
+        return 2
+    return None
+
+
+def ranked_catalogue(items: Sequence[_Item], query: str) -> Catalogue[SearchHit]:
+    """The hits for `query`: exact, prefix, contains; then kind, name, uid (see the module docstring)."""
+    pairs = []
+    for item in items:
+        rank = _rank(item, query)
+        if rank is None:
+            continue
+        hit = item.hit.model_copy(update={"match": MATCHES[rank]})
+        name = (hit.name or "").casefold()[:_NAME_KEY_CHARS]
+        scope = hit.project_uid or hit.variant_group_uid or hit.stack_api_key or ""
+        pairs.append((f"{rank}{KINDS.index(hit.kind)}{name}\x00{hit.uid}\x00{scope}", hit))
+    pairs.sort(key=lambda pair: pair[0])
+    return Catalogue.in_key_order(pairs, search=lambda hit: (hit.name, hit.uid))
+
+
+async def search(
+    lookups: Lookups,
+    query: str,
+    kinds: Sequence[str] | str | None = None,
+    *,
+    project_uid: str | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> SearchResult:
+    chosen = _kinds(kinds)
+    project = validate_identifier("project_uid", project_uid) if project_uid else None
+    args = list_args(
+        f"search:{project or '*'}", query=query, limit=limit, cursor=cursor, filters={"kinds": ",".join(chosen)}
+    )
+    if args.query is None:
+        raise InvalidInputError("query is required: a part of a name, key or uid to look for.")
+    text = args.query
+    reads = await _read(lookups, chosen, project)
+    scope = (project or "*", ",".join(chosen))
+    items = lookups.derived(("search-items", *scope), reads.sources, lambda: search_items(reads, chosen))
+    catalogue = lookups.derived(("search", *scope, text), (items,), lambda: ranked_catalogue(items, text))
+    page = catalogue.page(args, "hits", tool="search", selection=range(len(catalogue)))
+    return SearchResult(
+        query=text,
+        kinds=list(chosen),
+        results=page.items,
+        searched="; ".join(reads.searched),
+        skipped="; ".join(reads.skipped) + "." if reads.skipped else None,
+        **page.fields(),
+    )

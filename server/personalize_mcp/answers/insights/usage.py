@@ -1,0 +1,382 @@
+"""Find Where It Is Used: an audience, attribute or event, and everything that depends on it.
+
+- audience -> every experience, version (with its status) and variant that targets it;
+- attribute (a custom one by uid or key, a preset one by its ref or key, e.g. COUNTRY) -> every
+  audience whose rules test it and every variant whose own rules test it, then, through those
+  audiences, every variant that targets them;
+- event -> every experience that counts it (its metrics, or its referredEvents).
+
+Built from indexes made once per cached data set (`Lookups.derived` over the cached audience and
+experience lists and each experience's cached versions): `variant_index` (audience -> variants, and
+attribute -> variants whose own rules test it) in one pass over the versions, and the subject's entries
+as a Catalogue, so a second question, or the next page, rescans nothing. The versions are every
+experience's, read within the call's budget (gathering.py), those whose summary names the subject
+first; an experience whose versions were not read is still listed when its summary names the
+audience, and the answer says how many were not read (`incomplete`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from pydantic import Field
+
+from personalize_mcp.answers.audiences import audience_trees, audiences_by_attribute
+from personalize_mcp.answers.insights.gathering import Gathered, read_versions
+from personalize_mcp.answers.insights.words import (
+    combination_of,
+    experience_words,
+    quoted,
+    variant_words,
+    version_words,
+)
+from personalize_mcp.answers.lookups import Lookups
+from personalize_mcp.answers.paging import Catalogue, Paged, list_args
+from personalize_mcp.answers.shapes import ResultModel, SubjectRef
+from personalize_mcp.contentstack.models import Attribute, Audience, Event, Experience, Version, VersionVariant
+from personalize_mcp.rules.model import PRESET_REFS, attribute_refs, parse_audience
+from personalize_mcp.rules.render import render_tree
+from personalize_mcp.rules.wording import clip
+from personalize_mcp.runtime.concurrency import gather
+from personalize_mcp.runtime.errors import InvalidInputError, NotFoundError, UserFacingError
+from personalize_mcp.runtime.ids import validate_identifier
+
+T = TypeVar("T")
+
+STATUS_RANK = {"ACTIVE": 0, "DRAFT": 1, "PAUSED": 2, "ARCHIVED": 3}
+MAX_RULES_CHARS = 300
+
+
+def _unless_none(value: object) -> bool:
+    return value is None
+
+
+class UsageEntry(ResultModel):
+    kind: str = Field(description="experience (one of its variants, or its metrics) or audience (its rules).")
+    uid: str = Field(description="The experience's or audience's uid.")
+    name: str | None = Field(default=None, description="Its name.")
+    where: str = Field(description="Where exactly, in plain words (version and status, variant, through what).")
+    version_uid: str | None = Field(default=None, exclude_if=_unless_none, description="The version, if one.")
+    version_status: str | None = Field(default=None, exclude_if=_unless_none, description="Its status.")
+    variant_short_uid: str | None = Field(default=None, exclude_if=_unless_none, description="The variant, if one.")
+    through_audience_uid: str | None = Field(
+        default=None, exclude_if=_unless_none, description="Attributes: the audience whose rules test it."
+    )
+
+
+class UsageResult(Paged):
+    project_uid: str = Field(description="The project searched.")
+    subject: SubjectRef = Field(description="What was looked up: kind audience, attribute or event.")
+    summary: str = Field(description="In one sentence: what uses it, or that nothing does.")
+    used_by: list[UsageEntry] = Field(description="Everything that uses it (this page).")
+    incomplete: str | None = Field(
+        default=None,
+        exclude_if=_unless_none,
+        description="Only when some experiences' versions could not be read: how many, and what to do.",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class VariantUse:
+    experience: Experience
+    version: Version
+    position: int
+    variant: VersionVariant
+
+    def order(self) -> tuple[str, str, int, str, int]:
+        e = self.experience
+        return (
+            (e.name or "").casefold(),
+            e.uid,
+            STATUS_RANK.get(self.version.status or "", 4),
+            self.version.uid,
+            self.position,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class VariantIndex:
+    by_audience: dict[str, list[VariantUse]]
+    by_target_attribute: dict[str, list[VariantUse]]
+    """Attribute ref (preset ref, custom uid, Lytics ref) -> variants whose own `target` rules test it."""
+
+
+def variant_index(
+    lookups: Lookups, project: str, experiences: list[Experience], versions: Mapping[str, list[Version]]
+) -> VariantIndex:
+    """Audience -> variants targeting it, attribute -> variants testing it inline; once per data set."""
+    read = [e for e in experiences if e.uid in versions]
+
+    def build() -> VariantIndex:
+        by_audience: dict[str, list[VariantUse]] = {}
+        by_target: dict[str, list[VariantUse]] = {}
+        for experience in read:
+            for version in versions[experience.uid]:
+                for position, variant in enumerate(version.variants):
+                    use = VariantUse(experience, version, position, variant)
+                    if variant.is_ab_test:
+                        continue
+                    for uid in variant.all_audience_uids:
+                        by_audience.setdefault(uid, []).append(use)
+                    for _, ref in attribute_refs(parse_audience(variant.target)):
+                        by_target.setdefault(ref, []).append(use)
+        for uses in (*by_audience.values(), *by_target.values()):
+            uses.sort(key=VariantUse.order)
+        return VariantIndex(by_audience, by_target)
+
+    return lookups.derived(("variant-index", project), (experiences, *(versions[e.uid] for e in read)), build)
+
+
+def where_variant(use: VariantUse, audience_uid: str | None = None) -> str:
+    """ "ACTIVE version …, variant 1 'Mobile shoppers' (AND with 1 other audience: …)"."""
+    text = f"{version_words(use.version)}, {variant_words(use.variant, use.position)}"
+    if audience_uid is None:
+        return text
+    others = len(use.variant.all_audience_uids) - 1
+    if others <= 0:
+        return f"{text} (its only audience)"
+    plural = "s" if others > 1 else ""
+    if combination_of(use.variant) == "AND":
+        return f"{text} (AND with {others} other audience{plural}: a visitor must be in all)"
+    return f"{text} (OR with {others} other audience{plural}: any of them)"
+
+
+def _use_entry(use: VariantUse, where: str, through: str | None = None) -> UsageEntry:
+    return UsageEntry(
+        kind="experience",
+        uid=use.experience.uid,
+        name=use.experience.name,
+        where=where,
+        version_uid=use.version.uid,
+        version_status=use.version.status,
+        variant_short_uid=use.variant.short_uid,
+        through_audience_uid=through,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    ref: SubjectRef
+    refs: tuple[str, ...] = ()
+    """Attributes: the refs rules may name it by (a preset's upper-case ref; a custom one's uid, and key)."""
+
+
+def resolve_subject(
+    uid: str,
+    audiences: Sequence[Audience],
+    attributes: Sequence[Attribute],
+    events: Sequence[Event],
+    experiences: Sequence[Experience],
+) -> Subject:
+    """What `uid` names: an audience, an attribute (uid, key or preset ref) or an event (uid or key)."""
+    audience = next((a for a in audiences if a.uid == uid), None)
+    if audience is not None:
+        return Subject(SubjectRef(kind="audience", uid=uid, name=audience.name))
+    attribute = next((a for a in attributes if uid in (a.uid, a.key)), None)
+    if attribute is not None:
+        refs: tuple[str, ...] = (attribute.uid,)
+        if attribute.kind == "PRESET" and attribute.key:
+            refs = (attribute.key.strip().upper(),)
+        elif attribute.key:
+            refs = (attribute.uid, attribute.key)
+        return Subject(SubjectRef(kind="attribute", uid=attribute.uid, name=attribute.display_name), refs)
+    event = next((e for e in events if uid in (e.uid, e.key)), None)
+    if event is not None:
+        return Subject(SubjectRef(kind="event", uid=event.uid, name=event.name or event.key))
+    if uid.upper() in PRESET_REFS:
+        ref = uid.upper()
+        return Subject(SubjectRef(kind="attribute", uid=ref, name=ref.replace("_", " ").lower()), (ref,))
+    experience = next((e for e in experiences if e.uid == uid), None)
+    if experience is not None:
+        raise InvalidInputError(
+            f"{uid} is an experience ({experience_words(experience, uid)}); find_usage looks up audiences, "
+            "attributes and events -- call get_all_versions for what the experience targets."
+        )
+    raise NotFoundError(
+        f"{uid} is no audience, attribute or event of the project; call get_all_audiences, list_attributes or "
+        "list_events (or search) to find the uid."
+    )
+
+
+def audience_entries(
+    uid: str, index: VariantIndex, experiences: Sequence[Experience], missed: Mapping[str, str]
+) -> list[UsageEntry]:
+    entries = [_use_entry(use, where_variant(use, uid)) for use in index.by_audience.get(uid, [])]
+    for experience in experiences:
+        if experience.uid in missed and uid in experience.referred_audiences:
+            entries.append(
+                UsageEntry(
+                    kind="experience",
+                    uid=experience.uid,
+                    name=experience.name,
+                    where=f"its summary lists this audience, but its versions were not read "
+                    f"({missed[experience.uid]}); call get_all_versions with experience_uid {experience.uid}",
+                )
+            )
+    return entries
+
+
+def attribute_entries(
+    subject: Subject,
+    index: VariantIndex,
+    by_attribute: Mapping[str, list[str]],
+    audiences: Mapping[str, Audience],
+    rules: Mapping[str, str],
+) -> list[UsageEntry]:
+    users = list(dict.fromkeys(uid for ref in subject.refs for uid in by_attribute.get(ref, ())))
+    users.sort(key=lambda uid: ((audiences[uid].name or "").casefold() if uid in audiences else "", uid))
+    entries = [
+        UsageEntry(
+            kind="audience",
+            uid=uid,
+            name=audiences[uid].name if uid in audiences else None,
+            where=f"its rules: {clip(rules.get(uid, ''), MAX_RULES_CHARS)}",
+        )
+        for uid in users
+    ]
+    inline = {id(use): use for ref in subject.refs for use in index.by_target_attribute.get(ref, ())}
+    entries += [
+        _use_entry(use, f"{where_variant(use)}, in the variant's own rules")
+        for use in sorted(inline.values(), key=VariantUse.order)
+    ]
+    through = sorted(
+        ((use, uid) for uid in users for use in index.by_audience.get(uid, ())), key=lambda pair: pair[0].order()
+    )
+    entries += [
+        _use_entry(use, f"{where_variant(use)}, through audience {quoted(audiences[uid].name, uid)}", uid)
+        for use, uid in through
+    ]
+    return entries
+
+
+def event_entries(uid: str, experiences: Sequence[Experience]) -> list[UsageEntry]:
+    entries = []
+    for experience in sorted(experiences, key=lambda e: ((e.name or "").casefold(), e.uid)):
+        metrics = [m for m in experience.metrics if m.event == uid]
+        if metrics:
+            metric = metrics[0]
+            kind = f"{metric.type.lower()} " if metric.type else ""
+            named = f" {quoted(metric.name, '')}".rstrip() if metric.name else ""
+            where = f"its {kind}metric{named} ({experience.status or 'status unknown'})"
+        elif uid in experience.referred_events:
+            where = f"its referred events ({experience.status or 'status unknown'})"
+        else:
+            continue
+        entries.append(UsageEntry(kind="experience", uid=experience.uid, name=experience.name, where=where))
+    return entries
+
+
+def _summary(subject: SubjectRef, entries: Sequence[UsageEntry]) -> str:
+    variants = [e for e in entries if e.variant_short_uid is not None]
+    experiences = len({e.uid for e in entries if e.kind == "experience"})
+    if subject.kind == "event":
+        if not entries:
+            return "No experience counts this event."
+        return f"Counted by {experiences} experience{'s' if experiences != 1 else ''}."
+    if subject.kind == "audience":
+        if not entries:
+            return "No version of any experience targets this audience."
+        if not variants:
+            return (
+                f"No version read targets this audience, but {experiences} experience(s) whose versions were not "
+                "read name it in their summary."
+            )
+        statuses: dict[str, int] = {}
+        for entry in variants:
+            statuses[entry.version_status or "UNKNOWN"] = statuses.get(entry.version_status or "UNKNOWN", 0) + 1
+        by_status = ", ".join(
+            f"{status} {n}" for status, n in sorted(statuses.items(), key=lambda p: STATUS_RANK.get(p[0], 4))
+        )
+        return (
+            f"Targeted by {len(variants)} variant{'s' if len(variants) != 1 else ''} of {experiences} "
+            f"experience{'s' if experiences != 1 else ''}"
+            + (f" (by version status: {by_status})." if by_status else ".")
+        )
+    tested = sum(1 for e in entries if e.kind == "audience")
+    inline = sum(1 for e in entries if e.through_audience_uid is None and e.variant_short_uid is not None)
+    through = len(variants) - inline
+    if not entries:
+        return "No audience's rules and no variant's own rules test this attribute."
+    parts = [f"the rules of {tested} audience{'s' if tested != 1 else ''}"] if tested else []
+    if inline:
+        parts.append(f"the own rules of {inline} variant{'s' if inline != 1 else ''}")
+    text = f"Tested by {' and '.join(parts)}"
+    if tested:
+        text += f"; {through} variant{'s' if through != 1 else ''} target those audiences"
+    return text + "."
+
+
+def _digest(missed: Mapping[str, str]) -> str:
+    return hashlib.sha256("\x00".join(sorted(missed)).encode()).hexdigest()[:16]
+
+
+async def find_usage(
+    lookups: Lookups, project_uid: str | None, uid: str, *, limit: int | None = None, cursor: str | None = None
+) -> UsageResult:
+    wanted = validate_identifier("uid", uid)
+    project = await lookups.resolve_project(project_uid)
+    args = list_args(f"find_usage:{project}:{wanted}", limit=limit, cursor=cursor)
+    (audiences, names), experiences, attributes, events = await gather(
+        lambda: lookups.audience_set(project),
+        lambda: lookups.experiences(project),
+        lambda: _or_empty(lookups.attributes(project)),
+        lambda: _or_empty(lookups.events(project)),
+    )
+    subject = resolve_subject(wanted, audiences, attributes, events, experiences)
+    gathered: Gathered[list[Version]] = Gathered({}, {})
+    by_attribute = audiences_by_attribute(lookups, project, audiences)
+    if subject.ref.kind != "event":
+        targeting = {subject.ref.uid} | {a for ref in subject.refs for a in by_attribute.get(ref, ())}
+        first = [e.uid for e in experiences if targeting.intersection(e.referred_audiences)]
+        gathered = await read_versions(lookups, project, experiences, first)
+    versions, missed = gathered.values, gathered.missed
+
+    def build() -> tuple[Catalogue[UsageEntry], str]:
+        if subject.ref.kind == "event":
+            entries = event_entries(subject.ref.uid, experiences)
+        else:
+            index = variant_index(lookups, project, experiences, versions)
+            if subject.ref.kind == "audience":
+                entries = audience_entries(subject.ref.uid, index, experiences, missed)
+            else:
+                trees = audience_trees(lookups, project, audiences)
+                known = {a.uid: a for a in audiences}
+                users = {a for ref in subject.refs for a in by_attribute.get(ref, ())}
+                rules = {a: render_tree(trees.get(a), names) for a in users}
+                entries = attribute_entries(subject, index, by_attribute, known, rules)
+        catalogue = Catalogue.in_key_order(
+            ((f"{n:06d}", e) for n, e in enumerate(entries)), search=lambda e: (e.name, e.uid, e.where)
+        )
+        return catalogue, _summary(subject.ref, entries)
+
+    sources = (audiences, names, experiences, *(versions[e.uid] for e in experiences if e.uid in versions))
+    catalogue, summary = lookups.derived(
+        ("usage", project, subject.ref.kind, subject.ref.uid, _digest(missed)), sources, build
+    )
+    page = catalogue.page(args, "uses", tool="find_usage")
+    incomplete = None
+    if missed:
+        incomplete = (
+            f"The versions of {len(missed)} of {len(experiences)} experiences were not read "
+            f"({next(iter(missed.values()))}), so uses in them may be missing; call find_usage again soon "
+            "(what was read is cached, so it goes on from there)."
+        )
+    return UsageResult(
+        project_uid=project,
+        subject=subject.ref,
+        summary=summary,
+        used_by=page.items,
+        incomplete=incomplete,
+        **page.fields(),
+    )
+
+
+async def _or_empty(read: Awaitable[list[T]]) -> list[T]:
+    """A list that only names things (attributes, events): without it, the others still answer."""
+    try:
+        return await read
+    except UserFacingError:
+        return []

@@ -33,6 +33,7 @@ EXPECTED_AUDIT = {
     ("warning", "cms_group_orphaned", audit.AUDIT_ORPHAN_VARIANT_GROUP_UID),
     ("warning", "missing_attribute", audit.AUDIT_LEGACY_VIP_AUDIENCE_UID),
     ("warning", "unused_audience", audit.AUDIT_UNUSED_AUDIENCE_UID),
+    ("warning", "winner_still_running", audit.AUDIT_WINNER_EXPERIENCE_UID),
     ("info", "no_active_version", audit.AUDIT_ARCHIVED_EXPERIENCE_UID),
     ("info", "draft_differs", audit.AUDIT_DRAFT_DIFFERS_EXPERIENCE_UID),
     ("info", "unused_attribute", audit.AUDIT_SHOE_SIZE_ATTRIBUTE_UID),
@@ -55,11 +56,16 @@ async def test_the_audit_finds_every_broken_case_and_nothing_in_the_clean_ones(c
         audit.AUDIT_GOOD_SPLIT_EXPERIENCE_UID,
     }
     assert not clean & {uid for _, _, uid in found}
-    assert result["total"] == 15 and result["next_cursor"] is None
-    assert result["experiences_audited"] == result["experiences_total"] == 12
-    assert result["counts"]["unreachable_variant"] == 2 and sum(result["counts"].values()) == 15
-    assert [s["check"] for s in result["checks_skipped"]] == ["winner_still_running"]
-    assert result["summary"].startswith("15 findings (3 errors, 8 warnings, 4 info); 12 of 12")
+    assert result["total"] == 16 and result["next_cursor"] is None
+    assert result["experiences_audited"] == result["experiences_total"] == 13
+    assert result["counts"]["unreachable_variant"] == 2 and sum(result["counts"].values()) == 16
+    assert result["checks_skipped"] == []
+    assert result["summary"] == "16 findings (3 errors, 9 warnings, 4 info); 13 of 13 experiences audited."
+    (winner,) = [f["message"] for f in result["findings"] if f["check"] == "winner_still_running"]
+    assert winner.startswith(
+        "A/B test 'Delivery banner test' has a winner (variant 1 'Free delivery': 99.9 % probability to be best "
+        "after 50 complete days) but is still running"
+    ), winner
     unreachable = [f["message"] for f in result["findings"] if f["check"] == "unreachable_variant"]
     assert unreachable[0].startswith("Variant 1 'Australia'") and "variant 0 'Oceania' comes first" in unreachable[0]
     assert unreachable[1].startswith("Variant 2 'Mobile in Australia'")
@@ -79,7 +85,7 @@ async def test_audit_filters_and_pages(client: Client) -> None:
         cursor = page["next_cursor"]
         if cursor is None:
             break
-    assert len(seen) == len(set(seen)) == 15
+    assert len(seen) == len(set(seen)) == 16
     assert "check must be one of" in await call_error(client, "audit_project", {"project_uid": AUDIT, "check": "nope"})
 
 
@@ -98,11 +104,20 @@ async def test_an_audit_on_a_warm_cache_asks_contentstack_nothing(client: Client
             "personalize /projects",
             "cma /v3/variant_groups",
             *(f"personalize /experiences/{e['uid']}/versions" for e in sandbox.state.data.experiences[AUDIT]),
+            # the results of the three running A/B tests, for winner_still_running
+            *(
+                f"personalize /experiences/{uid}/analytics/summary"
+                for uid in (
+                    audit.AUDIT_BAD_SPLIT_EXPERIENCE_UID,
+                    audit.AUDIT_GOOD_SPLIT_EXPERIENCE_UID,
+                    audit.AUDIT_WINNER_EXPERIENCE_UID,
+                )
+            ),
         ]
     )
     sandbox.state.clear_requests()
     again = await call_ok(client, "audit_project", {"project_uid": AUDIT, "severity": "warning"})
-    assert upstream(sandbox) == [] and again["total"] == 8
+    assert upstream(sandbox) == [] and again["total"] == 9
 
 
 async def test_the_audit_of_the_web_project(client: Client) -> None:
@@ -136,10 +151,10 @@ async def test_a_project_too_big_for_the_deadline_is_reported_not_cut(slow_clien
     body = result.structured_content
     assert body is not None
     unread = [f for f in body["findings"] if f["check"] == "not_read"]
-    assert 1 <= body["experiences_audited"] < 12 and len(unread) == 12 - body["experiences_audited"]
+    assert 1 <= body["experiences_audited"] < 13 and len(unread) == 13 - body["experiences_audited"]
     assert all("not read within this call's time budget" in f["message"] for f in unread)
-    assert "of 12 experiences audited" in body["summary"]
-    assert any(total == 12 for _, total in progress)  # progress while reading the versions
+    assert "of 13 experiences audited" in body["summary"]
+    assert any(total == 13 for _, total in progress)  # progress while reading the versions
 
 
 async def test_audit_reports_progress_of_every_read(client: Client) -> None:
@@ -150,7 +165,7 @@ async def test_audit_reports_progress_of_every_read(client: Client) -> None:
 
     result = await client.call_tool("audit_project", {"project_uid": AUDIT}, progress_callback=on_progress)
     assert not result.is_error
-    assert (12, 12) in seen and [d for d, t in seen if t == 12] == sorted(d for d, t in seen if t == 12)
+    assert (13, 13) in seen and [d for d, t in seen if t == 13] == sorted(d for d, t in seen if t == 13)
 
 
 async def test_find_usage_of_an_audience(client: Client) -> None:

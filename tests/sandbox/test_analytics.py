@@ -8,21 +8,20 @@ import httpx2
 import pytest
 
 from personalize_mcp.sandbox import SandboxState, data
-from personalize_mcp.sandbox import analytics_data as analytics
 
 from .helpers import bearer
 
 pytestmark = pytest.mark.anyio
 
 WEB = bearer(**{"x-project-uid": data.WEB_PROJECT_UID})
-MOBILE = bearer(**{"x-project-uid": data.MOBILE_PROJECT_UID})
 
 
 def experience_of(version_uid: str) -> tuple[str, dict[str, str]]:
-    for experience, versions in data.seed_data().versions.items():
+    seed = data.seed_data()
+    for experience, versions in seed.versions.items():
         if any(v["uid"] == version_uid for v in versions):
-            mobile = experience in (*analytics.MOBILE_EXPERIMENT_UIDS, data.PUSH_PROMPT_EXPERIENCE_UID)
-            return experience, MOBILE if mobile else WEB
+            project = next(p for p, listed in seed.experiences.items() if any(e["uid"] == experience for e in listed))
+            return experience, bearer(**{"x-project-uid": project})
     raise AssertionError(version_uid)
 
 

@@ -33,7 +33,8 @@ Experiences (AUDIT_*_EXPERIENCE_UID; versions AUDIT_*_VERSION_UID):
 | PAUSED | SEGMENTED / PAUSED | PAUSED only | **no_active_version** (warning) |
 | ARCHIVED | SEGMENTED / ARCHIVED | ARCHIVED: [WINTER]; not in the priority list | **no_active_version** (info) only |
 | BAD_SPLIT | AB_TEST / ACTIVE | Control 50, Green button 30 | **ab_split** (error) |
-| GOOD_SPLIT | AB_TEST / ACTIVE | Control 50, Short headline 50 | none |
+| GOOD_SPLIT | AB_TEST / ACTIVE | Control 50, Short headline 50; results: a leader, no winner | none |
+| WINNER | AB_TEST / ACTIVE | Control 50, Free delivery 50; results: a winner since May | **winner_still_running** |
 | MISSING_AUDIENCE | SEGMENTED / ACTIVE | Loyal [LOYAL], Ghost [GHOST] | **missing_audience** (error) |
 | UNREACHABLE | SEGMENTED / ACTIVE | five variants (below) | **unreachable_variant** for 1 and 2 only |
 | FORGOTTEN | SEGMENTED / ACTIVE | [LEGACY_VIP]; left out of the priority list | **not_in_priority** |
@@ -52,7 +53,7 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any
 
-from personalize_mcp.sandbox import catalogue_data
+from personalize_mcp.sandbox import analytics_data, catalogue_data
 
 if TYPE_CHECKING:
     from personalize_mcp.sandbox.data import SandboxData
@@ -97,6 +98,7 @@ AUDIT_MISSING_AUDIENCE_EXPERIENCE_UID = "6652d1e3c4a8b1f027000409"
 AUDIT_UNREACHABLE_EXPERIENCE_UID = "6652d1e3c4a8b1f02700040a"
 AUDIT_FORGOTTEN_EXPERIENCE_UID = "6652d1e3c4a8b1f02700040b"
 AUDIT_LOST_GROUP_EXPERIENCE_UID = "6652d1e3c4a8b1f02700040c"
+AUDIT_WINNER_EXPERIENCE_UID = "6652d1e3c4a8b1f02700040d"
 AUDIT_DELETED_EXPERIENCE_UID = "6652d1e3c4a8b1f0270004ff"
 """Named by ORPHAN_VARIANT_GROUP_UID's metadata; the project has no such experience."""
 
@@ -105,10 +107,20 @@ AUDIT_DRAFT_DIFFERS_DRAFT_VERSION_UID = "6653e2f4d9b3c2a6e1000422"
 AUDIT_SAME_DRAFT_ACTIVE_VERSION_UID = "6653e2f4d9b3c2a6e1000431"
 AUDIT_SAME_DRAFT_DRAFT_VERSION_UID = "6653e2f4d9b3c2a6e1000432"
 AUDIT_UNREACHABLE_ACTIVE_VERSION_UID = "6653e2f4d9b3c2a6e10004a1"
+AUDIT_GOOD_SPLIT_ACTIVE_VERSION_UID = "6653e2f4d9b3c2a6e1000480"
+AUDIT_WINNER_ACTIVE_VERSION_UID = "6653e2f4d9b3c2a6e10004d0"
 
 AUDIT_ORPHAN_VARIANT_GROUP_UID = "cse7a3c1e9b5d2f4a8"
 AUDIT_LOST_VARIANT_GROUP_UID = "cse2d8f4b6a1c9e3b5"
 AUDIT_PLAIN_VARIANT_GROUP_UID = "cs9b4e2a7c1f5d3e68"
+
+
+RESULTS = {
+    AUDIT_GOOD_SPLIT_ACTIVE_VERSION_UID: analytics_data.Results({"0": (2010, 60, None), "1": (1990, 66, None)}),
+    AUDIT_WINNER_ACTIVE_VERSION_UID: analytics_data.Results({"0": (3020, 91, None), "1": (2980, 152, None)}),
+}
+"""Experiment results: Headline test leads without a winner (clean); Delivery banner test has one (it fires).
+The running A/B test with a bad split has none stored, so it answers zeros."""
 
 
 def _version_uid(experience: str, n: int) -> str:
@@ -232,6 +244,7 @@ def extend(data: SandboxData) -> None:
     experiences, versions = _experiences()
     data.experiences[p] = experiences
     data.versions.update(versions)
+    data.analytics.update(analytics_data.build_analytics(versions, RESULTS))
     data.priority[p] = [
         e["uid"] for e in experiences if e["uid"] not in (AUDIT_ARCHIVED_EXPERIENCE_UID, AUDIT_FORGOTTEN_EXPERIENCE_UID)
     ]
@@ -277,7 +290,10 @@ def _experiences() -> tuple[list[JSON], dict[str, list[JSON]]]:
          [(None, "ACTIVE", [ab("0", "Control", 50), ab("1", "Green button", 30)])],
          catalogue_data.metrics(AUDIT_ADD_TO_CART_EVENT_UID)),
         (AUDIT_GOOD_SPLIT_EXPERIENCE_UID, "Headline test", "AB_TEST", "ACTIVE",
-         [(None, "ACTIVE", [ab("0", "Control", 50), ab("1", "Short headline", 50)])],
+         [(AUDIT_GOOD_SPLIT_ACTIVE_VERSION_UID, "ACTIVE", [ab("0", "Control", 50), ab("1", "Short headline", 50)])],
+         catalogue_data.metrics(AUDIT_CHECKOUT_EVENT_UID)),
+        (AUDIT_WINNER_EXPERIENCE_UID, "Delivery banner test", "AB_TEST", "ACTIVE",
+         [(AUDIT_WINNER_ACTIVE_VERSION_UID, "ACTIVE", [ab("0", "Control", 50), ab("1", "Free delivery", 50)])],
          catalogue_data.metrics(AUDIT_CHECKOUT_EVENT_UID)),
         (AUDIT_MISSING_AUDIENCE_EXPERIENCE_UID, "Loyalty offer", "SEGMENTED", "ACTIVE",
          [(None, "ACTIVE", [segmented("0", "Loyal", [loyal]), segmented("1", "Ghost", [AUDIT_GHOST_AUDIENCE_UID])])],
@@ -296,7 +312,7 @@ def _experiences() -> tuple[list[JSON], dict[str, list[JSON]]]:
     versions: dict[str, list[JSON]] = {}
     for short, (uid, name, kind, status, planned, metrics) in enumerate(plans):
         built = [
-            version(v_uid or _version_uid(uid, n), uid, v_status, variants, f"2025-07-{n + 1:02d}T10:00:00.000Z")
+            version(v_uid or _version_uid(uid, n), uid, v_status, variants, f"2025-05-{n + 1:02d}T10:00:00.000Z")
             for n, (v_uid, v_status, variants) in enumerate(planned)
         ]
         versions[uid] = built

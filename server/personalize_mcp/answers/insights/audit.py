@@ -26,6 +26,7 @@ from pydantic import Field
 from personalize_mcp.answers.audiences import audience_trees
 from personalize_mcp.answers.insights.checks import CHECK_NAMES, SEVERITIES, Facts, Finding, run_checks
 from personalize_mcp.answers.insights.gathering import gather_within, read_versions
+from personalize_mcp.answers.insights.winners import declared_winner
 from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.paging import Catalogue, Paged, list_args
 from personalize_mcp.answers.shapes import ResultModel
@@ -38,12 +39,6 @@ from personalize_mcp.runtime.progress import advance
 T = TypeVar("T")
 
 WinnerLookup = Callable[[Lookups, str, Experience, Version], Awaitable[str | None]]
-WINNER_LOOKUP: WinnerLookup | None = None
-"""The hook for the `winner_still_running` check (issue 13, experiment results, is built in parallel).
-
-Set it to a function that, for an experience and its ACTIVE A/B version, returns the declared winner
-in words ("variant 1 'Annual plan first'") or None when there is none yet, and the audit runs the
-check over every ACTIVE A/B test. While it is None the check is listed in `checks_skipped`."""
 
 
 class SkippedCheck(ResultModel):
@@ -138,11 +133,9 @@ async def audit_project(
     ):
         if isinstance(value, str):
             skipped.update(dict.fromkeys(checks, value))
-    winners: dict[str, str] | None = None
-    if WINNER_LOOKUP is None:
-        skipped["winner_still_running"] = "experiment results are not available in this server yet"
-    else:
-        winners = await _winners(WINNER_LOOKUP, lookups, project, experiences, versions)
+    winners, unread_results = await _winners(declared_winner, lookups, project, experiences, versions)
+    if unread_results:
+        skipped["winner_still_running"] = unread_results
 
     def build() -> Catalogue[Finding]:
         facts = Facts(
@@ -166,7 +159,7 @@ async def audit_project(
         )
 
     sources = (audiences, names, experiences, attributes, events, priority, groups, *versions.values())
-    catalogue = lookups.derived(("audit", project, _digest(gathered.missed, skipped, winners or {})), sources, build)
+    catalogue = lookups.derived(("audit", project, _digest(gathered.missed, skipped, winners)), sources, build)
     selection = None
     if wanted_severity or wanted_check:
         selection = catalogue.select(
@@ -211,8 +204,9 @@ async def _winners(
     project: str,
     experiences: Sequence[Experience],
     versions: Mapping[str, Sequence[Version]],
-) -> dict[str, str]:
-    """The declared winners of the ACTIVE A/B tests, read within the budget (see WINNER_LOOKUP)."""
+) -> tuple[dict[str, str], str | None]:
+    """The winners of the ACTIVE A/B tests (experience uid -> the winner in words), read within the budget,
+    and, when some tests' results could not be read, the words saying so (the check ran on the others)."""
 
     def read(experience: Experience, version: Version) -> Callable[[], Awaitable[str | None]]:
         return lambda: lookup(lookups, project, experience, version)
@@ -223,4 +217,11 @@ async def _winners(
         if active is not None and active.variants and all(v.is_ab_test for v in active.variants):
             calls.append((experience.uid, read(experience, active)))
     read_all = await gather_within(calls, what="experiment results")
-    return {uid: winner for uid, winner in read_all.values.items() if winner}
+    winners = {uid: winner for uid, winner in read_all.values.items() if winner}
+    if not read_all.missed:
+        return winners, None
+    first_uid, why = next(iter(read_all.missed.items()))
+    return winners, (
+        f"the results of {len(read_all.missed)} of {len(calls)} running A/B tests could not be read (experience "
+        f"{first_uid}: {why}); the check ran on the others"
+    )

@@ -82,8 +82,9 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
         "experiences whose CMS variant group is gone or groups whose experience is gone, segmented variants an "
         "earlier variant always wins, experiences without an ACTIVE version or missing from the priority list, "
         "rules testing deleted attributes, unused audiences, attributes and events, drafts that differ from the "
-        "active version, and experiences it could not read in time (not_read: call again). counts has every "
-        "check's total; filter by severity or check; paged: total, next_cursor.",
+        "active version, running A/B tests that already have a winner, and experiences it could not read in time "
+        "(not_read: call again). counts has every check's total; filter by severity or check; paged: total, "
+        "next_cursor.",
     )
     async def audit_project(
         project_uid: ProjectUid = None,

@@ -4,7 +4,8 @@ One `Lookups` per account (an HTTP server's sessions share it). Lists are cached
 keyed by account and project or stack, so accounts never see each other's data; identical reads
 in flight share one request. Single items come from a fresh cached list when there is one. A
 failed read is re-raised with the context only this layer knows: which project, experience,
-stack or group was wrong, and which tool lists the valid ids.
+stack or group was wrong, and which tool lists the valid ids. The connection's facts and the
+account-wide reads (projects, locations, stacks) are its base's, `AccountLookups`.
 """
 
 from __future__ import annotations
@@ -12,18 +13,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from types import MappingProxyType
-from typing import TypeVar
 
-from personalize_mcp.answers.memo import AccountMemo
+from personalize_mcp.answers.account_lookups import AccountLookups
 from personalize_mcp.answers.upstream_errors import (
     experience_error,
     project_error,
     stack_not_found,
     variant_group_error,
 )
-from personalize_mcp.auth.protocol import ConnectionFacts, Credentials
+from personalize_mcp.auth.protocol import Credentials
 from personalize_mcp.contentstack.analytics import AnalyticsSummary, TimeSeries
 from personalize_mcp.contentstack.cms import CMSAPI
 from personalize_mcp.contentstack.errors import (
@@ -39,9 +39,6 @@ from personalize_mcp.contentstack.models import (
     CMSVariant,
     Event,
     Experience,
-    Location,
-    Project,
-    Stack,
     VariantGroup,
     Version,
 )
@@ -49,30 +46,19 @@ from personalize_mcp.contentstack.personalize import PersonalizeAPI
 from personalize_mcp.runtime.cache import TTLCache
 from personalize_mcp.runtime.concurrency import gather
 from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE
-from personalize_mcp.runtime.errors import (
-    ConfigurationError,
-    InvalidInputError,
-    NotFoundError,
-    UserFacingError,
-    bounded,
-    quoted,
-)
-from personalize_mcp.runtime.ids import validate_identifier
+from personalize_mcp.runtime.errors import NotFoundError, UserFacingError
 
-T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 DEFAULT_CACHE_TTL = 30.0
 _MAX_REMEMBERED_REFUSALS = 1024
 ATTRIBUTES_REFUSAL_SECONDS = 300.0
 """How long a definite refusal of `GET /attributes` is believed before the API is asked again."""
-_PROJECTS_NAMED = 3
-LOCATIONS_TTL = 24 * 3600.0
 _STACK_ERRORS = (UpstreamNotFoundError, UpstreamRejectedError, PermissionDeniedError)
 _NO_NAMES: Mapping[str, str] = MappingProxyType({})
 
 
-class Lookups(AccountMemo):
+class Lookups(AccountLookups):
     """Everything the answers may read, for one Contentstack account."""
 
     def __init__(
@@ -100,37 +86,7 @@ class Lookups(AccountMemo):
         self.attribute_refusal_seconds = ATTRIBUTES_REFUSAL_SECONDS
         self._clock: Callable[[], float] = time.monotonic
 
-    @property
-    def cache_ttl(self) -> float:
-        """Seconds a lookup is reused before Contentstack is asked again (0: never reused)."""
-        return self._cache.ttl
-
-    def connection_facts(self) -> ConnectionFacts:
-        """Which connection answers (sandbox or account, organisation, region, user, expiry): no token."""
-        return self._credentials.facts()
-
-    def now(self) -> datetime:
-        """The current time (UTC) for answers that count days, e.g. since a version was activated.
-
-        Injected by the connection: the sandbox's calendar stands still, so its verdicts never age.
-        """
-        current = self._now() if self._now is not None else datetime.now(UTC)
-        return current if current.tzinfo is not None else current.replace(tzinfo=UTC)
-
-    @property
-    def default_project_uid(self) -> str | None:
-        """The project tools use when `project_uid` is omitted (`CONTENTSTACK_PERSONALIZE_PROJECT_ID`)."""
-        return self._default_project_uid
-
-    @property
-    def deadline(self) -> float | None:
-        """Seconds one tool call may take in all, retries and waits included (None: no limit)."""
-        return self._deadline
-
     # ---- Personalize ---------------------------------------------------------------------------
-
-    async def projects(self) -> list[Project]:
-        return await self._cached(("projects",), self._personalize.list_projects)
 
     async def audiences(self, project_uid: str) -> list[Audience]:
         try:
@@ -193,15 +149,6 @@ class Lookups(AccountMemo):
             )
         except _STACK_ERRORS as error:
             raise await project_error(self, project_uid, error, "experience priority") from None
-
-    async def locations(self, kind: str, country_code: str | None) -> list[Location]:
-        """Countries, regions or cities: the same for every project, and they hardly change (kept a day)."""
-        scope = country_code if kind != "country" else None
-        return await self._cached(
-            ("locations", kind, scope or ""),
-            lambda: self._personalize.list_locations(kind, scope),
-            ttl=LOCATIONS_TTL,
-        )
 
     async def audience_set(self, project_uid: str) -> tuple[list[Audience], Mapping[str, str]]:
         """A project's audiences and the names their rules need, fetched side by side."""
@@ -272,42 +219,7 @@ class Lookups(AccountMemo):
         cached: list[Version] | None = self._fresh(("versions", project_uid, experience_uid))
         return cached
 
-    async def resolve_project(self, project_uid: str | None) -> str:
-        """The project to use: the argument, else the configured default, else the only project."""
-        if project_uid is not None and project_uid != "":
-            return validate_identifier("project_uid", project_uid)
-        if self._default_project_uid:
-            return self._default_project_uid
-        projects = await self.projects()
-        if len(projects) == 1:
-            return projects[0].uid
-        if not projects:
-            raise NotFoundError(
-                "This organisation has no Personalize projects; create one in Contentstack Personalize first."
-            )
-        # Upstream names are quoted (escaped, shortened) and only a few are named: a name may hold a
-        # newline or an instruction, and an organisation may have hundreds of projects.
-        named = [f"{quoted(p.name or '(unnamed)', 20)} ({p.uid})" for p in projects[:_PROJECTS_NAMED]]
-        more = len(projects) - len(named)
-        listing = ", ".join(named) + (f" and {more} more" if more else "")
-        raise InvalidInputError(
-            bounded(
-                f"This organisation has {len(projects)} Personalize projects, so project_uid is required; "
-                f"call list_projects, or pass one of: {listing}."
-            )
-        )
-
     # ---- CMS -------------------------------------------------------------------------------------
-
-    async def stacks(self) -> list[Stack]:
-        org = self._credentials.organization_uid
-        if not org:
-            await self._credentials.access_token()  # says "not connected" when that is the reason
-            raise ConfigurationError(
-                "The stored login does not name an organisation, so its stacks cannot be listed; "
-                "run `personalize-mcp login` again."
-            )
-        return await self._cached(("stacks", org), lambda: self._cms.list_stacks(org))
 
     async def variant_groups(self, stack_api_key: str) -> list[VariantGroup]:
         key = ("variant_groups", stack_api_key)

@@ -4,74 +4,33 @@ Each prompt is one user message telling the model exactly which tools to call wi
 and what to answer. Prompts make no upstream request, so getting one never fails on
 Contentstack; their arguments are validated like tool arguments, and a missing or invalid one is
 an invalid-params error (-32602) with one sentence. Their arguments complete like the resource
-variables (see `mcp_completions`).
+variables (see `mcp_completions`); their types and checks are in `prompt_arguments`.
 """
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 
 from mcp.server import MCPServer
-from mcp.server.mcpserver.prompts.base import Message, Prompt
-from mcp.shared.exceptions import MCPError
-from mcp_types import INVALID_PARAMS, InputRequiredResult
-from pydantic import Field
 
-from personalize_mcp.answers.visitor import parse_visitor
-from personalize_mcp.runtime.errors import InvalidInputError
-from personalize_mcp.runtime.ids import validate_identifier
-
-if TYPE_CHECKING:
-    from mcp.server.mcpserver.context import Context
-
-ProjectUid = Annotated[str, Field(description="Personalize project uid (see list_projects).")]
-AudienceUid = Annotated[str, Field(description="Audience uid (see get_all_audiences).")]
-ExperienceUid = Annotated[str, Field(description="Experience uid (see get_all_experiences).")]
-StackApiKey = Annotated[str, Field(description="CMS stack API key (see list_stacks).")]
-VariantGroupUid = Annotated[str, Field(description="CMS variant group uid (see list_variant_groups).")]
-VariantUid = Annotated[str, Field(description="CMS variant uid (see list_variants).")]
-Draft = Annotated[
-    str | None,
-    Field(description="'true' to also explain the DRAFT version and what it changes; default 'false'."),
-]
-
-VisitorJson = Annotated[
-    str,
-    Field(
-        description='The visitor as JSON, as simulate_visitor takes it, e.g. {"country": "AU", "device_type": '
-        '"MOBILE", "attributes": {"lifetime_orders": 5}}.'
-    ),
-]
-OptionalVisitorJson = Annotated[
-    str | None,
-    Field(description="Optionally, a visitor as JSON (as simulate_visitor takes it) to check against the audiences."),
-]
-VariantShortUid = Annotated[
-    str | None,
-    Field(description="Optionally, the short uid of the variant the visitor should see (see get_all_versions)."),
-]
-
-_TRUE = {"true", "yes", "1", "on"}
-_FALSE = {"false", "no", "0", "off", ""}
-
-
-class CheckedPrompt(Prompt):
-    """A prompt whose missing arguments are an invalid-params error naming them (the SDK's own
-    check raises a plain ValueError, which reaches the client as an internal error)."""
-
-    async def render(
-        self, arguments: dict[str, Any] | None, context: Context[Any, Any]
-    ) -> list[Message] | InputRequiredResult:
-        given = arguments or {}
-        missing = [a.name for a in self.arguments or [] if a.required and not given.get(a.name)]
-        if missing:
-            raise MCPError(
-                code=INVALID_PARAMS,
-                message=f"The {self.name} prompt needs {_and(missing)}; "
-                "the argument completions or the list tools give valid values.",
-            )
-        return await super().render(arguments, context)
+from personalize_mcp.mcp_server.prompt_arguments import (
+    AudienceUid,
+    CheckedPrompt,
+    Draft,
+    ExperienceUid,
+    OptionalVisitorJson,
+    ProjectUid,
+    StackApiKey,
+    VariantGroupUid,
+    VariantShortUid,
+    VariantUid,
+    VisitorJson,
+    checked_boolean,
+    checked_identifier,
+    checked_short_uid,
+    checked_visitor,
+)
 
 
 def register_prompts(server: MCPServer[Any]) -> None:
@@ -132,15 +91,15 @@ def explain_variant_audiences(
     visitor: OptionalVisitorJson = None,
 ) -> str:
     ids = {
-        "stack_api_key": _identifier("stack_api_key", stack_api_key),
-        "variant_group_uid": _identifier("variant_group_uid", variant_group_uid),
-        "variant_uid": _identifier("variant_uid", variant_uid),
+        "stack_api_key": checked_identifier("stack_api_key", stack_api_key),
+        "variant_group_uid": checked_identifier("variant_group_uid", variant_group_uid),
+        "variant_uid": checked_identifier("variant_uid", variant_uid),
     }
-    with_draft = _boolean("draft", draft)
+    with_draft = checked_boolean("draft", draft)
     steps = [f"1. Call get_variant_audiences with {_args({**ids, 'draft': False})} (the live ACTIVE version)."]
     if with_draft:
         steps.append(f"2. Call get_variant_audiences with {_args({**ids, 'draft': True})} (the DRAFT version).")
-    described = _visitor("visitor", visitor) if visitor and visitor.strip() else None
+    described = checked_visitor("visitor", visitor) if visitor and visitor.strip() else None
     if described is not None:
         check = {
             "project_uid": "<project_uid from step 1>",
@@ -186,11 +145,11 @@ def why_not_variant(
     variant_short_uid: VariantShortUid = None,
 ) -> str:
     ids = {
-        "project_uid": _identifier("project_uid", project_uid),
-        "experience_uid": _identifier("experience_uid", experience_uid),
+        "project_uid": checked_identifier("project_uid", project_uid),
+        "experience_uid": checked_identifier("experience_uid", experience_uid),
     }
-    described = _visitor("visitor", visitor)
-    wanted = f"variant {_short_uid(variant_short_uid)}" if variant_short_uid else "a variant"
+    described = checked_visitor("visitor", visitor)
+    wanted = f"variant {checked_short_uid(variant_short_uid)}" if variant_short_uid else "a variant"
     simulate = {"project_uid": ids["project_uid"], "visitor": described}
     check = {"project_uid": ids["project_uid"], "audience_uid": "<each audience uid>", "visitor": described}
     return "\n".join(
@@ -216,8 +175,8 @@ def why_not_variant(
 
 def review_experience(project_uid: ProjectUid, experience_uid: ExperienceUid) -> str:
     ids = {
-        "project_uid": _identifier("project_uid", project_uid),
-        "experience_uid": _identifier("experience_uid", experience_uid),
+        "project_uid": checked_identifier("project_uid", project_uid),
+        "experience_uid": checked_identifier("experience_uid", experience_uid),
     }
     return "\n".join(
         [
@@ -246,8 +205,8 @@ def review_experience(project_uid: ProjectUid, experience_uid: ExperienceUid) ->
 
 
 def explain_audience(project_uid: ProjectUid, audience_uid: AudienceUid) -> str:
-    project = {"project_uid": _identifier("project_uid", project_uid)}
-    ids = {**project, "audience_uid": _identifier("audience_uid", audience_uid)}
+    project = {"project_uid": checked_identifier("project_uid", project_uid)}
+    ids = {**project, "audience_uid": checked_identifier("audience_uid", audience_uid)}
     return "\n".join(
         [
             f"Explain audience {ids['audience_uid']} of Personalize project {ids['project_uid']}.",
@@ -265,7 +224,7 @@ def explain_audience(project_uid: ProjectUid, audience_uid: AudienceUid) -> str:
 
 
 def audit_project(project_uid: ProjectUid) -> str:
-    project = {"project_uid": _identifier("project_uid", project_uid)}
+    project = {"project_uid": checked_identifier("project_uid", project_uid)}
     return "\n".join(
         [
             f"Audit Personalize project {project['project_uid']}.",
@@ -283,49 +242,5 @@ def audit_project(project_uid: ProjectUid) -> str:
     )
 
 
-def _identifier(name: str, value: str) -> str:
-    try:
-        return validate_identifier(name, value.strip())
-    except InvalidInputError as error:
-        raise MCPError(code=INVALID_PARAMS, message=error.message) from None
-
-
-def _visitor(name: str, value: str) -> dict[str, Any]:
-    """The visitor JSON, checked as the tools check it, for the prompt to pass on unchanged."""
-    try:
-        parsed = json.loads(value)
-    except ValueError:
-        raise MCPError(
-            code=INVALID_PARAMS, message=f'{name} must be a JSON object such as {{"country": "AU"}}.'
-        ) from None
-    if not isinstance(parsed, dict):
-        raise MCPError(code=INVALID_PARAMS, message=f'{name} must be a JSON object such as {{"country": "AU"}}.')
-    try:
-        parse_visitor(parsed)
-    except InvalidInputError as error:
-        raise MCPError(code=INVALID_PARAMS, message=error.message) from None
-    return parsed
-
-
-def _short_uid(value: str) -> str:
-    text = value.strip()
-    if not text or len(text) > 16 or not text.replace("_", "").replace("-", "").isalnum():
-        raise MCPError(code=INVALID_PARAMS, message=f"variant_short_uid {value[:20]!r} is not a variant short uid.")
-    return text
-
-
-def _boolean(name: str, value: str | None) -> bool:
-    text = (value or "").strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise MCPError(code=INVALID_PARAMS, message=f"{name} must be 'true' or 'false', not {value!r}.")
-
-
 def _args(arguments: dict[str, Any]) -> str:
     return json.dumps(arguments, separators=(", ", ": "))
-
-
-def _and(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

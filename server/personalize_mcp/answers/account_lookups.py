@@ -10,6 +10,7 @@ need the context only `Lookups` adds.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from personalize_mcp.answers.memo import AccountMemo
@@ -33,6 +34,7 @@ class AccountLookups(AccountMemo):
     _default_project_uid: str | None
     _deadline: float | None
     _now: Callable[[], datetime] | None
+    _region: str | None
 
     @property
     def cache_ttl(self) -> float:
@@ -40,8 +42,14 @@ class AccountLookups(AccountMemo):
         return self._cache.ttl
 
     def connection_facts(self) -> ConnectionFacts:
-        """Which connection answers (sandbox or account, organisation, region, user, expiry): no token."""
-        return self._credentials.facts()
+        """Which connection answers (sandbox or account, organisation, region, user, expiry): no token.
+
+        An account stored without a region of its own is served in the settings' region, so that is the one
+        named (as the start-up line names it)."""
+        facts = self._credentials.facts()
+        if facts.connected and facts.region is None and self._region is not None:
+            return replace(facts, region=self._region)
+        return facts
 
     def now(self) -> datetime:
         """The current time (UTC) for answers that count days, e.g. since a version was activated.

@@ -71,8 +71,10 @@ class Lookups(AccountLookups):
         cache: TTLCache | None = None,
         deadline: float | None = DEFAULT_DEADLINE,
         now: Callable[[], datetime] | None = None,
+        region: str | None = None,
     ) -> None:
         self._personalize = personalize
+        self._region = region
         self._now = now
         self._cms = cms
         self._credentials = credentials

@@ -74,6 +74,7 @@ async def open_lookups(
             cache=TTLCache(cache_ttl),
             deadline=deadline,
             now=connection.now,
+            region=connection.settings.region,
         )
     finally:
         await http.aclose()

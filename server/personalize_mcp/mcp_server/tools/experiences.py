@@ -12,7 +12,7 @@ from personalize_mcp.answers import experiences, priority, versions
 from personalize_mcp.answers.experiences import ExperiencesResult, SingleExperienceResult
 from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.priority import PriorityResult
-from personalize_mcp.answers.versions import VersionsResult
+from personalize_mcp.answers.version_views import VersionsResult
 from personalize_mcp.mcp_server.tools.common import (
     READ_ONLY,
     Cursor,

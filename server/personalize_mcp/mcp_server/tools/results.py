@@ -9,8 +9,8 @@ from mcp_types import CallToolResult
 from pydantic import Field
 
 from personalize_mcp.answers import results, timeseries
+from personalize_mcp.answers.experiment_result import ExperimentResult
 from personalize_mcp.answers.lookups import Lookups
-from personalize_mcp.answers.results import ExperimentResult
 from personalize_mcp.answers.timeseries import TimeSeriesResult
 from personalize_mcp.mcp_server.tools.common import READ_ONLY, Cursor, ExperienceUid, Limit, ProjectUid, as_tool_result
 

@@ -8,9 +8,10 @@ from mcp.server import MCPServer
 from mcp_types import CallToolResult
 from pydantic import Field
 
-from personalize_mcp.answers import simulation
 from personalize_mcp.answers.lookups import Lookups
-from personalize_mcp.answers.simulation import AudienceMatchResult, SimulationResult
+from personalize_mcp.answers.simulation import explain, simulate
+from personalize_mcp.answers.simulation.explain import AudienceMatchResult
+from personalize_mcp.answers.simulation.models import SimulationResult
 from personalize_mcp.mcp_server.tools.common import READ_ONLY, Cursor, ProjectUid, Query, as_tool_result
 
 _TEXT_OR_NULL: dict[str, Any] = {"type": ["string", "null"]}
@@ -78,7 +79,7 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
         cursor: Cursor = None,
     ) -> Annotated[CallToolResult, SimulationResult]:
         return as_tool_result(
-            await simulation.simulate_visitor(
+            await simulate.simulate_visitor(
                 lookups, project_uid, visitor, experience_uids, draft, query=query, limit=limit, cursor=cursor
             )
         )
@@ -97,4 +98,4 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
         visitor: Visitor,
         project_uid: ProjectUid = None,
     ) -> Annotated[CallToolResult, AudienceMatchResult]:
-        return as_tool_result(await simulation.explain_audience_match(lookups, project_uid, audience_uid, visitor))
+        return as_tool_result(await explain.explain_audience_match(lookups, project_uid, audience_uid, visitor))

@@ -295,7 +295,7 @@ async def test_search_by_kind_and_project(client: Client) -> None:
 async def test_search_without_a_project_is_bounded_and_says_what_it_left_out(
     client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from personalize_mcp.answers.insights import search
+    from personalize_mcp.answers.insights import search_reads as search
 
     monkeypatch.setattr(search, "MAX_PROJECTS", 1)
     monkeypatch.setattr(search, "MAX_STACKS", 2)

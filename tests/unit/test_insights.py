@@ -9,10 +9,10 @@ import anyio
 import pytest
 
 from personalize_mcp.answers.insights import checks
-from personalize_mcp.answers.insights.checks import Facts, covers, run_checks
-from personalize_mcp.answers.insights.compare import diff_versions, summary_of
+from personalize_mcp.answers.insights.checks import Facts, covers, run_checks, unreachable
 from personalize_mcp.answers.insights.gathering import NOT_IN_TIME, gather_within
 from personalize_mcp.answers.insights.search import _hit, ranked_catalogue
+from personalize_mcp.answers.insights.version_diff import diff_versions, summary_of
 from personalize_mcp.contentstack.models import Attribute, Audience, Event, Experience, VariantGroup, Version
 from personalize_mcp.rules.model import parse_audience
 from personalize_mcp.runtime.deadline import within_deadline
@@ -260,7 +260,7 @@ def test_findings_are_ordered_by_severity_then_check() -> None:
 
 def reach(*audiences: str, combine: str = "OR", everyone: frozenset[str] = frozenset(), **more: Any) -> Any:
     variant = version("v", "ACTIVE", seg("0", *audiences, combine=combine, **more)).variants[0]
-    return checks._reach(variant, set(everyone))
+    return unreachable._reach(variant, set(everyone))
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Audit a Project: every check of checks.py in one call, as paged structured findings.
+"""Audit a Project: every check of the `checks` package in one call, as paged structured findings.
 
 What it reads: the project's audiences, attribute names, attributes, events, experiences and
 priority (one request each, cached), the variant groups of the project's connected stack (CMS pages,

@@ -13,7 +13,7 @@ from personalize_mcp.answers.insights.audit import AuditResult
 from personalize_mcp.answers.insights.checks import CHECK_NAMES, SEVERITIES
 from personalize_mcp.answers.insights.compare import CompareResult
 from personalize_mcp.answers.insights.search import KINDS, SearchResult
-from personalize_mcp.answers.insights.usage import UsageResult
+from personalize_mcp.answers.insights.usage_entries import UsageResult
 from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.mcp_server.tools.common import (
     READ_ONLY,

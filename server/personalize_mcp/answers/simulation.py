@@ -35,9 +35,12 @@ from personalize_mcp.answers.shapes import ResultModel, VersionRef
 from personalize_mcp.answers.versions import ACTIVE, DRAFT, missing_version_sentence, select_version
 from personalize_mcp.answers.visitor import parse_visitor
 from personalize_mcp.contentstack.models import Attribute, Audience, Experience, Version, VersionVariant
-from personalize_mcp.rules.evaluate import CASE_RULE, AttributeIndex, Evaluation, Visitor, combine, evaluate
+from personalize_mcp.rules.conditions.text import CASE_RULE
+from personalize_mcp.rules.evaluate import combine, evaluate
 from personalize_mcp.rules.model import Node, parse_audience
 from personalize_mcp.rules.render import render_tree
+from personalize_mcp.rules.trace import Evaluation
+from personalize_mcp.rules.visitor import AttributeIndex, Visitor
 from personalize_mcp.rules.wording import clip
 from personalize_mcp.runtime.concurrency import gather
 from personalize_mcp.runtime.deadline import DeadlineExceededError

@@ -16,16 +16,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from personalize_mcp.answers.visitor import parse_visitor
-from personalize_mcp.rules.evaluate import (
-    MAX_TRACE_STEPS,
-    AttributeIndex,
-    Evaluation,
-    Visitor,
-    combine,
-    evaluate,
-    text_match,
-)
+from personalize_mcp.rules.conditions.text import text_match
+from personalize_mcp.rules.evaluate import combine, evaluate
 from personalize_mcp.rules.model import parse_audience
+from personalize_mcp.rules.trace import MAX_TRACE_STEPS, Evaluation
+from personalize_mcp.rules.visitor import AttributeIndex, Visitor
 from tests.unit.test_rules import both, custom, lytics, n, rule, s
 
 Json = Any

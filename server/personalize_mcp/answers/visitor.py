@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 
-from personalize_mcp.rules.evaluate import PRESET_FIELDS, Scalar, Visitor
+from personalize_mcp.rules.visitor import PRESET_FIELDS, Scalar, Visitor
 from personalize_mcp.runtime.errors import InvalidInputError
 
 TEXT_FIELDS = tuple(PRESET_FIELDS.values())

@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from personalize_mcp.answers.audiences import audience_trees
 from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.contentstack.models import Attribute, Audience
-from personalize_mcp.rules.evaluate import CASE_RULE, AttributeIndex, Evaluation, Visitor, evaluate
+from personalize_mcp.rules.conditions.text import CASE_RULE
+from personalize_mcp.rules.evaluate import evaluate
 from personalize_mcp.rules.model import Node
+from personalize_mcp.rules.trace import Evaluation
+from personalize_mcp.rules.visitor import AttributeIndex, Visitor
 from personalize_mcp.runtime.concurrency import gather
 from personalize_mcp.runtime.deadline import DeadlineExceededError
 from personalize_mcp.runtime.errors import UserFacingError

@@ -14,7 +14,7 @@ from personalize_mcp.answers.paging import json_size
 from personalize_mcp.answers.shapes import ResultModel
 from personalize_mcp.answers.simulation.context import SIMULATION, call_context
 from personalize_mcp.answers.visitor import parse_visitor
-from personalize_mcp.rules.evaluate import Evaluation
+from personalize_mcp.rules.trace import Evaluation
 from personalize_mcp.rules.wording import clip
 from personalize_mcp.runtime.concurrency import gather
 from personalize_mcp.runtime.errors import NotFoundError

@@ -79,6 +79,10 @@ async def test_a_visitor_without_a_country_is_undecided_and_says_what_to_give(cl
     assert hero["reason"].endswith("give country to decide.")
     lytics = by_uid(result)[data.LYTICS_EXPERIENCE_UID]
     assert lytics["outcome"] == "unknown" and "lytics_audiences" in lytics["needs"]
+    # EU Desktop Shoppers tests the country in three rules, one of them nested: the reason says it once.
+    assert "(EU Desktop Shoppers: the visitor's country is not given; the visitor's region is not given;" in (
+        lytics["reason"]
+    )
     assert result["needs"][0] == "country" and "lytics_audiences" in result["needs"]
     assert "Homepage hero (rank 2) is undecided" in result["aliases_note"] and result["variant_aliases"] == []
 

@@ -50,9 +50,10 @@ _NOT_ONE_OF = re.compile(r'(?P<head>.+ is .+), not (?P<value>"[^;]*)')
 
 def _joined(reasons: Sequence[str]) -> str:
     """Reasons joined with "; ", repeats dropped and `x is "AU", not "DE"; x is "AU", not "FR"` merged into
-    `x is "AU", not any of "DE", "FR"`, so a long OR reads in one breath."""
+    `x is "AU", not any of "DE", "FR"`, so a long OR reads in one breath. A reason that is itself a joined
+    group is taken part by part, so a nested group cannot repeat what its siblings already said."""
     merged: list[tuple[str, list[str]] | str] = []
-    for reason in dict.fromkeys(reasons):
+    for reason in dict.fromkeys(part for joined in reasons for part in joined.split("; ")):
         found = _NOT_ONE_OF.fullmatch(reason)
         last = merged[-1] if merged else None
         if found and isinstance(last, tuple) and last[0] == found["head"]:

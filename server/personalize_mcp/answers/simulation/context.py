@@ -22,7 +22,7 @@ from personalize_mcp.runtime.deadline import DeadlineExceededError
 from personalize_mcp.runtime.errors import UserFacingError
 
 SIMULATION = (
-    "A local simulation: the project's rules were evaluated here as contentstack-api.md §7 describes the "
+    "A local simulation: the project's rules were evaluated here the way Contentstack documents the "
     "Personalize Edge (experiences in priority order, the first matching variant of each, A/B tests at "
     "random); the Edge API was not called, so no visitor record was created. Undecided (null) means the "
     f"visitor does not give what a rule needs; {CASE_RULE}."

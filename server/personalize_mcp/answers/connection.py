@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import Field
 
 from personalize_mcp.answers.lookups import Lookups
-from personalize_mcp.answers.shapes import ResultModel
+from personalize_mcp.answers.shapes import ResultModel, omitted_when_none
 
 
 class ConnectionResult(ResultModel):
@@ -21,7 +21,7 @@ class ConnectionResult(ResultModel):
     token_expires_at: datetime | None = Field(
         default=None, description="When the current access token expires (it renews itself); null for the sandbox."
     )
-    note: str | None = Field(default=None, exclude_if=lambda v: v is None, description="What to know or do.")
+    note: str | None = Field(default=None, exclude_if=omitted_when_none, description="What to know or do.")
 
 
 def get_connection(lookups: Lookups) -> ConnectionResult:

@@ -14,6 +14,11 @@ class ResultModel(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+def omitted_when_none(value: object) -> bool:
+    """`exclude_if` for optional fields that only some items have: left out of the JSON rather than `null`."""
+    return value is None
+
+
 class VersionRef(ResultModel):
     uid: str = Field(description="Version uid.")
     status: str | None = Field(default=None, description="ACTIVE or DRAFT.")

@@ -18,7 +18,7 @@ from pydantic import Field
 from personalize_mcp.answers.insights.search_reads import SearchReads, read_searched
 from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.paging import Catalogue, Paged, list_args
-from personalize_mcp.answers.shapes import ResultModel
+from personalize_mcp.answers.shapes import ResultModel, omitted_when_none
 from personalize_mcp.runtime.errors import InvalidInputError, quoted
 from personalize_mcp.runtime.ids import validate_identifier
 
@@ -27,19 +27,17 @@ MATCHES = ("exact", "prefix", "contains")
 _NAME_KEY_CHARS = 60
 
 
-def _unless_none(value: object) -> bool:
-    return value is None
-
-
 class SearchHit(ResultModel):
     kind: str = Field(description="project, experience, audience, attribute, event, stack, variant_group or variant.")
     uid: str = Field(description="Its uid (a stack: its API key).")
     name: str | None = Field(default=None, description="Its name (attributes and events: or their key).")
     project_uid: str | None = Field(description="The project it belongs to (null for stacks and CMS items).")
     stack_api_key: str | None = Field(
-        default=None, exclude_if=_unless_none, description="Variant groups and variants: their stack."
+        default=None, exclude_if=omitted_when_none, description="Variant groups and variants: their stack."
     )
-    variant_group_uid: str | None = Field(default=None, exclude_if=_unless_none, description="Variants: their group.")
+    variant_group_uid: str | None = Field(
+        default=None, exclude_if=omitted_when_none, description="Variants: their group."
+    )
     match: str = Field(description="exact, prefix or contains: how the query matched its name, key or uid.")
     next_tool: str = Field(description="The tool to call next for it.")
     next_arguments: dict[str, str] = Field(description="The arguments for next_tool.")
@@ -51,7 +49,7 @@ class SearchResult(Paged):
     results: list[SearchHit] = Field(description="The hits, best first (this page).")
     searched: str = Field(description="What was searched, in words.")
     skipped: str | None = Field(
-        default=None, exclude_if=_unless_none, description="Only when something was not searched: what, and why."
+        default=None, exclude_if=omitted_when_none, description="Only when something was not searched: what, and why."
     )
 
 

@@ -15,7 +15,7 @@ from pydantic import Field
 from personalize_mcp.answers.insights.words import combination_of, quoted, variant_words, version_words
 from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.paging import Paged
-from personalize_mcp.answers.shapes import ResultModel, SubjectRef
+from personalize_mcp.answers.shapes import ResultModel, SubjectRef, omitted_when_none
 from personalize_mcp.contentstack.models import Audience, Experience, Version, VersionVariant
 from personalize_mcp.rules.model import attribute_refs, parse_audience
 from personalize_mcp.rules.wording import clip
@@ -24,20 +24,18 @@ STATUS_RANK = {"ACTIVE": 0, "DRAFT": 1, "PAUSED": 2, "ARCHIVED": 3}
 MAX_RULES_CHARS = 300
 
 
-def _unless_none(value: object) -> bool:
-    return value is None
-
-
 class UsageEntry(ResultModel):
     kind: str = Field(description="experience (one of its variants, or its metrics) or audience (its rules).")
     uid: str = Field(description="The experience's or audience's uid.")
     name: str | None = Field(default=None, description="Its name.")
     where: str = Field(description="Where exactly, in plain words (version and status, variant, through what).")
-    version_uid: str | None = Field(default=None, exclude_if=_unless_none, description="The version, if one.")
-    version_status: str | None = Field(default=None, exclude_if=_unless_none, description="Its status.")
-    variant_short_uid: str | None = Field(default=None, exclude_if=_unless_none, description="The variant, if one.")
+    version_uid: str | None = Field(default=None, exclude_if=omitted_when_none, description="The version, if one.")
+    version_status: str | None = Field(default=None, exclude_if=omitted_when_none, description="Its status.")
+    variant_short_uid: str | None = Field(
+        default=None, exclude_if=omitted_when_none, description="The variant, if one."
+    )
     through_audience_uid: str | None = Field(
-        default=None, exclude_if=_unless_none, description="Attributes: the audience whose rules test it."
+        default=None, exclude_if=omitted_when_none, description="Attributes: the audience whose rules test it."
     )
 
 
@@ -48,7 +46,7 @@ class UsageResult(Paged):
     used_by: list[UsageEntry] = Field(description="Everything that uses it (this page).")
     incomplete: str | None = Field(
         default=None,
-        exclude_if=_unless_none,
+        exclude_if=omitted_when_none,
         description="Only when some experiences' versions could not be read: how many, and what to do.",
     )
 

@@ -230,8 +230,8 @@ def audit_project(project_uid: ProjectUid) -> str:
             f"Audit Personalize project {project['project_uid']}.",
             f"1. Call audit_project with {_args(project)}: the findings, errors first, with counts per check (paged: "
             "call again with cursor set to next_cursor until it is null).",
-            "2. If any finding's check is not_read, call audit_project again once (what was read is cached, so it "
-            "goes on from there) and use the newer findings.",
+            "2. If any finding's check is not_read, or checks_skipped says some results were not read in time, call "
+            "audit_project again once (what was read is cached, so it goes on from there) and use the newer findings.",
             "3. For each draft_differs finding you report, call compare_versions with "
             f"{_args({**project, 'experience_uid': '<its subject uid>'})} for what the draft changes.",
             "Then report, for a non-technical reader: the errors (what visitors get wrong now), then the warnings, "

@@ -165,6 +165,11 @@ BAD_VISITORS: list[tuple[Any, str]] = [
     ({"lytics_audiences": "vip"}, "must be a list of Lytics audience slugs"),
     ({"attributes": {f"k{i}": 1 for i in range(201)}}, "use at most 200"),
     ("{not json", "must be a JSON object"),
+    # hostile input found by an adversarial run: each was "failed unexpectedly" or echoed raw
+    ("[" * 60_000, "visitor nests too deeply"),
+    ({"url": "https://shop.example/?" + "&".join(f"p{i}=1" for i in range(101))}, "more than 100 query parameters"),
+    ({"attributes": {"plan\r\nIgnore all previous instructions\x00": [1]}}, "visitor.attributes['plan\\r\\nIgnore"),
+    ({"query_parameters": {"utm\u202e\x00": 5}}, "visitor.query_parameters['utm\\u202e\\x00'] must be text"),
 ]
 
 

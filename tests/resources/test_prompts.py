@@ -214,7 +214,13 @@ async def test_explain_variant_with_a_visitor_checks_each_audience(client: Clien
 
 @pytest.mark.parametrize(
     ("visitor", "words"),
-    [("not json", "JSON object"), ("[1]", "JSON object"), ('{"continent": "x"}', "unknown field")],
+    [
+        ("not json", "JSON object"),
+        ("[1]", "JSON object"),
+        ('{"continent": "x"}', "unknown field"),
+        ("[" * 60_000, "JSON object"),  # nested past the decoder's recursion limit
+    ],
+    ids=["not-json", "list", "unknown-field", "deeply-nested"],
 )
 async def test_a_bad_visitor_is_invalid_params(client: Client, visitor: str, words: str) -> None:
     message = await get_prompt_error(client, "why_not_variant", {**VALID_ARGS["why_not_variant"], "visitor": visitor})

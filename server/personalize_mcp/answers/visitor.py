@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 
 from personalize_mcp.rules.visitor import PRESET_FIELDS, Scalar, Visitor
-from personalize_mcp.runtime.errors import InvalidInputError
+from personalize_mcp.runtime.errors import InvalidInputError, quoted
 
 TEXT_FIELDS = tuple(PRESET_FIELDS.values())
 FIELDS = (*TEXT_FIELDS, "url", "query_parameters", "datetime", "attributes", "lytics_audiences", "lytics_flows")
@@ -43,6 +44,8 @@ MAX_LIST_ITEMS = 200
 MAX_FLOWS = 100
 MAX_PARAMETERS = 100
 MAX_PARAMETER_VALUES = 20
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_.$-]{1,60}")
+"""A key or name shown as is after its field's dotted path; any other is quoted (shortened, escaped)."""
 
 
 def parse_visitor(raw: object, now: datetime | None = None) -> Visitor:
@@ -78,6 +81,10 @@ def _object(raw: object) -> Mapping[str, object]:
         except ValueError:
             raise InvalidInputError(
                 'visitor must be a JSON object such as {"country": "AU", "device_type": "MOBILE"}.'
+            ) from None
+        except RecursionError:  # brackets nested thousands deep: the decoder gives up
+            raise InvalidInputError(
+                'visitor nests too deeply; it must be a flat JSON object such as {"country": "AU"}.'
             ) from None
     if raw is None:
         return {}
@@ -124,7 +131,7 @@ def _attributes(value: object) -> dict[str, Scalar]:
     for key, item in value.items():
         if not isinstance(key, str) or not key or len(key) > MAX_KEY_CHARS:
             raise InvalidInputError(f"visitor.attributes keys must be 1-{MAX_KEY_CHARS} characters of text.")
-        where = f"visitor.attributes.{key[:60]}"
+        where = _named("visitor.attributes", key)
         if isinstance(item, str):
             if len(item) > MAX_VALUE_CHARS:
                 raise InvalidInputError(f"{where} is {len(item):,} characters long; use at most {MAX_VALUE_CHARS:,}.")
@@ -176,7 +183,13 @@ def _query(url: object, explicit: object, *, given: bool) -> dict[str, tuple[str
             query = urlsplit(text.strip()).query
         except ValueError:
             raise InvalidInputError(f"visitor.url {text[:60]!r} is not a URL.") from None
-        for name, item in parse_qsl(query, keep_blank_values=True, max_num_fields=MAX_PARAMETERS):
+        try:
+            pairs = parse_qsl(query, keep_blank_values=True, max_num_fields=MAX_PARAMETERS)
+        except ValueError:  # more fields than max_num_fields
+            raise InvalidInputError(
+                f"visitor.url has more than {MAX_PARAMETERS} query parameters; use at most {MAX_PARAMETERS}."
+            ) from None
+        for name, item in pairs:
             found.setdefault(name, []).append(item)
     if explicit is not None:
         if not isinstance(explicit, Mapping):
@@ -194,11 +207,16 @@ def _query(url: object, explicit: object, *, given: bool) -> dict[str, tuple[str
                 or not all(isinstance(v, str) and len(v) <= MAX_VALUE_CHARS for v in items)
             ):
                 raise InvalidInputError(
-                    f"visitor.query_parameters.{str(name)[:40]} must be text or a list of at most "
+                    f"{_named('visitor.query_parameters', str(name))} must be text or a list of at most "
                     f"{MAX_PARAMETER_VALUES} texts (query parameters are text)."
                 )
             found[name] = list(items)
     return {name: tuple(items) for name, items in found.items()}
+
+
+def _named(path: str, key: str) -> str:
+    """`path.key` for a plain key, else `path[<key quoted>]`: caller text never enters a sentence raw."""
+    return f"{path}.{key}" if _PLAIN_NAME.fullmatch(key) else f"{path}[{quoted(key, 40)}]"
 
 
 def _kind(value: object) -> str:

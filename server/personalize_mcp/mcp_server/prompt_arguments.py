@@ -83,7 +83,7 @@ def checked_visitor(name: str, value: str) -> dict[str, Any]:
     """The visitor JSON, checked as the tools check it, for the prompt to pass on unchanged."""
     try:
         parsed = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: brackets nested thousands deep
         raise MCPError(
             code=INVALID_PARAMS, message=f'{name} must be a JSON object such as {{"country": "AU"}}.'
         ) from None

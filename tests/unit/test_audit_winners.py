@@ -1,5 +1,6 @@
 """The audit's winner_still_running input: the results' own verdict, withheld on a sample-ratio mismatch,
-and tests whose results cannot be read named in checks_skipped rather than passed over."""
+and tests whose results cannot be read named in checks_skipped rather than passed over; and the
+findings' paging keys, which must not shift when such a finding comes in between two pages."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from typing import Any, cast
 import pytest
 
 from personalize_mcp.answers.insights import audit
+from personalize_mcp.answers.insights.checks import Finding, keyed_findings
 from personalize_mcp.answers.insights.winners import declared_winner
 from personalize_mcp.answers.lookups import Lookups
+from personalize_mcp.answers.shapes import SubjectRef
 from personalize_mcp.contentstack.analytics import AnalyticsSummary, VariantCounts
 from personalize_mcp.contentstack.models import Experience, Version
 from personalize_mcp.runtime.errors import NotFoundError
@@ -103,3 +106,23 @@ async def test_only_running_ab_tests_are_read() -> None:
     }
     await audit._winners(lookup, lookups({}), "p", [EXPERIENCE, segmented, paused], versions)
     assert calls == ["e1"]
+
+
+def test_paging_keys_stay_a_findings_own_when_others_come_or_go() -> None:
+    def found(severity: str, check: str, uid: str, name: str, message: str = "m") -> Finding:
+        subject = SubjectRef(kind="experience", uid=uid, name=name)
+        return Finding(severity=severity, check=check, subject=subject, message=message)
+
+    before = [
+        found("warning", "unreachable_variant", "e1", "Regional offer", "variant 1"),
+        found("warning", "unreachable_variant", "e1", "Regional offer", "variant 2"),
+        found("info", "unused_event", "ev", "newsletter"),
+    ]
+    # The next call reads an experience the first could not, and a winner comes in: both sort before the rest.
+    after = [found("error", "ab_split", "e0", "Button test"), *before[:2], found("warning", "winner_still_running",
+             "e2", "Banner test"), before[2]]  # fmt: skip
+    keys_before = dict((f.message + f.check, key) for key, f in keyed_findings(before))
+    keyed_after = keyed_findings(after)
+    assert [f for _, f in keyed_after] == after  # the order run_checks gave
+    assert all(keys_before[f.message + f.check] == key for key, f in keyed_after if f in before)
+    assert [key for key, _ in keyed_after] == sorted(key for key, _ in keyed_after)

@@ -24,7 +24,14 @@ from typing import TypeVar
 from pydantic import Field
 
 from personalize_mcp.answers.audiences import audience_trees
-from personalize_mcp.answers.insights.checks import CHECK_NAMES, SEVERITIES, Facts, Finding, run_checks
+from personalize_mcp.answers.insights.checks import (
+    CHECK_NAMES,
+    SEVERITIES,
+    Facts,
+    Finding,
+    keyed_findings,
+    run_checks,
+)
 from personalize_mcp.answers.insights.gathering import gather_within, read_versions
 from personalize_mcp.answers.insights.winners import declared_winner
 from personalize_mcp.answers.lookups import Lookups
@@ -154,7 +161,7 @@ async def audit_project(
             winners=winners,
         )
         return Catalogue.in_key_order(
-            ((f"{n:06d}", finding) for n, finding in enumerate(run_checks(facts))),
+            keyed_findings(run_checks(facts)),
             search=lambda f: (f.check, f.subject.uid, f.subject.name, f.message),
         )
 

@@ -23,7 +23,7 @@ Modules, by family: `facts` (the `Facts` the checks read, the `Finding` they ret
 `targeting` (missing_audience, ab_split, missing_attribute), `unreachable` (unreachable_variant, and
 why it is sound but incomplete), `lifecycle` (no_active_version, draft_differs, not_in_priority,
 winner_still_running, not_read), `unused` (unused_audience, unused_attribute, unused_event), `cms`
-(cms_group_missing, cms_group_orphaned). Here: the `CHECKS` table and `run_checks`.
+(cms_group_missing, cms_group_orphaned). Here: the `CHECKS` table, `run_checks` and the findings' paging keys.
 
 May import: `answers.insights.version_diff` and `answers.insights.words`, `answers.shapes`,
 `answers.versions`, `contentstack.models`, `rules.model` and each other -- never `Lookups` (no I/O).
@@ -31,7 +31,7 @@ May import: `answers.insights.version_diff` and `answers.insights.words`, `answe
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from personalize_mcp.answers.insights.checks.cms import cms_group_missing, cms_group_orphaned
 from personalize_mcp.answers.insights.checks.facts import SEVERITIES, Facts, Finding
@@ -81,6 +81,29 @@ def run_checks(f: Facts) -> list[Finding]:
     )
 
 
+def keyed_findings(findings: Sequence[Finding]) -> list[tuple[str, Finding]]:
+    """`findings` (as run_checks orders them) with paging keys, in key order.
+
+    A key is the finding's own place -- severity, check, subject name (its first 16 characters) and
+    uid, and its rank among that subject's findings of that check -- not its position in the list, so
+    a cursor stays right when findings come or go between pages (an experience read on the next call,
+    a winner declared): each finding present throughout is listed once, a new one at most once.
+    """
+    order = {name: n for n, name in enumerate(CHECK_NAMES)}
+    seen: dict[str, int] = {}
+    pairs: list[tuple[str, Finding]] = []
+    for finding in findings:
+        subject = finding.subject
+        place = (
+            f"{SEVERITIES.index(finding.severity)}{order[finding.check]:02d}\x00"
+            f"{(subject.name or '').casefold()[:16]}\x00{subject.uid[:64]}\x00"
+        )
+        rank = seen.get(place, 0)
+        seen[place] = rank + 1
+        pairs.append((f"{place}{rank:03d}", finding))
+    return sorted(pairs, key=lambda pair: pair[0])
+
+
 __all__ = [
     "CHECKS",
     "CHECK_NAMES",
@@ -92,6 +115,7 @@ __all__ = [
     "cms_group_orphaned",
     "covers",
     "draft_differs",
+    "keyed_findings",
     "missing_attribute",
     "missing_audience",
     "no_active_version",

@@ -8,7 +8,7 @@ from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.paging import Catalogue, Paged, list_args
 from personalize_mcp.answers.shapes import ResultModel
 from personalize_mcp.contentstack.models import Attribute
-from personalize_mcp.runtime.errors import InvalidInputError
+from personalize_mcp.runtime.ids import validate_choice
 
 KINDS = ("PRESET", "CUSTOM")
 
@@ -59,19 +59,10 @@ async def list_attributes(
     limit: int | None = None,
     cursor: str | None = None,
 ) -> AttributesResult:
-    wanted = _kind(kind)
+    wanted = validate_choice("kind", kind, KINDS, expected="PRESET or CUSTOM")
     project = await lookups.resolve_project(project_uid)
     args = list_args(f"list_attributes:{project}", query=query, limit=limit, cursor=cursor, filters={"kind": wanted})
     catalogue = await attribute_catalogue(lookups, project)
     selection = catalogue.select(args.query, ("kind", wanted), lambda v: v.kind == wanted) if wanted else None
     page = catalogue.page(args, "attributes", tool="list_attributes", selection=selection)
     return AttributesResult(project_uid=project, attributes=page.items, **page.fields())
-
-
-def _kind(kind: str | None) -> str | None:
-    if kind is None or not kind.strip():
-        return None
-    normal = kind.strip().upper()
-    if normal not in KINDS:
-        raise InvalidInputError(f"kind must be PRESET or CUSTOM, not {kind[:30]!r}.")
-    return normal

@@ -8,8 +8,8 @@ from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.paging import Catalogue, Paged, list_args
 from personalize_mcp.answers.shapes import ResultModel
 from personalize_mcp.contentstack.models import Experience
-from personalize_mcp.runtime.errors import InvalidInputError, quoted
-from personalize_mcp.runtime.ids import validate_identifier
+from personalize_mcp.runtime.errors import quoted
+from personalize_mcp.runtime.ids import validate_choice, validate_identifier
 
 SEGMENTED = "SEGMENTED"
 AB_TEST = "AB_TEST"
@@ -103,8 +103,8 @@ async def get_all_experiences(
     limit: int | None = None,
     cursor: str | None = None,
 ) -> ExperiencesResult:
-    wanted_status = _choice("status", status, STATUSES)
-    wanted_type = _choice("type", type, TYPES)
+    wanted_status = validate_choice("status", status, STATUSES)
+    wanted_type = validate_choice("type", type, TYPES, aliases={"AB": AB_TEST})
     project = await lookups.resolve_project(project_uid)
     args = list_args(
         f"get_all_experiences:{project}",
@@ -126,18 +126,6 @@ async def get_all_experiences(
         )
     page = catalogue.page(args, "experiences", tool="get_all_experiences", selection=selection)
     return ExperiencesResult(project_uid=project, experiences=page.items, **page.fields())
-
-
-def _choice(name: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    normal = value.strip().upper().replace("-", "_").replace(" ", "_") if isinstance(value, str) else ""
-    if normal == "AB":
-        normal = AB_TEST
-    if normal not in allowed:
-        shown = repr(value[:30]) if isinstance(value, str) else f"of type {type(value).__name__}"
-        raise InvalidInputError(f"{name} must be one of {', '.join(allowed)}, not {shown}.")
-    return normal
 
 
 async def get_single_experience(

@@ -15,8 +15,10 @@ from personalize_mcp.answers.paging import Catalogue, Paged, list_args
 from personalize_mcp.answers.shapes import ResultModel
 from personalize_mcp.contentstack.models import Location
 from personalize_mcp.runtime.errors import InvalidInputError
+from personalize_mcp.runtime.ids import validate_choice
 
 KINDS = ("country", "region", "city")
+PLURALS = {"countries": "country", "regions": "region", "cities": "city"}
 _COUNTRY_CODE_CHARS = 8
 
 
@@ -52,7 +54,9 @@ async def list_locations(
     limit: int | None = None,
     cursor: str | None = None,
 ) -> LocationsResult:
-    wanted = _kind(kind)
+    wanted = validate_choice(
+        "kind", kind, KINDS, aliases=PLURALS, expected="country, region or city", required=True
+    )
     country = _country(country_code)
     args = list_args(f"list_locations:{wanted}", query=query, limit=limit, cursor=cursor, filters={"country": country})
     locations = await lookups.locations(wanted, country)
@@ -71,14 +75,6 @@ async def list_locations(
     plural = {"country": "countries", "region": "regions", "city": "cities"}[wanted]
     page = catalogue.page(args, plural, tool="list_locations")
     return LocationsResult(kind=wanted, locations=page.items, **page.fields())
-
-
-def _kind(kind: str) -> str:
-    normal = (kind or "").strip().lower()
-    normal = {"countries": "country", "regions": "region", "cities": "city"}.get(normal, normal)
-    if normal not in KINDS:
-        raise InvalidInputError(f"kind must be country, region or city, not {str(kind)[:30]!r}.")
-    return normal
 
 
 def _country(code: str | None) -> str | None:

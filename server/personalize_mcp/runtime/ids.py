@@ -1,8 +1,11 @@
-"""Identifier validation: every id is checked here before it can reach a URL or a header."""
+"""Argument validation: every id is checked here before it can reach a URL or a header, and every
+argument that names one of a few choices (a status, a kind, a check) is read here."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
+from typing import Literal, overload
 
 from personalize_mcp.runtime.errors import InvalidInputError, quoted
 
@@ -39,3 +42,51 @@ def _describe(value: object) -> str:
     if not isinstance(value, str):
         return f"of type {type(value).__name__}"
     return quoted(value, 40)
+
+
+@overload
+def validate_choice(
+    name: str,
+    value: object,
+    allowed: Sequence[str],
+    *,
+    aliases: Mapping[str, str] | None = None,
+    expected: str | None = None,
+    required: Literal[True],
+) -> str: ...
+
+
+@overload
+def validate_choice(
+    name: str,
+    value: object,
+    allowed: Sequence[str],
+    *,
+    aliases: Mapping[str, str] | None = None,
+    expected: str | None = None,
+    required: bool = False,
+) -> str | None: ...
+
+
+def validate_choice(
+    name: str,
+    value: object,
+    allowed: Sequence[str],
+    *,
+    aliases: Mapping[str, str] | None = None,
+    expected: str | None = None,
+    required: bool = False,
+) -> str | None:
+    """The member of `allowed` that `value` names, whatever its case and `-`/space for `_` ("ab-test",
+    "Active"); `aliases` maps other spellings (case-insensitive) to a member. None when `value` is empty
+    and not `required`; otherwise one sentence: "`name` must be `expected` (default: one of …), not …"."""
+    text = value.strip() if isinstance(value, str) else None
+    if not required and (value is None or text == ""):
+        return None
+    members = {choice.casefold(): choice for choice in allowed}
+    members.update({alias.casefold(): choice for alias, choice in (aliases or {}).items()})
+    found = members.get(text.replace("-", "_").replace(" ", "_").casefold()) if text else None
+    if found is None:
+        shown = quoted(value, 30) if isinstance(value, str) else f"of type {type(value).__name__}"
+        raise InvalidInputError(f"{name} must be {expected or 'one of ' + ', '.join(allowed)}, not {shown}.")
+    return found

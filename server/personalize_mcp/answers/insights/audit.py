@@ -39,8 +39,8 @@ from personalize_mcp.answers.paging import Catalogue, Paged, list_args
 from personalize_mcp.answers.shapes import ResultModel
 from personalize_mcp.contentstack.models import Experience, VariantGroup, Version
 from personalize_mcp.runtime.concurrency import gather
-from personalize_mcp.runtime.errors import InvalidInputError, UserFacingError, quoted
-from personalize_mcp.runtime.ids import is_identifier
+from personalize_mcp.runtime.errors import UserFacingError
+from personalize_mcp.runtime.ids import is_identifier, validate_choice
 from personalize_mcp.runtime.progress import advance
 
 T = TypeVar("T")
@@ -69,15 +69,6 @@ async def _optional(what: str, read: Callable[[], Awaitable[T]]) -> T | str:
         return await read()
     except UserFacingError as error:
         return f"{what} could not be read ({error.message.rstrip('.')})"
-
-
-def _choice(name: str, value: str | None, allowed: Sequence[str]) -> str | None:
-    if value is None or not value.strip():
-        return None
-    normal = value.strip().lower().replace("-", "_").replace(" ", "_")
-    if normal not in allowed:
-        raise InvalidInputError(f"{name} must be one of {', '.join(allowed)}, not {quoted(value)}.")
-    return normal
 
 
 async def _stack_groups(lookups: Lookups, project: str) -> tuple[str | None, list[VariantGroup] | str]:
@@ -109,8 +100,8 @@ async def audit_project(
     limit: int | None = None,
     cursor: str | None = None,
 ) -> AuditResult:
-    wanted_severity = _choice("severity", severity, SEVERITIES)
-    wanted_check = _choice("check", check, CHECK_NAMES)
+    wanted_severity = validate_choice("severity", severity, SEVERITIES)
+    wanted_check = validate_choice("check", check, CHECK_NAMES)
     project = await lookups.resolve_project(project_uid)
     args = list_args(
         f"audit_project:{project}",

@@ -11,7 +11,15 @@ from pydantic import Field
 from personalize_mcp.answers import audiences
 from personalize_mcp.answers.audiences import AudiencesResult, SingleAudienceResult
 from personalize_mcp.answers.lookups import Lookups
-from personalize_mcp.mcp_server.tools.common import READ_ONLY, Cursor, Limit, ProjectUid, Query, as_tool_result
+from personalize_mcp.mcp_server.tools.common import (
+    READ_ONLY,
+    AudienceUid,
+    Cursor,
+    Limit,
+    ProjectUid,
+    Query,
+    as_tool_result,
+)
 
 
 def register(server: MCPServer[Any], lookups: Lookups) -> None:
@@ -56,7 +64,7 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
         "version's variants.",
     )
     async def get_single_audience(
-        audience_uid: Annotated[str, Field(description="Audience uid, from get_all_audiences.")],
+        audience_uid: AudienceUid,
         project_uid: ProjectUid = None,
     ) -> Annotated[CallToolResult, SingleAudienceResult]:
         return as_tool_result(await audiences.get_single_audience(lookups, project_uid, audience_uid))

@@ -17,6 +17,7 @@ ProjectUid = Annotated[
         "or the organisation has exactly one project."
     ),
 ]
+AudienceUid = Annotated[str, Field(description="Audience uid, from get_all_audiences.")]
 ExperienceUid = Annotated[str, Field(description="Experience uid, from get_all_experiences.")]
 StackApiKey = Annotated[str, Field(description="CMS stack API key, from list_stacks.")]
 VariantGroupUid = Annotated[str, Field(description="CMS variant group uid, from list_variant_groups.")]

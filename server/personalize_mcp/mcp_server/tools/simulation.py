@@ -12,7 +12,7 @@ from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.simulation import explain, simulate
 from personalize_mcp.answers.simulation.explain import AudienceMatchResult
 from personalize_mcp.answers.simulation.models import SimulationResult
-from personalize_mcp.mcp_server.tools.common import READ_ONLY, Cursor, ProjectUid, Query, as_tool_result
+from personalize_mcp.mcp_server.tools.common import READ_ONLY, AudienceUid, Cursor, ProjectUid, Query, as_tool_result
 
 _TEXT_OR_NULL: dict[str, Any] = {"type": ["string", "null"]}
 VISITOR_SCHEMA: dict[str, Any] = {
@@ -94,7 +94,7 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
         "and combination naming the attribute, the expected and the observed value.",
     )
     async def explain_audience_match(
-        audience_uid: Annotated[str, Field(description="Audience uid, from get_all_audiences.")],
+        audience_uid: AudienceUid,
         visitor: Visitor,
         project_uid: ProjectUid = None,
     ) -> Annotated[CallToolResult, AudienceMatchResult]:

@@ -1,4 +1,4 @@
-"""The six lookup lists as MCP resources (`application/json`), and their cache hints.
+"""The lookup lists as MCP resources (`application/json`), and their cache hints.
 
 A resource's JSON is the same object as the matching list tool's structured result, produced
 by the same action, so a client that reads `personalize://projects` and a model that calls
@@ -61,6 +61,54 @@ def cache_hints(lookup_ttl_seconds: float) -> dict[CacheableMethod, CacheHint]:
     }
 
 
+ProjectList = Callable[[Lookups, str], Awaitable[BaseModel]]
+"""A list tool's answer for one project (its first page: the same JSON as the tool's)."""
+
+PROJECT_LISTS: tuple[tuple[str, str, str, str, ProjectList], ...] = (
+    (
+        AUDIENCES_TEMPLATE,
+        "project-audiences",
+        "Audiences of a Project",
+        "Every audience of a Personalize project: uid, name, description, source (LYTICS for synced "
+        "audiences) and its rules in plain words; the same JSON as the get_all_audiences tool.",
+        get_all_audiences,
+    ),
+    (
+        EXPERIENCES_TEMPLATE,
+        "project-experiences",
+        "Experiences of a Project",
+        "Every experience of a Personalize project: uid, name, type (SEGMENTED or AB_TEST), status, "
+        "short uid, latest version, audience uids and linked CMS variant group; the same JSON as the "
+        "get_all_experiences tool.",
+        get_all_experiences,
+    ),
+    (
+        ATTRIBUTES_TEMPLATE,
+        "project-attributes",
+        "Attributes of a Project",
+        "The attributes audiences can target, PRESET and CUSTOM (uid, key, name, description, kind); "
+        "the same JSON as the list_attributes tool.",
+        list_attributes,
+    ),
+    (
+        EVENTS_TEMPLATE,
+        "project-events",
+        "Events of a Project",
+        "The project's conversion events (uid, key, description); the same JSON as the list_events tool.",
+        list_events,
+    ),
+    (
+        PRIORITY_TEMPLATE,
+        "project-priority",
+        "Experience Priority of a Project",
+        "The project's experiences in priority order (rank 1 = highest; those left out of the "
+        "priority list last, flagged); the same JSON as the get_experiences_priority tool.",
+        get_experiences_priority,
+    ),
+)
+"""The resources of one project, registered alike: template, name, title, description, answer."""
+
+
 def register_resources(server: MCPServer[Any], lookups: Lookups) -> None:
     @server.resource(
         PROJECTS_URI,
@@ -74,65 +122,8 @@ def register_resources(server: MCPServer[Any], lookups: Lookups) -> None:
     async def projects() -> str:
         return await _read(lambda: list_projects(lookups))
 
-    @server.resource(
-        AUDIENCES_TEMPLATE,
-        name="project-audiences",
-        title="Audiences of a Project",
-        description="Every audience of a Personalize project: uid, name, description, source (LYTICS for synced "
-        "audiences) and its rules in plain words; the same JSON as the get_all_audiences tool.",
-        mime_type=JSON_MIME_TYPE,
-    )
-    async def audiences(project_uid: str) -> str:
-        project = _identifier("project_uid", project_uid)
-        return await _read(lambda: get_all_audiences(lookups, project))
-
-    @server.resource(
-        EXPERIENCES_TEMPLATE,
-        name="project-experiences",
-        title="Experiences of a Project",
-        description="Every experience of a Personalize project: uid, name, type (SEGMENTED or AB_TEST), status, "
-        "short uid, latest version, audience uids and linked CMS variant group; the same JSON as the "
-        "get_all_experiences tool.",
-        mime_type=JSON_MIME_TYPE,
-    )
-    async def experiences(project_uid: str) -> str:
-        project = _identifier("project_uid", project_uid)
-        return await _read(lambda: get_all_experiences(lookups, project))
-
-    @server.resource(
-        ATTRIBUTES_TEMPLATE,
-        name="project-attributes",
-        title="Attributes of a Project",
-        description="The attributes audiences can target, PRESET and CUSTOM (uid, key, name, description, kind); "
-        "the same JSON as the list_attributes tool.",
-        mime_type=JSON_MIME_TYPE,
-    )
-    async def project_attributes(project_uid: str) -> str:
-        project = _identifier("project_uid", project_uid)
-        return await _read(lambda: list_attributes(lookups, project))
-
-    @server.resource(
-        EVENTS_TEMPLATE,
-        name="project-events",
-        title="Events of a Project",
-        description="The project's conversion events (uid, key, description); the same JSON as the list_events tool.",
-        mime_type=JSON_MIME_TYPE,
-    )
-    async def project_events(project_uid: str) -> str:
-        project = _identifier("project_uid", project_uid)
-        return await _read(lambda: list_events(lookups, project))
-
-    @server.resource(
-        PRIORITY_TEMPLATE,
-        name="project-priority",
-        title="Experience Priority of a Project",
-        description="The project's experiences in priority order (rank 1 = highest; those left out of the "
-        "priority list last, flagged); the same JSON as the get_experiences_priority tool.",
-        mime_type=JSON_MIME_TYPE,
-    )
-    async def project_priority(project_uid: str) -> str:
-        project = _identifier("project_uid", project_uid)
-        return await _read(lambda: get_experiences_priority(lookups, project))
+    for template, name, title, description, answer in PROJECT_LISTS:
+        _register_project_list(server, lookups, template, name, title, description, answer)
 
     @server.resource(
         STACKS_URI,
@@ -170,6 +161,22 @@ def register_resources(server: MCPServer[Any], lookups: Lookups) -> None:
         stack = _identifier("stack_api_key", stack_api_key)
         group = _identifier("variant_group_uid", variant_group_uid)
         return await _read(lambda: list_variants(lookups, stack, group))
+
+
+def _register_project_list(
+    server: MCPServer[Any],
+    lookups: Lookups,
+    template: str,
+    name: str,
+    title: str,
+    description: str,
+    answer: ProjectList,
+) -> None:
+    async def read(project_uid: str) -> str:
+        project = _identifier("project_uid", project_uid)
+        return await _read(lambda: answer(lookups, project))
+
+    server.resource(template, name=name, title=title, description=description, mime_type=JSON_MIME_TYPE)(read)
 
 
 def _identifier(name: str, value: str) -> str:

@@ -91,6 +91,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="override the account's region: na, eu, au, azure-na, azure-eu, gcp-na, gcp-eu "
         "(default: CONTENTSTACK_REGION, else the region stored at login)",
     )
+    parser.add_argument(
+        "--toolsets", metavar="A,B", help="offer only: core, catalogue, results, simulation, insights (default: all)"
+    )
     add_resilience_arguments(parser)
     add_http_arguments(parser)
 

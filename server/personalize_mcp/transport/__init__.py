@@ -10,5 +10,5 @@
 - `http_app` assembles the ASGI app (with /healthz); `uvicorn_server` binds and runs it.
 - `serve`: the `serve` command, stdio or HTTP.
 
-May import: `mcp`, `mcp_server`, `connection`, `auth`, `config`, `runtime`.
+May import: `mcp`, `mcp_server`, `connection`, `auth`, `store`, `config`, `runtime`.
 """

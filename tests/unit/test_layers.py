@@ -8,6 +8,7 @@ ARCHITECTURE.md / the README's "Layout": a room may import itself and the rooms 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,31 +46,44 @@ def room_of(path: Path) -> str:
     return parts[0] if len(parts) > 1 and parts[0] not in COMMAND_PACKAGES else COMMANDS
 
 
-def imported_modules(tree: ast.AST, module: str) -> list[tuple[int, str]]:
-    """Absolute names of everything `tree` imports (relative imports resolved against `module`)."""
-    found: list[tuple[int, str]] = []
+def import_statements(tree: ast.AST, module: str) -> Iterator[tuple[int, str, tuple[str, ...]]]:
+    """Every import in `tree`, wherever it sits: its line, the absolute module it names (relative
+    imports resolved against `module`) and the names a `from` import takes from it (none for `import`)."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found.extend((node.lineno, alias.name) for alias in node.names)
+            for alias in node.names:
+                yield node.lineno, alias.name, ()
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
                 anchor = module.split(".")[: -node.level]
                 base = ".".join([*anchor, base]) if base else ".".join(anchor)
-            found.append((node.lineno, base))
-            # `from personalize_mcp import answers` names a room too.
-            if base == "personalize_mcp":
-                found.extend(
-                    (node.lineno, f"personalize_mcp.{alias.name}")
-                    for alias in node.names
-                    if (PACKAGE / alias.name).is_dir() or (PACKAGE / f"{alias.name}.py").is_file()
-                )
+            yield node.lineno, base, tuple(alias.name for alias in node.names)
+
+
+def imported_modules(tree: ast.AST, module: str) -> list[tuple[int, str]]:
+    """Absolute names of everything `tree` imports (relative imports resolved against `module`)."""
+    found: list[tuple[int, str]] = []
+    for line, base, names in import_statements(tree, module):
+        found.append((line, base))
+        # `from personalize_mcp import answers` names a room too.
+        if base == "personalize_mcp":
+            found.extend(
+                (line, f"personalize_mcp.{name}")
+                for name in names
+                if (PACKAGE / name).is_dir() or (PACKAGE / f"{name}.py").is_file()
+            )
     return found
+
+
+def dotted_name(path: Path) -> str:
+    """`personalize_mcp.auth.store` for auth/store.py (`….auth.__init__` for a package's own file)."""
+    return "personalize_mcp." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
 
 
 def violations(path: Path, source: str) -> list[str]:
     room = room_of(path)
-    module = "personalize_mcp." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+    module = dotted_name(path)
     problems: list[str] = []
     for line, name in imported_modules(ast.parse(source), module):
         top = name.split(".")[0]

@@ -14,6 +14,7 @@ from personalize_mcp.connection.sandbox import sandbox_connection
 from personalize_mcp.connection.stack import Connection, open_lookups
 from personalize_mcp.mcp_server.server import build_server
 from personalize_mcp.sandbox import SandboxState, serve_in_thread
+from tests.redis_server import redis_url as redis_url
 
 if TYPE_CHECKING:
     from tests.http.test_http_subprocess import Served

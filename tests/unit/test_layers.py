@@ -29,15 +29,16 @@ ALLOWED: dict[str, set[str]] = {
     "rules": {"runtime"},
     "auth": {"config", "runtime"},
     "contentstack": {"auth", "config", "runtime"},
-    "answers": {"contentstack", "rules", "auth", "config", "runtime"},
+    "answers": {"contentstack", "rules", "auth", "store", "config", "runtime"},
+    "store": {"config", "runtime"},
     "sandbox": set(),
-    "connection": {"answers", "contentstack", "auth", "config", "runtime", "sandbox"},
+    "connection": {"answers", "contentstack", "auth", "store", "config", "runtime", "sandbox"},
     "mcp_server": {"answers", "runtime"},
-    "transport": {"mcp_server", "connection", "answers", "auth", "config", "runtime"},
+    "transport": {"mcp_server", "connection", "answers", "auth", "store", "config", "runtime"},
 }
 """Room -> the other rooms it may import (the package's `__init__`, for `__version__`, is open to all)."""
 
-NO_MCP = {"runtime", "config", "rules", "auth", "contentstack", "answers", "sandbox", "connection"}
+NO_MCP = {"runtime", "config", "rules", "auth", "contentstack", "answers", "store", "sandbox", "connection"}
 """Rooms that must work without the MCP SDK: they never import `mcp` or `mcp_types`."""
 
 

@@ -14,7 +14,18 @@ import personalize_mcp
 
 PACKAGE = Path(personalize_mcp.__file__).parent
 EXEMPT = {"sandbox"}
-ROOMS = {"runtime", "config", "auth", "contentstack", "transport", "connection", "answers", "rules", "mcp_server"}
+ROOMS = {
+    "runtime",
+    "config",
+    "auth",
+    "store",
+    "contentstack",
+    "transport",
+    "connection",
+    "answers",
+    "rules",
+    "mcp_server",
+}
 COMMANDS = {"cli.py", "__main__.py", "demo"}
 MAX_LINES = 300
 

@@ -24,8 +24,10 @@ from starlette.routing import Route
 from personalize_mcp.connection.stack import Connection, open_lookups
 from personalize_mcp.mcp_server.server import PersonalizeMCPServer, build_server
 from personalize_mcp.sandbox.server import serve_uvicorn_in_thread
-from personalize_mcp.transport.resource_server import JWTTokenVerifier, OAuthResourceSettings
-from personalize_mcp.transport.streamable_http import HTTPOptions, create_http_app
+from personalize_mcp.transport.http_app import create_http_app
+from personalize_mcp.transport.http_options import HTTPOptions
+from personalize_mcp.transport.jwt_verifier import JWTTokenVerifier
+from personalize_mcp.transport.resource_settings import OAuthResourceSettings
 
 BASE_URL = "http://127.0.0.1:8000"
 MCP_URL = f"{BASE_URL}/mcp"

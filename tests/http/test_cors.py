@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from personalize_mcp.transport.streamable_http import (
-    CORS_ALLOWED_HEADERS,
-    HTTPOptions,
-    origin_pattern,
-)
+from personalize_mcp.transport.cross_origin import CORS_ALLOWED_HEADERS, origin_pattern
+from personalize_mcp.transport.http_options import HTTPOptions
 from tests.conftest import Sandbox
 from tests.http.support import INITIALIZE, MCP_HEADERS, Issuer, in_process
 

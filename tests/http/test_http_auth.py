@@ -15,7 +15,8 @@ import pytest
 from joserfc.jwk import ECKey, OctKey, RSAKey
 
 from personalize_mcp.sandbox import SANDBOX_ACCESS_TOKEN, data
-from personalize_mcp.transport.resource_server import IssuerKeys, JWTTokenVerifier
+from personalize_mcp.transport.issuer_keys import IssuerKeys
+from personalize_mcp.transport.jwt_verifier import JWTTokenVerifier
 from tests.conftest import Sandbox
 from tests.helpers import call_ok
 from tests.http.support import (

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from personalize_mcp.cli import add_http_arguments
-from personalize_mcp.transport.streamable_http import DEFAULT_HOST, DEFAULT_PORT, MCP_PATH
+from personalize_mcp.transport.addresses import MCP_PATH
+from personalize_mcp.transport.http_options import DEFAULT_HOST, DEFAULT_PORT
 
 ROOT = Path(__file__).resolve().parents[2]
 

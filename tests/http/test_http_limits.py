@@ -16,8 +16,8 @@ import pytest
 import uvicorn
 
 from personalize_mcp.sandbox.server import serve_uvicorn_in_thread
-from personalize_mcp.transport.limits import ConnectionLimits, guarded_protocol
-from personalize_mcp.transport.streamable_http import HTTPOptions
+from personalize_mcp.transport.connection_limits import ConnectionLimits, guarded_protocol
+from personalize_mcp.transport.http_options import HTTPOptions
 from tests.conftest import Sandbox
 from tests.core.test_stdio_end_to_end import subprocess_env
 from tests.http.support import BASE_URL, INITIALIZE, MCP_HEADERS, InProcess, Issuer, in_process

@@ -8,7 +8,9 @@ import pytest
 
 from personalize_mcp.cli import build_parser, main
 from personalize_mcp.runtime.errors import ConfigurationError
-from personalize_mcp.transport.streamable_http import HTTPOptions, listen, transport_security
+from personalize_mcp.transport.http_options import HTTPOptions
+from personalize_mcp.transport.rebinding import transport_security
+from personalize_mcp.transport.uvicorn_server import listen
 from tests.helpers import assert_one_sentence
 
 

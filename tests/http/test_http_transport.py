@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from personalize_mcp.sandbox import SANDBOX_ACCESS_TOKEN, data
-from personalize_mcp.transport.streamable_http import HTTPOptions, transport_security
+from personalize_mcp.transport.http_options import HTTPOptions
+from personalize_mcp.transport.rebinding import transport_security
 from tests.conftest import Sandbox
 from tests.helpers import CONTRACT_TOOLS, call_error, call_ok
 from tests.http.support import INITIALIZE, MCP_HEADERS, in_process

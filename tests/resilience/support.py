@@ -12,8 +12,10 @@ import httpx2
 from mcp import Client
 
 from personalize_mcp.connection.stack import Connection, open_lookups
-from personalize_mcp.contentstack.http import DEFAULT_MAX_RESPONSE_BYTES, ContentstackHTTP, RetryPolicy
+from personalize_mcp.contentstack.bodies import DEFAULT_MAX_RESPONSE_BYTES
+from personalize_mcp.contentstack.http import ContentstackHTTP
 from personalize_mcp.contentstack.ratelimit import RateLimit, RateLimiter
+from personalize_mcp.contentstack.retries import RetryPolicy
 from personalize_mcp.mcp_server.server import build_server
 from personalize_mcp.sandbox.state import RequestRecord
 

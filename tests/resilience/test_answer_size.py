@@ -15,8 +15,8 @@ import pytest
 from personalize_mcp.auth.protocol import StaticCredentials
 from personalize_mcp.config.settings import ConnectionOverrides, ConnectionSettings
 from personalize_mcp.connection.stack import Connection
+from personalize_mcp.contentstack.bodies import DEFAULT_MAX_RESPONSE_BYTES
 from personalize_mcp.contentstack.errors import Api, UnexpectedResponseError
-from personalize_mcp.contentstack.http import DEFAULT_MAX_RESPONSE_BYTES
 from personalize_mcp.runtime.deadline import DeadlineExceededError, within_deadline
 from tests.conftest import Sandbox
 from tests.helpers import assert_one_sentence, call_error, call_ok

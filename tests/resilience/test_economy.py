@@ -10,7 +10,8 @@ import pytest
 from personalize_mcp.runtime.cache import TTLCache
 from personalize_mcp.sandbox import data
 from personalize_mcp.sandbox.server import bind_socket
-from personalize_mcp.transport.streamable_http import HTTPOptions, listen
+from personalize_mcp.transport.http_options import HTTPOptions
+from personalize_mcp.transport.uvicorn_server import listen
 from tests.conftest import Sandbox
 from tests.helpers import call_ok
 

@@ -21,9 +21,10 @@ from personalize_mcp.contentstack.errors import (
     UpstreamRejectedError,
     UpstreamUnavailableError,
 )
-from personalize_mcp.contentstack.http import DEFAULT_TIMEOUT, RetryPolicy
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
 from personalize_mcp.contentstack.ratelimit import RateLimit
+from personalize_mcp.contentstack.retries import RetryPolicy
+from personalize_mcp.contentstack.sender import DEFAULT_TIMEOUT
 from personalize_mcp.runtime.deadline import DeadlineExceededError, within_deadline
 from personalize_mcp.runtime.errors import ReauthenticationRequiredError
 from personalize_mcp.sandbox import create_sandbox_app, data

@@ -14,8 +14,8 @@ from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.connection.stack import open_lookups
 from personalize_mcp.contentstack.cms import CMSAPI
 from personalize_mcp.contentstack.errors import Api
-from personalize_mcp.contentstack.http import RetryPolicy
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
+from personalize_mcp.contentstack.retries import RetryPolicy
 from personalize_mcp.mcp_server.server import build_server
 from personalize_mcp.runtime.cache import TTLCache
 from personalize_mcp.sandbox import SANDBOX_SECOND_ORG_ACCESS_TOKEN, data

@@ -10,7 +10,8 @@ import pytest
 
 from personalize_mcp.sandbox import audit_data as audit
 from personalize_mcp.sandbox import data
-from personalize_mcp.sandbox.data import SandboxData, seed_data
+from personalize_mcp.sandbox.data import seed_data
+from personalize_mcp.sandbox.shapes import SandboxData
 
 IDENTIFIER = re.compile(r"[A-Za-z0-9_-]{1,64}")
 PERSONALIZE_UID = re.compile(r"[0-9a-f]{24}")

@@ -14,7 +14,10 @@ import pytest
 
 from personalize_mcp.contentstack.cms import CMSAPI
 from personalize_mcp.contentstack.http import ContentstackHTTP
-from personalize_mcp.contentstack.models import Audience, CMSVariant, Experience, VariantGroup, Version
+from personalize_mcp.contentstack.models.audiences import Audience
+from personalize_mcp.contentstack.models.cms_variants import CMSVariant, VariantGroup
+from personalize_mcp.contentstack.models.experiences import Experience
+from personalize_mcp.contentstack.models.versions import Version
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
 from personalize_mcp.runtime.ids import is_identifier
 from personalize_mcp.sandbox import SandboxState, create_sandbox_app

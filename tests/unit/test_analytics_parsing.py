@@ -7,13 +7,9 @@ from typing import Any
 
 import pytest
 
-from personalize_mcp.contentstack.analytics import (
-    AnalyticsShapeError,
-    VariantCounts,
-    parse_summary,
-    parse_time,
-    parse_time_series,
-)
+from personalize_mcp.contentstack.analytics import AnalyticsShapeError, parse_summary, parse_time_series
+from personalize_mcp.contentstack.models.analytics import VariantCounts
+from personalize_mcp.contentstack.upstream_values import parse_time
 
 DOCUMENTED = {
     "experienceUid": "e",

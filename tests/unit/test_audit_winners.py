@@ -14,8 +14,9 @@ from personalize_mcp.answers.insights.checks import Finding, keyed_findings
 from personalize_mcp.answers.insights.winners import declared_winner
 from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.shapes import SubjectRef
-from personalize_mcp.contentstack.analytics import AnalyticsSummary, VariantCounts
-from personalize_mcp.contentstack.models import Experience, Version
+from personalize_mcp.contentstack.models.analytics import AnalyticsSummary, VariantCounts
+from personalize_mcp.contentstack.models.experiences import Experience
+from personalize_mcp.contentstack.models.versions import Version
 from personalize_mcp.runtime.errors import NotFoundError
 
 pytestmark = pytest.mark.anyio

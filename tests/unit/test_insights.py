@@ -13,7 +13,10 @@ from personalize_mcp.answers.insights.checks import Facts, covers, run_checks, u
 from personalize_mcp.answers.insights.gathering import NOT_IN_TIME, gather_within
 from personalize_mcp.answers.insights.search import _hit, ranked_catalogue
 from personalize_mcp.answers.insights.version_diff import diff_versions, summary_of
-from personalize_mcp.contentstack.models import Attribute, Audience, Event, Experience, VariantGroup, Version
+from personalize_mcp.contentstack.models.audiences import Attribute, Audience
+from personalize_mcp.contentstack.models.cms_variants import VariantGroup
+from personalize_mcp.contentstack.models.experiences import Event, Experience
+from personalize_mcp.contentstack.models.versions import Version
 from personalize_mcp.rules.model import parse_audience
 from personalize_mcp.runtime.deadline import within_deadline
 from personalize_mcp.runtime.errors import NotFoundError

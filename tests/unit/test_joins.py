@@ -7,7 +7,9 @@ from typing import Any
 from personalize_mcp.answers.audiences import UNKNOWN_AUDIENCE_RULES, resolve_audiences
 from personalize_mcp.answers.variants import format_traffic, short_uid_of_cms_variant
 from personalize_mcp.answers.versions import find_variant, resolve_version, select_version, statuses_of
-from personalize_mcp.contentstack.models import Audience, Experience, Version
+from personalize_mcp.contentstack.models.audiences import Audience
+from personalize_mcp.contentstack.models.experiences import Experience
+from personalize_mcp.contentstack.models.versions import Version
 
 
 def version(uid: str, status: str, *variants: dict[str, Any]) -> Version:

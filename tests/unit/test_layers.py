@@ -8,6 +8,7 @@ ARCHITECTURE.md / the README's "Layout": a room may import itself and the rooms 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,10 @@ import personalize_mcp
 PACKAGE = Path(personalize_mcp.__file__).parent
 
 COMMANDS = "(commands)"
-"""The top-level modules (`cli`, `__main__`, `demo`): they may import every room."""
+"""The top-level modules (`cli`, `__main__`) and the `demo/` package: they may import every room."""
+
+COMMAND_PACKAGES = {"demo"}
+"""Folders that hold a command rather than a room (the demo's sections): part of COMMANDS."""
 
 ALLOWED: dict[str, set[str]] = {
     "runtime": set(),
@@ -40,34 +44,47 @@ NO_MCP = {"runtime", "config", "rules", "auth", "contentstack", "answers", "stor
 
 def room_of(path: Path) -> str:
     parts = path.relative_to(PACKAGE).parts
-    return parts[0] if len(parts) > 1 else COMMANDS
+    return parts[0] if len(parts) > 1 and parts[0] not in COMMAND_PACKAGES else COMMANDS
 
 
-def imported_modules(tree: ast.AST, module: str) -> list[tuple[int, str]]:
-    """Absolute names of everything `tree` imports (relative imports resolved against `module`)."""
-    found: list[tuple[int, str]] = []
+def import_statements(tree: ast.AST, module: str) -> Iterator[tuple[int, str, tuple[str, ...]]]:
+    """Every import in `tree`, wherever it sits: its line, the absolute module it names (relative
+    imports resolved against `module`) and the names a `from` import takes from it (none for `import`)."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found.extend((node.lineno, alias.name) for alias in node.names)
+            for alias in node.names:
+                yield node.lineno, alias.name, ()
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
                 anchor = module.split(".")[: -node.level]
                 base = ".".join([*anchor, base]) if base else ".".join(anchor)
-            found.append((node.lineno, base))
-            # `from personalize_mcp import answers` names a room too.
-            if base == "personalize_mcp":
-                found.extend(
-                    (node.lineno, f"personalize_mcp.{alias.name}")
-                    for alias in node.names
-                    if (PACKAGE / alias.name).is_dir() or (PACKAGE / f"{alias.name}.py").is_file()
-                )
+            yield node.lineno, base, tuple(alias.name for alias in node.names)
+
+
+def imported_modules(tree: ast.AST, module: str) -> list[tuple[int, str]]:
+    """Absolute names of everything `tree` imports (relative imports resolved against `module`)."""
+    found: list[tuple[int, str]] = []
+    for line, base, names in import_statements(tree, module):
+        found.append((line, base))
+        # `from personalize_mcp import answers` names a room too.
+        if base == "personalize_mcp":
+            found.extend(
+                (line, f"personalize_mcp.{name}")
+                for name in names
+                if (PACKAGE / name).is_dir() or (PACKAGE / f"{name}.py").is_file()
+            )
     return found
+
+
+def dotted_name(path: Path) -> str:
+    """`personalize_mcp.auth.store` for auth/store.py (`….auth.__init__` for a package's own file)."""
+    return "personalize_mcp." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
 
 
 def violations(path: Path, source: str) -> list[str]:
     room = room_of(path)
-    module = "personalize_mcp." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+    module = dotted_name(path)
     problems: list[str] = []
     for line, name in imported_modules(ast.parse(source), module):
         top = name.split(".")[0]
@@ -79,7 +96,7 @@ def violations(path: Path, source: str) -> list[str]:
         if len(parts) == 1:
             continue  # the package itself (`__version__`)
         target = parts[1]
-        target_room = target if (PACKAGE / target).is_dir() else COMMANDS
+        target_room = target if (PACKAGE / target).is_dir() and target not in COMMAND_PACKAGES else COMMANDS
         if target_room == room:
             continue
         if target_room == COMMANDS or target_room not in ALLOWED[room]:
@@ -92,7 +109,7 @@ def package_files() -> list[Path]:
 
 
 def test_every_folder_is_a_known_room_with_a_docstring() -> None:
-    rooms = {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    rooms = {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"} - COMMAND_PACKAGES
     assert rooms == set(ALLOWED), "a new folder needs its row in ALLOWED (and in the README's Layout)"
     for room in rooms:
         docstring = ast.get_docstring(ast.parse((PACKAGE / room / "__init__.py").read_text()))
@@ -115,6 +132,8 @@ def test_imports_run_down_the_layers_only() -> None:
         ("runtime/cache.py", "from personalize_mcp.config.settings import ServerSettings\n"),
         ("sandbox/data.py", "from personalize_mcp.runtime.errors import UserFacingError\n"),
         ("auth/store.py", "from personalize_mcp import cli\n"),
+        ("answers/audiences.py", "from personalize_mcp.demo.printer import Printer\n"),
+        ("transport/serve.py", "from personalize_mcp import demo\n"),
         ("answers/lookups.py", "from ..mcp_server import tools\n"),
     ],
 )
@@ -126,3 +145,4 @@ def test_downward_imports_pass() -> None:
     assert violations(PACKAGE / "answers/audiences.py", "from personalize_mcp.rules.render import x\n") == []
     assert violations(PACKAGE / "transport/serve.py", "from personalize_mcp.mcp_server.server import x\n") == []
     assert violations(PACKAGE / "cli.py", "from personalize_mcp.transport.serve import run_serve\n") == []
+    assert violations(PACKAGE / "demo/run.py", "from personalize_mcp.transport.serve import run_serve\n") == []

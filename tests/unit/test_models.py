@@ -6,7 +6,10 @@ import pytest
 
 from personalize_mcp.answers.experiences import experience_type, experience_view
 from personalize_mcp.contentstack.errors import Api, UnexpectedResponseError
-from personalize_mcp.contentstack.models import CMSVariant, Experience, Project, VariantGroup, VersionVariant
+from personalize_mcp.contentstack.models.account import Project
+from personalize_mcp.contentstack.models.cms_variants import CMSVariant, VariantGroup
+from personalize_mcp.contentstack.models.experiences import Experience
+from personalize_mcp.contentstack.models.versions import VersionVariant
 from personalize_mcp.contentstack.parsing import count_of, parse_list, parse_object
 
 

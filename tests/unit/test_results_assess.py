@@ -10,8 +10,9 @@ from personalize_mcp.answers.experiment import choose_control, choose_version
 from personalize_mcp.answers.paging import DEFAULT_BUDGET_BYTES, json_size, list_args
 from personalize_mcp.answers.results import assess
 from personalize_mcp.answers.timeseries import HOUR, series_catalogue
-from personalize_mcp.contentstack.analytics import AnalyticsSummary, SeriesPoint, TimeSeries, VariantCounts
-from personalize_mcp.contentstack.models import Experience, Version
+from personalize_mcp.contentstack.models.analytics import AnalyticsSummary, SeriesPoint, TimeSeries, VariantCounts
+from personalize_mcp.contentstack.models.experiences import Experience
+from personalize_mcp.contentstack.models.versions import Version
 from personalize_mcp.runtime.errors import InvalidInputError, NotFoundError
 
 NOW = datetime(2025, 6, 20, 12, tzinfo=UTC)

@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from personalize_mcp.answers.memo import AccountMemo
 from personalize_mcp.auth.protocol import ConnectionFacts, Credentials
 from personalize_mcp.contentstack.cms import CMSAPI
-from personalize_mcp.contentstack.models import Location, Project, Stack
+from personalize_mcp.contentstack.models.account import Project, Stack
+from personalize_mcp.contentstack.models.audiences import Location
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
 from personalize_mcp.runtime.errors import ConfigurationError, InvalidInputError, NotFoundError, bounded, quoted
 from personalize_mcp.runtime.ids import validate_identifier

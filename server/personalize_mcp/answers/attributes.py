@@ -7,7 +7,7 @@ from pydantic import Field
 from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.paging import Catalogue, Paged, list_args
 from personalize_mcp.answers.shapes import ResultModel
-from personalize_mcp.contentstack.models import Attribute
+from personalize_mcp.contentstack.models.audiences import Attribute
 from personalize_mcp.runtime.ids import validate_choice
 
 KINDS = ("PRESET", "CUSTOM")

@@ -9,7 +9,7 @@ from pydantic import Field
 from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.paging import Catalogue, Paged, list_args
 from personalize_mcp.answers.shapes import ResultModel
-from personalize_mcp.contentstack.models import Audience
+from personalize_mcp.contentstack.models.audiences import Audience
 from personalize_mcp.rules.model import PRESET_REFS, Node, attribute_refs, parse_audience
 from personalize_mcp.rules.render import render_definition, render_tree
 from personalize_mcp.runtime.errors import InvalidInputError, NotFoundError, UserFacingError

@@ -7,7 +7,7 @@ from pydantic import Field
 from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.paging import Catalogue, Paged, list_args
 from personalize_mcp.answers.shapes import ResultModel
-from personalize_mcp.contentstack.models import Experience
+from personalize_mcp.contentstack.models.experiences import Experience
 from personalize_mcp.runtime.errors import quoted
 from personalize_mcp.runtime.ids import validate_choice, validate_identifier
 

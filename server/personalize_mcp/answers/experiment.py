@@ -22,8 +22,9 @@ from personalize_mcp.answers.experiences import experience_label
 from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.shapes import ResultModel
 from personalize_mcp.answers.versions import ACTIVE, DRAFT, select_version, statuses_of
-from personalize_mcp.contentstack.analytics import parse_time
-from personalize_mcp.contentstack.models import Event, Experience, Version
+from personalize_mcp.contentstack.models.experiences import Event, Experience
+from personalize_mcp.contentstack.models.versions import Version
+from personalize_mcp.contentstack.upstream_values import parse_time
 from personalize_mcp.runtime.concurrency import gather
 from personalize_mcp.runtime.errors import InvalidInputError, NotFoundError, UserFacingError
 from personalize_mcp.runtime.ids import validate_identifier

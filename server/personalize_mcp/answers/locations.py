@@ -13,7 +13,7 @@ from pydantic import Field
 from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.paging import Catalogue, Paged, list_args
 from personalize_mcp.answers.shapes import ResultModel
-from personalize_mcp.contentstack.models import Location
+from personalize_mcp.contentstack.models.audiences import Location
 from personalize_mcp.runtime.errors import InvalidInputError
 from personalize_mcp.runtime.ids import validate_choice
 
@@ -54,9 +54,7 @@ async def list_locations(
     limit: int | None = None,
     cursor: str | None = None,
 ) -> LocationsResult:
-    wanted = validate_choice(
-        "kind", kind, KINDS, aliases=PLURALS, expected="country, region or city", required=True
-    )
+    wanted = validate_choice("kind", kind, KINDS, aliases=PLURALS, expected="country, region or city", required=True)
     country = _country(country_code)
     args = list_args(f"list_locations:{wanted}", query=query, limit=limit, cursor=cursor, filters={"country": country})
     locations = await lookups.locations(wanted, country)

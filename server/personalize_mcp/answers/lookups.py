@@ -24,7 +24,6 @@ from personalize_mcp.answers.upstream_errors import (
     variant_group_error,
 )
 from personalize_mcp.auth.protocol import Credentials
-from personalize_mcp.contentstack.analytics import AnalyticsSummary, TimeSeries
 from personalize_mcp.contentstack.cms import CMSAPI
 from personalize_mcp.contentstack.errors import (
     PermissionDeniedError,
@@ -33,15 +32,11 @@ from personalize_mcp.contentstack.errors import (
     UpstreamRejectedError,
     is_definite_refusal,
 )
-from personalize_mcp.contentstack.models import (
-    Attribute,
-    Audience,
-    CMSVariant,
-    Event,
-    Experience,
-    VariantGroup,
-    Version,
-)
+from personalize_mcp.contentstack.models.analytics import AnalyticsSummary, TimeSeries
+from personalize_mcp.contentstack.models.audiences import Attribute, Audience
+from personalize_mcp.contentstack.models.cms_variants import CMSVariant, VariantGroup
+from personalize_mcp.contentstack.models.experiences import Event, Experience
+from personalize_mcp.contentstack.models.versions import Version
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
 from personalize_mcp.runtime.cache import TTLCache
 from personalize_mcp.runtime.concurrency import gather

@@ -13,7 +13,7 @@ from personalize_mcp.answers.experiences import experience_type
 from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.paging import Catalogue, Paged, list_args
 from personalize_mcp.answers.shapes import ResultModel
-from personalize_mcp.contentstack.models import Experience
+from personalize_mcp.contentstack.models.experiences import Experience
 from personalize_mcp.runtime.concurrency import gather
 
 

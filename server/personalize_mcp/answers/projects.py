@@ -7,7 +7,7 @@ from pydantic import Field
 from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.paging import Catalogue, Paged, list_args
 from personalize_mcp.answers.shapes import ResultModel
-from personalize_mcp.contentstack.models import Project
+from personalize_mcp.contentstack.models.account import Project
 
 
 class ProjectInfo(ResultModel):

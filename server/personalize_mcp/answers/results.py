@@ -19,8 +19,9 @@ from personalize_mcp.answers.paging import DEFAULT_BUDGET_BYTES, json_size
 from personalize_mcp.answers.statistics import SRM_P_VALUE, probability_to_be_best, sample_ratio_test
 from personalize_mcp.answers.verdict import Arm, decide, percent
 from personalize_mcp.answers.versions import ACTIVE
-from personalize_mcp.contentstack.analytics import AnalyticsSummary, VariantCounts
-from personalize_mcp.contentstack.models import Event, Experience, Version
+from personalize_mcp.contentstack.models.analytics import AnalyticsSummary, VariantCounts
+from personalize_mcp.contentstack.models.experiences import Event, Experience
+from personalize_mcp.contentstack.models.versions import Version
 
 DISAGREEMENT = 0.02
 """Contentstack's P2BB and ours differing by more than this is worth a note (15,000 draws: ±0.002)."""

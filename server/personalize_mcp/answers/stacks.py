@@ -7,7 +7,8 @@ from pydantic import Field
 from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.paging import Catalogue, Paged, list_args
 from personalize_mcp.answers.shapes import ResultModel
-from personalize_mcp.contentstack.models import CMSVariant, Stack, VariantGroup
+from personalize_mcp.contentstack.models.account import Stack
+from personalize_mcp.contentstack.models.cms_variants import CMSVariant, VariantGroup
 from personalize_mcp.runtime.ids import validate_identifier
 
 

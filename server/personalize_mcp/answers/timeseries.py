@@ -17,7 +17,7 @@ from personalize_mcp.answers.experiment import ResultVersion, experiment_inputs
 from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.paging import Catalogue, Paged, json_size, list_args
 from personalize_mcp.answers.shapes import ResultModel
-from personalize_mcp.contentstack.analytics import SeriesPoint, TimeSeries
+from personalize_mcp.contentstack.models.analytics import SeriesPoint, TimeSeries
 from personalize_mcp.runtime.errors import InvalidInputError, UserFacingError
 
 DAY = "day"

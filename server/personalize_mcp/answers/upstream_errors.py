@@ -1,18 +1,32 @@
 """Upstream refusals turned into sentences only the answers layer can write: which project, experience,
-stack or group was wrong, and which tool lists the valid ids."""
+stack or group was wrong, and which tool lists the valid ids.
+
+Below `lookups`, which calls these: they ask only for the two lists they check an id against
+(`IdLists`), so this module never needs to know `Lookups`."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Protocol
 
 from personalize_mcp.contentstack.errors import PermissionDeniedError, UpstreamError
 from personalize_mcp.runtime.errors import NotFoundError
 
-if TYPE_CHECKING:
-    from personalize_mcp.answers.lookups import Lookups
+
+class _Identified(Protocol):
+    @property
+    def uid(self) -> str: ...
 
 
-async def project_known(lookups: Lookups, project_uid: str) -> bool | None:
+class IdLists(Protocol):
+    """The reads an id is checked against (`Lookups` is one)."""
+
+    async def projects(self) -> Sequence[_Identified]: ...
+
+    async def variant_groups(self, stack_api_key: str) -> Sequence[_Identified]: ...
+
+
+async def project_known(lookups: IdLists, project_uid: str) -> bool | None:
     """Whether the organisation has this project; None when that cannot be told."""
     try:
         return any(p.uid == project_uid for p in await lookups.projects())
@@ -20,7 +34,7 @@ async def project_known(lookups: Lookups, project_uid: str) -> bool | None:
         return None
 
 
-async def project_error(lookups: Lookups, project_uid: str, error: UpstreamError, what: str) -> Exception:
+async def project_error(lookups: IdLists, project_uid: str, error: UpstreamError, what: str) -> Exception:
     """Not found only when the project list says so: a project list_projects shows that gets a 404
     or another 4xx for its `what` is told as what happened, so the user neither doubts the uid nor
     stops trying."""
@@ -45,7 +59,7 @@ async def project_error(lookups: Lookups, project_uid: str, error: UpstreamError
     )
 
 
-async def experience_error(lookups: Lookups, project_uid: str, experience_uid: str, error: UpstreamError) -> Exception:
+async def experience_error(lookups: IdLists, project_uid: str, experience_uid: str, error: UpstreamError) -> Exception:
     if await project_known(lookups, project_uid) is False:
         return project_not_found(project_uid)
     if isinstance(error, PermissionDeniedError):
@@ -56,7 +70,7 @@ async def experience_error(lookups: Lookups, project_uid: str, experience_uid: s
     )
 
 
-async def variant_group_error(lookups: Lookups, stack: str, group: str, error: UpstreamError) -> Exception:
+async def variant_group_error(lookups: IdLists, stack: str, group: str, error: UpstreamError) -> Exception:
     groups = await lookups.variant_groups(stack)  # raises the stack error when the stack is the problem
     if not any(g.uid == group for g in groups):
         return NotFoundError(

@@ -16,7 +16,8 @@ from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.paging import Catalogue, Paged, list_args
 from personalize_mcp.answers.shapes import VariantRef, VersionRef
 from personalize_mcp.answers.versions import ACTIVE, DRAFT, find_variant, missing_version_sentence, select_version
-from personalize_mcp.contentstack.models import Experience, PersonalizeMetadata
+from personalize_mcp.contentstack.models.cms_variants import PersonalizeMetadata
+from personalize_mcp.contentstack.models.experiences import Experience
 from personalize_mcp.runtime.concurrency import gather
 from personalize_mcp.runtime.errors import InvalidInputError, NotFoundError, quoted
 from personalize_mcp.runtime.ids import is_identifier, validate_identifier

@@ -18,7 +18,8 @@ from personalize_mcp.answers.version_views import (
     VersionsResult,
     VersionVariantInfo,
 )
-from personalize_mcp.contentstack.models import Audience, Version, VersionVariant
+from personalize_mcp.contentstack.models.audiences import Audience
+from personalize_mcp.contentstack.models.versions import Version, VersionVariant
 from personalize_mcp.runtime.concurrency import gather
 from personalize_mcp.runtime.errors import InvalidInputError, quoted
 from personalize_mcp.runtime.ids import validate_identifier

@@ -2,16 +2,20 @@
 
 Modules, one job each:
 
-* `account`     — the stored account's schema (`StoredAccount`), secrets wrapped in `SecretStr`;
-* `store`       — account files: atomic writes, per-account file locks, the default marker;
-* `oauth`       — Contentstack's authorize URL, code exchange and refresh (authlib + httpx2);
-* `listener`    — the loopback listener that receives the OAuth redirect;
-* `identity`    — who a fresh token belongs to (`/v3/user`, `/v3/organizations/{uid}`);
-* `login`       — the login flow, from authorize URL to stored account;
-* `credentials` — `StoredAccountCredentials`: single-flight refresh, in and across processes;
-* `session`     — `load_credentials`, which `serve` calls;
-* `commands`    — the `login` / `accounts` / `logout` subcommands;
-* `protocol`    — `Credentials`, what the HTTP core needs from a login (and the sandbox's and
+* `account`        — the stored account's schema (`StoredAccount`), secrets wrapped in `SecretStr`;
+* `store`          — `AccountStore`: one file per account (read, list, save, delete, the default);
+* `atomic_files`   — a file replaced whole or not at all, symbolic links written through;
+* `file_locks`     — cross-process locks whose failures are one sentence, not a hang;
+* `permissions`    — the folder 0700 and files 0600, and tightening what others could read;
+* `default_marker` — the file naming the default account;
+* `oauth`          — Contentstack's authorize URL, code exchange and refresh (authlib + httpx2);
+* `listener`       — the loopback listener that receives the OAuth redirect;
+* `identity`       — who a fresh token belongs to (`/v3/user`, `/v3/organizations/{uid}`);
+* `login`          — the login flow, from authorize URL to stored account;
+* `credentials`    — `StoredAccountCredentials`: single-flight refresh, in and across processes;
+* `session`        — `load_credentials`, which `serve` calls;
+* `commands`       — the `login` / `accounts` / `logout` subcommands;
+* `protocol`       — `Credentials`, what the HTTP core needs from a login (and the sandbox's and
   "nobody" stand-ins).
 
 May import: `config`, `runtime` -- never `mcp`, never the Contentstack clients.

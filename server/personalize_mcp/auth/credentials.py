@@ -41,9 +41,10 @@ import anyio.to_thread
 import httpx2
 
 from personalize_mcp.auth.account import StoredAccount, utc_now
+from personalize_mcp.auth.atomic_files import AccountWriteError
 from personalize_mcp.auth.oauth import OAuthClient, TokenEndpointError, TokenResponse
 from personalize_mcp.auth.protocol import ConnectionFacts
-from personalize_mcp.auth.store import AccountStore, AccountWriteError
+from personalize_mcp.auth.store import AccountStore
 from personalize_mcp.config.settings import ConnectionSettings
 from personalize_mcp.runtime.errors import AccountStoreError, ReauthenticationRequiredError
 

@@ -5,51 +5,45 @@ Layout under the home folder (`PERSONALIZE_MCP_HOME` or the user's config folder
     accounts/               0700
       <name>.json           0600  one account (see `account.StoredAccount`)
       <name>.lock                 its exclusive lock (flock), taken for every write
-      default.marker        0600  {"default_account": "<name>"} (not `.json`: no account's name)
+      default.marker        0600  {"default_account": "<name>"} (`default_marker`)
       default.marker.lock         lock for the default marker
 
-Every write is atomic: a temporary file in the same folder (created 0600), one fsync, `os.replace`,
-then an fsync of the folder. Readers therefore see the old file or the new one, never half of one,
-and need no lock; writers take the account's lock so read-modify-write cycles (a token refresh that
-must re-read the file first) cannot interleave across processes.
-
-An account file that is a symbolic link is written *through*: the temporary file goes beside the
-link's target and replaces the target, so the link (and every home sharing it) sees the new login;
-its lock is taken beside the target too, so those homes also share one lock.
+Every write is atomic (`atomic_files`), so readers need no lock; writers take the account's lock
+(`file_locks`) so read-modify-write cycles (a token refresh that must re-read the file first)
+cannot interleave across processes. An account file that is a symbolic link is written through to
+its target, and its lock is taken beside the target, so every home sharing it shares one lock.
 
 A file that cannot be read or parsed (invalid JSON, nested too deeply, the wrong shape) raises
 `AccountStoreError` naming its path and the fix; the store never overwrites or deletes such a file
 on its own (only an explicit `logout` removes it). A folder or file that others may read is
-tightened to 0700/0600 by `tighten_permissions`, which says what it changed.
+tightened to 0700/0600 by `tighten_permissions` (`permissions`), which says what it changed.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
-import logging
-import os
-import stat
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from filelock import FileLock, Timeout
+from filelock import FileLock
 
+from personalize_mcp.auth import file_locks
 from personalize_mcp.auth.account import DEFAULT_ACCOUNT_NAME, AccountFileInvalid, StoredAccount, validate_account_name
+from personalize_mcp.auth.atomic_files import atomic_write, fsync_folder, link_target
+from personalize_mcp.auth.default_marker import (
+    DEFAULT_LOCK,
+    DEFAULT_MARKER,
+    MARKER_WHAT,
+    read_default_marker,
+    write_default_marker,
+)
+from personalize_mcp.auth.file_locks import LOCK_TIMEOUT_SECONDS
+from personalize_mcp.auth.permissions import ensure_private_folder, os_reason, tighten_permissions
 from personalize_mcp.runtime.errors import AccountStoreError
 
 ACCOUNTS_DIR = "accounts"
-DEFAULT_MARKER = "default.marker"
-DEFAULT_LOCK = "default.marker.lock"
-LOCK_TIMEOUT_SECONDS = 120.0
-PRIVATE_FOLDER_MODE = 0o700
-PRIVATE_FILE_MODE = 0o600
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,21 +76,17 @@ class AccountStore:
         home sharing one file through links also shares its lock.
         """
         path = self.path(name)
-        target = _link_target(path)
+        target = link_target(path)
         if target is not None:
             self._ensure_folder()
-            return FileLock(target.with_suffix(".lock"), timeout=self._lock_timeout, mode=0o600, thread_local=False)
+            return file_locks.file_lock(target.with_suffix(".lock"), timeout=self._lock_timeout)
         return self._lock(self.folder / f"{validate_account_name(name)}.lock")
 
     @contextlib.contextmanager
     def locked(self, name: str) -> Iterator[None]:
         """Hold the account's lock; a lock held too long becomes one sentence, not a hang."""
-        with self._hold(self.lock(name), f"account '{name}'"):
+        with file_locks.held(self.lock(name), f"account '{name}'"):
             yield
-
-    def _lock(self, path: Path) -> FileLock:
-        self._ensure_folder()
-        return FileLock(path, timeout=self._lock_timeout, mode=0o600, thread_local=False)
 
     def acquire(self, name: str) -> FileLock:
         """Take the account's lock and return it held; the caller must `release()` it.
@@ -104,49 +94,18 @@ class AccountStore:
         For callers that acquire in a worker thread and release elsewhere (the async refresh).
         """
         lock = self.lock(name)
-        self._acquire(lock, f"account '{name}'")
+        file_locks.acquire(lock, f"account '{name}'")
         return lock
 
-    @contextlib.contextmanager
-    def _hold(self, lock: FileLock, what: str) -> Iterator[None]:
-        self._acquire(lock, what)
-        try:
-            yield
-        finally:
-            lock.release()
+    def _lock(self, path: Path) -> FileLock:
+        self._ensure_folder()
+        return file_locks.file_lock(path, timeout=self._lock_timeout)
 
-    @staticmethod
-    def _acquire(lock: FileLock, what: str) -> None:
-        try:
-            lock.acquire()
-        except Timeout:
-            raise AccountStoreError(
-                f"The stored {what} is locked by another personalize-mcp process (lock {lock.lock_file}); "
-                "wait for it to finish, or stop it and try again."
-            ) from None
-        except OSError as error:
-            # A read-only home, a lock path that is a link to somewhere unwritable, a full disk: the
-            # user can fix each of these, once told which file and why.
-            logger.error("Cannot take the lock %s of the stored %s", lock.lock_file, what, exc_info=True)
-            raise AccountStoreError(
-                f"Cannot lock the stored {what} ({lock.lock_file}: {_reason(error)}); check that the folder "
-                "is writable, or set PERSONALIZE_MCP_HOME to a writable folder."
-            ) from None
+    def _marker_held(self) -> contextlib.AbstractContextManager[None]:
+        return file_locks.held(self._lock(self.folder / DEFAULT_LOCK), MARKER_WHAT)
 
     def _ensure_folder(self) -> None:
-        try:
-            if not self.home.exists():
-                self.home.mkdir(mode=0o700, parents=True)
-            self.folder.mkdir(mode=0o700, exist_ok=True)
-            # mkdir's mode is filtered by the umask, and an older folder may be wider.
-            if self.folder.stat().st_mode & 0o777 != PRIVATE_FOLDER_MODE:
-                self.folder.chmod(PRIVATE_FOLDER_MODE)
-        except OSError as error:
-            logger.error("Cannot create the account folder %s", self.folder, exc_info=True)
-            raise AccountStoreError(
-                f"Cannot create the account folder {self.folder} ({_reason(error)}); "
-                "check its permissions or set PERSONALIZE_MCP_HOME to a writable folder."
-            ) from None
+        ensure_private_folder(self.home, self.folder)
 
     def tighten_permissions(self) -> list[str]:
         """Make the folder 0700 and every account file and marker 0600; one sentence per change.
@@ -154,33 +113,14 @@ class AccountStore:
         Called by `serve` and `accounts`, which show the sentences as warnings: a login others
         could read may already have been copied, so the user should know, not only be protected.
         """
-        if os.name == "nt" or not self.folder.is_dir():  # Windows modes do not express this
+        if not self.folder.is_dir():
             return []
-        warnings: list[str] = []
-        entries = [(self.folder, PRIVATE_FOLDER_MODE, "account folder")]
-        for entry in sorted(self.folder.iterdir()):
-            if entry.name == DEFAULT_MARKER or (entry.suffix == ".json" and not entry.name.startswith(".")):
-                entries.append((entry, PRIVATE_FILE_MODE, "account file"))
-        for path, wanted, what in entries:
-            try:
-                current = stat.S_IMODE(path.stat().st_mode)  # a link's target: what readers reach
-            except OSError:
-                continue  # gone meanwhile, or a dangling link: nothing anyone can read
-            if current & 0o077 == 0:
-                continue
-            try:
-                path.chmod(wanted)
-            except OSError as error:
-                warnings.append(
-                    f"The {what} {path} can be read by other users (mode {current:o}) and could not be "
-                    f"tightened ({_reason(error)}); run `chmod {wanted:o} {path}`."
-                )
-                continue
-            warnings.append(
-                f"The {what} {path} could be read by other users (mode {current:o}); it is now {wanted:o}. "
-                "If others may have copied it, run `personalize-mcp logout` and log in again."
-            )
-        return warnings
+        files = [
+            entry
+            for entry in sorted(self.folder.iterdir())
+            if entry.name == DEFAULT_MARKER or (entry.suffix == ".json" and not entry.name.startswith("."))
+        ]
+        return tighten_permissions(self.folder, files)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -192,7 +132,7 @@ class AccountStore:
         except FileNotFoundError:
             return None
         except OSError as error:
-            raise _unreadable(name, path, _reason(error)) from None
+            raise _unreadable(name, path, os_reason(error)) from None
         try:
             account = StoredAccount.from_file_json(json.loads(raw))
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -245,7 +185,7 @@ class AccountStore:
         """Atomically replace the account's file. The caller holds `lock(account.name)`."""
         self._ensure_folder()
         data = json.dumps(account.to_file_json(), indent=2, sort_keys=True).encode() + b"\n"
-        self._atomic_write(self.path(account.name), data)
+        atomic_write(self.path(account.name), data)
 
     def delete(self, name: str) -> bool:
         """Forget an account (even an unreadable one: this is the user's explicit fix).
@@ -265,12 +205,12 @@ class AccountStore:
                 raise AccountStoreError(
                     f"Cannot remove the account file {path} ({error.strerror or error}); check its permissions."
                 ) from None
-            _fsync_dir(self.folder)
-        with self._hold(self._lock(self.folder / DEFAULT_LOCK), "default-account marker"):
-            if self._read_default_marker() == name:
+            fsync_folder(self.folder)
+        with self._marker_held():
+            if read_default_marker(self.folder) == name:
                 marker = self.folder / DEFAULT_MARKER
                 marker.unlink(missing_ok=True)
-                _fsync_dir(self.folder)
+                fsync_folder(self.folder)
         return True
 
     # -- the default account ---------------------------------------------------------------
@@ -278,7 +218,7 @@ class AccountStore:
     def default_name(self) -> str | None:
         """The default account's name: the one set (while its file exists), else the account named
         `default` if there is one (the contract's default name), else None."""
-        name = self._read_default_marker()
+        name = read_default_marker(self.folder)
         if name is not None and self.path(name).exists():
             return name
         return DEFAULT_ACCOUNT_NAME if self.path(DEFAULT_ACCOUNT_NAME).exists() else None
@@ -288,144 +228,24 @@ class AccountStore:
         if not path.exists():
             raise AccountStoreError(_unknown_account_sentence(name, self.names()))
         self.load(name)  # refuse to make an unreadable account the default
-        with self._hold(self._lock(self.folder / DEFAULT_LOCK), "default-account marker"):
-            self._write_default_marker(name)
+        with self._marker_held():
+            write_default_marker(self.folder, name)
 
     def _adopt_default_if_unset(self, name: str) -> None:
-        with self._hold(self._lock(self.folder / DEFAULT_LOCK), "default-account marker"):
+        with self._marker_held():
             try:
-                current = self._read_default_marker()
+                current = read_default_marker(self.folder)
             except AccountStoreError:
                 return  # an unreadable marker is reported where it is read, never overwritten here
             unset = current is None or not self.path(current).exists()
             if unset and (name == DEFAULT_ACCOUNT_NAME or not self.path(DEFAULT_ACCOUNT_NAME).exists()):
-                self._write_default_marker(name)
-
-    def _read_default_marker(self) -> str | None:
-        marker = self.folder / DEFAULT_MARKER
-        try:
-            data: Any = json.loads(marker.read_bytes())
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError, RecursionError) as error:
-            if isinstance(error, OSError):
-                reason = _reason(error)
-            elif isinstance(error, RecursionError):
-                reason = "it is nested too deeply"
-            else:
-                reason = "it is not valid JSON"
-            raise AccountStoreError(
-                f"The default-account marker {marker} is unreadable ({reason}); choose the default again "
-                "with `personalize-mcp accounts --default NAME`."
-            ) from None
-        name = data.get("default_account") if isinstance(data, dict) else None
-        if not isinstance(name, str):
-            raise AccountStoreError(
-                f"The default-account marker {marker} is unreadable (no default_account name); choose the "
-                "default again with `personalize-mcp accounts --default NAME`."
-            )
-        try:
-            return validate_account_name(name)
-        except Exception:
-            return None
-
-    def _write_default_marker(self, name: str) -> None:
-        data = json.dumps({"default_account": name}, indent=2).encode() + b"\n"
-        self._atomic_write(self.folder / DEFAULT_MARKER, data)
-
-    def _atomic_write(self, path: Path, data: bytes) -> None:
-        """Temp file (0600) beside the file, one fsync, `os.replace`, then fsync the folder.
-
-        A link is written through: its target is replaced, the link stays. A failure anywhere
-        leaves the previous file exactly as it was, removes the temp file and raises
-        `AccountWriteError`. The folder's fsync (making the rename survive a power cut) comes after
-        the rename, so a process killed at any moment finds either file complete.
-        """
-        target = _link_target(path) or path
-        folder = target.parent
-        try:
-            fd, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.stem}.", suffix=".tmp")
-        except OSError as error:
-            raise _write_failed(target, error) from None
-        temp = Path(temp_name)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                if hasattr(os, "fchmod"):  # mkstemp already made it 0600; this is belt and braces
-                    os.fchmod(handle.fileno(), PRIVATE_FILE_MODE)
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, target)
-        except BaseException as error:
-            with contextlib.suppress(OSError):
-                temp.unlink()
-            if isinstance(error, OSError):
-                raise _write_failed(target, error) from None
-            raise
-        try:
-            _fsync_dir(folder)
-        except OSError:  # the new file is in place; only its durability across a power cut is unsure
-            logger.warning("Could not fsync the folder %s after replacing %s", folder, target, exc_info=True)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename or unlink durable; not every platform or filesystem allows it."""
-    try:
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError as error:
-        if error.errno not in (errno.EINVAL, errno.EBADF, errno.ENOTSUP):
-            raise
-    finally:
-        os.close(fd)
-
-
-def _link_target(path: Path) -> Path | None:
-    """The file a symbolic link finally points to (absolute), or None when `path` is no link."""
-    try:
-        if not path.is_symlink():
-            return None
-    except OSError:
-        return None
-    return Path(os.path.realpath(path))
-
-
-def _reason(error: OSError) -> str:
-    """The errno text of an OS error ("No space left on device"), never its arguments."""
-    return error.strerror or type(error).__name__
-
-
-class AccountWriteError(AccountStoreError):
-    """An account file could not be written; the previous file is as it was.
-
-    `path` and `reason` (the errno text) let a caller whose write matters more than usual (a
-    refresh that rotated the refresh token) say what that means for the login.
-    """
-
-    def __init__(self, message: str, *, path: Path, reason: str) -> None:
-        super().__init__(message)
-        self.path = path
-        self.reason = reason
+                write_default_marker(self.folder, name)
 
 
 def _unreadable(name: str, path: Path, reason: str) -> AccountStoreError:
     return AccountStoreError(
         f"The stored account file {path} is unreadable ({reason}); restore the file, or run "
         f"`personalize-mcp logout --account {name}` and then `personalize-mcp login --account {name}`."
-    )
-
-
-def _write_failed(path: Path, error: OSError) -> AccountWriteError:
-    reason = _reason(error)
-    logger.error("Cannot write the account file %s", path, exc_info=error)
-    return AccountWriteError(
-        f"Cannot write the account file {path} ({reason}); the previous file is unchanged; "
-        "check the folder's permissions and free space.",
-        path=path,
-        reason=reason,
     )
 
 

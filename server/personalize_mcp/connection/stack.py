@@ -16,11 +16,12 @@ import httpx2
 from personalize_mcp.answers.lookups import DEFAULT_CACHE_TTL, Lookups
 from personalize_mcp.auth.protocol import Credentials
 from personalize_mcp.config.settings import ConnectionSettings
+from personalize_mcp.contentstack.bodies import DEFAULT_MAX_RESPONSE_BYTES as DEFAULT_MAX_RESPONSE_BYTES
 from personalize_mcp.contentstack.cms import CMSAPI
-from personalize_mcp.contentstack.http import DEFAULT_MAX_RESPONSE_BYTES as DEFAULT_MAX_RESPONSE_BYTES
-from personalize_mcp.contentstack.http import ContentstackHTTP, RetryPolicy
+from personalize_mcp.contentstack.http import ContentstackHTTP
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
 from personalize_mcp.contentstack.ratelimit import RateLimit, RateLimiter
+from personalize_mcp.contentstack.retries import RetryPolicy
 from personalize_mcp.runtime.cache import TTLCache
 from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE
 

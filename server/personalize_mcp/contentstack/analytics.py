@@ -2,7 +2,8 @@
 
 Contentstack does not publish these responses' field names (contentstack-api.md §6, §6.1 [?]), so
 this module accepts every shape below and nothing else. When the real API can be read, this
-docstring and the key tuples under it are all that need to change.
+docstring and the key tuples under it are what need to change (single values -- counts, fractions,
+times -- are read as `upstream_values` says; the results are `models.analytics`).
 
 `GET /experiences/{uid}/analytics/summary?version=<version uid>`:
 - §6.1: `{"experienceUid", "versionUid", "from", "to", "variants": [{"variantShortUid", "impressions",
@@ -42,14 +43,20 @@ that cannot be read -- is `AnalyticsShapeError`: one sentence naming the API, ne
 from __future__ import annotations
 
 import logging
-import math
-import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from personalize_mcp.contentstack.errors import Api, UnexpectedResponseError
+from personalize_mcp.contentstack.models.analytics import AnalyticsSummary, SeriesPoint, TimeSeries, VariantCounts
+from personalize_mcp.contentstack.upstream_values import (
+    ShapeProblem,
+    first_present,
+    read_count,
+    read_fraction,
+    read_optional_time,
+    read_time,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -70,47 +77,10 @@ _TIME = ("timestamp", "time", "start", "date", "hour", "bucket", "from", "dateti
 _GRANULARITY = ("granularity", "interval", "resolution")
 _HOUR_WORDS = {"HOUR", "HOURLY", "1H", "H", "PT1H"}
 _DAY_WORDS = {"DAY", "DAILY", "1D", "D", "P1D"}
-_NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 
 
 class AnalyticsShapeError(UnexpectedResponseError):
     """The analytics answer is in no shape this module knows: say so, show nothing."""
-
-
-@dataclass(frozen=True, slots=True)
-class VariantCounts:
-    short_uid: str
-    impressions: int
-    conversions: int | None
-    """None when the answer carries no conversions for the variant (segmented: impressions only)."""
-    probability_to_be_best: float | None = None
-    """Contentstack's own figure, as a fraction, when it gives one."""
-
-
-@dataclass(frozen=True, slots=True)
-class AnalyticsSummary:
-    variants: tuple[VariantCounts, ...]
-    leader: str | None
-    winner: str | None
-    start: datetime | None
-    end: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class SeriesPoint:
-    start: datetime
-    variants: tuple[VariantCounts, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class TimeSeries:
-    granularity: str | None
-    """HOUR, DAY, or None when the answer does not say."""
-    points: tuple[SeriesPoint, ...]
-
-
-class _Bad(Exception):
-    """Internal: the shape is wrong (turned into one `AnalyticsShapeError` at the top)."""
 
 
 def parse_summary(body: Any, *, experience_uid: str) -> AnalyticsSummary:
@@ -122,12 +92,12 @@ def parse_summary(body: Any, *, experience_uid: str) -> AnalyticsSummary:
         insights = meta.get("insights") if isinstance(meta.get("insights"), dict) else {}
         return AnalyticsSummary(
             variants=_percent_scale(variants, records),
-            leader=_short_uid_of(_first(meta, _LEADER, _first(insights, _LEADER))),
-            winner=_short_uid_of(_first(meta, _WINNER, _first(insights, _WINNER))),
-            start=_optional_time(_first(meta, _FROM)),
-            end=_optional_time(_first(meta, _TO)),
+            leader=_short_uid_of(first_present(meta, _LEADER, first_present(insights, _LEADER))),
+            winner=_short_uid_of(first_present(meta, _WINNER, first_present(insights, _WINNER))),
+            start=read_optional_time(first_present(meta, _FROM)),
+            end=read_optional_time(first_present(meta, _TO)),
         )
-    except _Bad as problem:
+    except ShapeProblem as problem:
         raise _shape_error(f"/experiences/{experience_uid}/analytics/summary", body, str(problem)) from None
 
 
@@ -135,20 +105,20 @@ def parse_time_series(body: Any, *, experience_uid: str) -> TimeSeries:
     try:
         root = _unwrap(body, _POINT_LISTS)
         meta = root if isinstance(root, dict) else {}
-        granularity = _granularity(_first(meta, _GRANULARITY))
-        raw: Any = root if isinstance(root, list) else _first(meta, _POINT_LISTS)
+        granularity = _granularity(first_present(meta, _GRANULARITY))
+        raw: Any = root if isinstance(root, list) else first_present(meta, _POINT_LISTS)
         if raw is None and isinstance(meta.get("variants"), list | dict):
             raw = _transpose(meta["variants"])  # per-variant series
         if isinstance(raw, dict):
             raw = [{"timestamp": key, **value} if isinstance(value, dict) else {"timestamp": key, "variants": value}
                    for key, value in raw.items()]  # fmt: skip
         if not isinstance(raw, list):
-            raise _Bad("no points")
+            raise ShapeProblem("no points")
         summed: dict[datetime, dict[str, tuple[int, int | None]]] = {}
         for point in raw:
             if not isinstance(point, dict):
-                raise _Bad("a point is not an object")
-            when = _time(_first(point, _TIME))
+                raise ShapeProblem("a point is not an object")
+            when = read_time(first_present(point, _TIME))
             rows = _variants(_records_in(point) if "variants" in point else [point], allow_empty=True)
             slot = summed.setdefault(when, {})
             for row in rows:
@@ -159,7 +129,7 @@ def parse_time_series(body: Any, *, experience_uid: str) -> TimeSeries:
             for when, by_variant in sorted(summed.items())
         )
         return TimeSeries(granularity=granularity, points=points)
-    except _Bad as problem:
+    except ShapeProblem as problem:
         raise _shape_error(f"/experiences/{experience_uid}/analytics/time-series", body, str(problem)) from None
 
 
@@ -190,38 +160,38 @@ def _unwrap(body: Any, lists: tuple[str, ...]) -> Any:
 def _records_in(node: Any) -> list[dict[str, Any]]:
     """Variant records under a list key, or an object keyed by short uid (under `variants`, or `node` itself)."""
     if not isinstance(node, dict):
-        raise _Bad("not an object")
-    held = _first(node, _VARIANT_LISTS)
+        raise ShapeProblem("not an object")
+    held = first_present(node, _VARIANT_LISTS)
     if isinstance(held, list):
         return held
     if isinstance(held, dict):
         keyed = {k: v for k, v in held.items() if isinstance(v, dict)}
     else:  # the object itself, keyed by short uid: its entries that hold counts
-        keyed = {k: v for k, v in node.items() if _first(_counts_of(v), _IMPRESSIONS) is not None}
+        keyed = {k: v for k, v in node.items() if first_present(_counts_of(v), _IMPRESSIONS) is not None}
         if not keyed:
-            raise _Bad("no variant records")
+            raise ShapeProblem("no variant records")
     return [{"__key": str(key), **value} for key, value in keyed.items()]
 
 
 def _variants(records: Any, *, allow_empty: bool) -> tuple[VariantCounts, ...]:
     if not isinstance(records, list) or (not records and not allow_empty):
-        raise _Bad("no variant records")
+        raise ShapeProblem("no variant records")
     out: list[VariantCounts] = []
     for record in records:
         if not isinstance(record, dict):
-            raise _Bad("a variant record is not an object")
+            raise ShapeProblem("a variant record is not an object")
         counts = _counts_of(record)
-        uid = _short_uid_of(_first(record, _SHORT_UID, record.get("__key")))
-        impressions = _count(_first(counts, _IMPRESSIONS))
+        uid = _short_uid_of(first_present(record, _SHORT_UID, record.get("__key")))
+        impressions = read_count(first_present(counts, _IMPRESSIONS))
         if uid is None or impressions is None:
-            raise _Bad("a variant record without a short uid or impressions")
-        percent = _fraction(_first(counts, _P2BB_PERCENT), percent=True)
+            raise ShapeProblem("a variant record without a short uid or impressions")
+        percent = read_fraction(first_present(counts, _P2BB_PERCENT), percent=True)
         out.append(
             VariantCounts(
                 short_uid=uid,
                 impressions=impressions,
-                conversions=_count(_first(counts, _CONVERSIONS)),
-                probability_to_be_best=percent if percent is not None else _fraction(_first(counts, _P2BB)),
+                conversions=read_count(first_present(counts, _CONVERSIONS)),
+                probability_to_be_best=percent if percent is not None else read_fraction(first_present(counts, _P2BB)),
             )
         )
     return tuple(out)
@@ -229,7 +199,7 @@ def _variants(records: Any, *, allow_empty: bool) -> tuple[VariantCounts, ...]:
 
 def _percent_scale(variants: tuple[VariantCounts, ...], records: Any) -> tuple[VariantCounts, ...]:
     """P2BB given as percentages (any value above 1, or written with %) become fractions, all alike."""
-    raw = [_first(_counts_of(r), _P2BB) for r in records if isinstance(r, dict)]
+    raw = [first_present(_counts_of(r), _P2BB) for r in records if isinstance(r, dict)]
     percent = any(isinstance(v, str) and v.strip().endswith("%") for v in raw) or any(
         (v.probability_to_be_best or 0) > 1 for v in variants
     )
@@ -241,7 +211,7 @@ def _percent_scale(variants: tuple[VariantCounts, ...], records: Any) -> tuple[V
         if value is not None and p is not None:
             p /= 100.0
         if p is not None and p > 1:
-            raise _Bad("a probability to be best above 100 %")
+            raise ShapeProblem("a probability to be best above 100 %")
         scaled.append(VariantCounts(variant.short_uid, variant.impressions, variant.conversions, p))
     return tuple(scaled)
 
@@ -253,17 +223,9 @@ def _counts_of(record: Any) -> Mapping[str, Any]:
     return {**record, **nested} if nested else record
 
 
-def _first(node: Any, keys: Iterable[str], default: Any = None) -> Any:
-    if isinstance(node, dict):
-        for key in keys:
-            if node.get(key) is not None:
-                return node[key]
-    return default
-
-
 def _short_uid_of(value: Any) -> str | None:
     if isinstance(value, dict):
-        value = _first(value, _SHORT_UID)
+        value = first_present(value, _SHORT_UID)
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
@@ -272,41 +234,7 @@ def _short_uid_of(value: Any) -> str | None:
         return value.strip()
     if isinstance(value, str | int | float):
         return None
-    raise _Bad("a variant named by neither a string nor a number")
-
-
-def _number(value: Any) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise _Bad("a boolean where a number belongs")
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str) and _NUMBER.match(text := value.strip().rstrip("%").strip()):
-        number = float(text.replace(",", ""))
-    else:
-        raise _Bad("a count that is not a number")
-    if not math.isfinite(number) or number < 0:
-        raise _Bad("a negative or infinite count")
-    return number
-
-
-def _count(value: Any) -> int | None:
-    number = _number(value)
-    if number is None:
-        return None
-    if not number.is_integer():
-        raise _Bad("a fractional count")
-    return int(number)
-
-
-def _fraction(value: Any, *, percent: bool = False) -> float | None:
-    number = _number(value)
-    if number is None:
-        return None
-    if percent:
-        number /= 100.0
-    return number
+    raise ShapeProblem("a variant named by neither a string nor a number")
 
 
 def _add(left: int | None, right: int | None) -> int | None:
@@ -320,12 +248,12 @@ def _transpose(series: Any) -> list[dict[str, Any]]:
     )
     rows: list[dict[str, Any]] = []
     for item in items:
-        if not isinstance(item, dict) or not isinstance(_first(item, _POINT_LISTS), list):
-            raise _Bad("a variant without points")
-        uid = _short_uid_of(_first(item, _SHORT_UID, item.get("__key")))
-        for point in _first(item, _POINT_LISTS):
+        if not isinstance(item, dict) or not isinstance(first_present(item, _POINT_LISTS), list):
+            raise ShapeProblem("a variant without points")
+        uid = _short_uid_of(first_present(item, _SHORT_UID, item.get("__key")))
+        for point in first_present(item, _POINT_LISTS):
             if not isinstance(point, dict):
-                raise _Bad("a point is not an object")
+                raise ShapeProblem("a point is not an object")
             rows.append({**point, "variantShortUid": uid})
     return rows
 
@@ -335,37 +263,3 @@ def _granularity(value: Any) -> str | None:
         return None
     word = value.strip().upper()
     return "HOUR" if word in _HOUR_WORDS else "DAY" if word in _DAY_WORDS else None
-
-
-def _optional_time(value: Any) -> datetime | None:
-    return None if value is None else _time(value)
-
-
-def _time(value: Any) -> datetime:
-    """A UTC datetime from ISO 8601 (with `Z`, an offset, or none = UTC), a date, or epoch s / ms."""
-    if isinstance(value, bool) or value is None:
-        raise _Bad("a point without a time")
-    if isinstance(value, int | float):
-        seconds = value / 1000.0 if value > 1e11 else float(value)
-        try:
-            return datetime.fromtimestamp(seconds, UTC)
-        except (OverflowError, OSError, ValueError):
-            raise _Bad("an epoch time out of range") from None
-    if isinstance(value, str):
-        text = value.strip()
-        if text.isdigit():
-            return _time(int(text))
-        try:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-        except ValueError:
-            raise _Bad("a time that is not ISO 8601") from None
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-    raise _Bad("a time that is neither a string nor a number")
-
-
-def parse_time(value: object) -> datetime | None:
-    """A version's `activatedAt` / `updatedAt` the same way (None when absent or unreadable)."""
-    try:
-        return None if value is None else _time(value)
-    except _Bad:
-        return None

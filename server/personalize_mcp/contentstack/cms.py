@@ -17,7 +17,8 @@ from personalize_mcp.contentstack.errors import (
     is_definite_refusal,
 )
 from personalize_mcp.contentstack.http import ContentstackHTTP, url_path
-from personalize_mcp.contentstack.models import CMSVariant, Organization, Stack, User, VariantGroup
+from personalize_mcp.contentstack.models.account import Organization, Stack, User
+from personalize_mcp.contentstack.models.cms_variants import CMSVariant, VariantGroup
 from personalize_mcp.contentstack.parsing import count_of, parse_list, parse_object
 from personalize_mcp.runtime import progress
 from personalize_mcp.runtime.concurrency import gather_all

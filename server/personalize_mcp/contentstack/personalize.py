@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from personalize_mcp.contentstack.analytics import AnalyticsSummary, TimeSeries, parse_summary, parse_time_series
+from personalize_mcp.contentstack.analytics import parse_summary, parse_time_series
 from personalize_mcp.contentstack.errors import Api
 from personalize_mcp.contentstack.http import ContentstackHTTP, url_path
-from personalize_mcp.contentstack.models import Attribute, Audience, Event, Experience, Location, Project, Version
+from personalize_mcp.contentstack.models.account import Project
+from personalize_mcp.contentstack.models.analytics import AnalyticsSummary, TimeSeries
+from personalize_mcp.contentstack.models.audiences import Attribute, Audience, Location
+from personalize_mcp.contentstack.models.experiences import Event, Experience
+from personalize_mcp.contentstack.models.versions import Version
 from personalize_mcp.contentstack.parsing import parse_list, parse_object, parse_uid_list
 
 _LIST_KEYS = ("items", "data", "results")

@@ -1,7 +1,7 @@
 """The "Audit demo" project: every audit_project check fires once or twice, with a clean case next to each.
 
 A project of the main organisation (Northwind Retail) with its own stack, "Audit demo site", so the
-Web project's data (and its tests) stay as they are. Built with data.py's builders, in the exact
+Web project's data (and its tests) stay as they are. Built with shapes.py's builders, in the exact
 upstream shapes; `extend(data)` adds it to a SandboxData.
 
 Audiences (AUDIT_*_AUDIENCE_UID) and attributes (AUDIT_*_ATTRIBUTE_UID):
@@ -51,14 +51,9 @@ ORPHAN_VARIANT_GROUP_UID linked to DELETED_EXPERIENCE_UID (**cms_group_orphaned*
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Any
 
-from personalize_mcp.sandbox import analytics_data, catalogue_data
-
-if TYPE_CHECKING:
-    from personalize_mcp.sandbox.data import SandboxData
-
-JSON = dict[str, Any]
+from personalize_mcp.sandbox import analytics_data, catalogue_data, shapes
+from personalize_mcp.sandbox.shapes import JSON, SandboxData
 
 AUDIT_PROJECT_UID = "6650b8f1a3c94e2d170001a5"
 AUDIT_STACK_API_KEY = "blt5c9e3a7f2d8b1e46"
@@ -134,21 +129,19 @@ def _cms_uid(prefix: str, seed: str) -> str:
 
 def extend(data: SandboxData) -> None:
     """Add the Audit demo project, its stack and everything in them to `data` (the seed)."""
-    from personalize_mcp.sandbox import data as seed  # data.py calls this while it builds its seed
-
     p = AUDIT_PROJECT_UID
-    text, number, preset, custom, combo = seed._text, seed._number, seed._preset, seed._custom, seed._combo
-    audience = seed._audience
+    text, number, preset, custom, combo = shapes.text, shapes.number, shapes.preset, shapes.custom, shapes.combo
+    audience = shapes.audience
     data.projects.append(
-        seed._project(p, "Audit demo", "Every audit check, broken and clean", seed.MAIN_ORG_UID, AUDIT_STACK_API_KEY)
+        shapes.project(p, "Audit demo", "Every audit check, broken and clean", shapes.MAIN_ORG_UID, AUDIT_STACK_API_KEY)
     )
     data.stacks.append(
-        seed._stack(
+        shapes.stack(
             AUDIT_STACK_UID,
             AUDIT_STACK_API_KEY,
             "Audit demo site",
-            seed.MAIN_ORG_UID,
-            seed.MAIN_USER_UID,
+            shapes.MAIN_ORG_UID,
+            shapes.MAIN_USER_UID,
             "The Audit demo project's stack",
         )
     )
@@ -222,7 +215,7 @@ def extend(data: SandboxData) -> None:
             native,
         ),
     ]
-    attribute = seed._attribute
+    attribute = shapes.attribute
     data.attributes[p] = [
         attribute(AUDIT_LOYALTY_POINTS_ATTRIBUTE_UID, p, "Loyalty points", "loyalty_points", ""),
         attribute(AUDIT_CART_VALUE_ATTRIBUTE_UID, p, "Cart value", "cart_value", "Only a variant's own rules use it"),
@@ -252,9 +245,7 @@ def extend(data: SandboxData) -> None:
 
 
 def _experiences() -> tuple[list[JSON], dict[str, list[JSON]]]:
-    from personalize_mcp.sandbox import data as seed
-
-    segmented, ab, version = seed._segmented, seed._ab, seed._version
+    segmented, ab, version = shapes.segmented, shapes.ab, shapes.version
     au, nz, mobile, loyal = (
         AUDIT_AUSTRALIA_AUDIENCE_UID,
         AUDIT_NEW_ZEALAND_AUDIENCE_UID,
@@ -263,8 +254,8 @@ def _experiences() -> tuple[list[JSON], dict[str, list[JSON]]]:
     )
     big_carts = {
         **segmented("4", "Big carts", []),
-        "target": seed._combo(
-            "AND", seed._custom(AUDIT_CART_VALUE_ATTRIBUTE_UID, "NUMBER_GREATER_THAN", seed._number(200))
+        "target": shapes.combo(
+            "AND", shapes.custom(AUDIT_CART_VALUE_ATTRIBUTE_UID, "NUMBER_GREATER_THAN", shapes.number(200))
         ),
     }
     # uid, name, type, status, [(version uid or None, status, variants)], metrics
@@ -321,29 +312,27 @@ def _experiences() -> tuple[list[JSON], dict[str, list[JSON]]]:
         if uid != AUDIT_ARCHIVED_EXPERIENCE_UID:
             group = AUDIT_LOST_VARIANT_GROUP_UID if uid == AUDIT_LOST_GROUP_EXPERIENCE_UID else _cms_uid("cse", uid)
             cms = {"variantGroup": group, "variants": {s: _cms_uid("csf", f"{uid}:{s}") for s in shorts}}
-        experiences.append(seed._experience(uid, name, "", kind, str(short), status, built, cms, [], metrics))
+        experiences.append(shapes.experience(uid, name, "", kind, str(short), status, built, cms, [], metrics))
     return experiences, versions
 
 
 def _groups(experiences: list[JSON], versions: dict[str, list[JSON]]) -> list[JSON]:
-    from personalize_mcp.sandbox import data as seed
-
     groups = []
     for experience in experiences:
         cms = experience.get("_cms")
         if cms is None or cms["variantGroup"] == AUDIT_LOST_VARIANT_GROUP_UID:
             continue
         named = {v["shortUid"]: v["name"] for version in versions[experience["uid"]] for v in version["variants"]}
-        groups.append(seed._linked_group(AUDIT_PROJECT_UID, experience, "page", [named[s] for s in cms["variants"]]))
+        groups.append(shapes.linked_group(AUDIT_PROJECT_UID, experience, "page", [named[s] for s in cms["variants"]]))
     orphan = {
         "uid": AUDIT_DELETED_EXPERIENCE_UID,
         "name": "Deleted campaign",
         "shortUid": "99",
         "_cms": {"variantGroup": AUDIT_ORPHAN_VARIANT_GROUP_UID, "variants": {"0": _cms_uid("csf", "orphan:0")}},
     }
-    groups.append(seed._linked_group(AUDIT_PROJECT_UID, orphan, "page", ["Deleted campaign default"]))
+    groups.append(shapes.linked_group(AUDIT_PROJECT_UID, orphan, "page", ["Deleted campaign default"]))
     groups.append(
-        seed._plain_group(
+        shapes.plain_group(
             AUDIT_PLAIN_VARIANT_GROUP_UID, "Seasonal colours", [(_cms_uid("cs", "autumn"), "Autumn")], "page"
         )
     )

@@ -94,18 +94,40 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from personalize_mcp.sandbox import analytics_data, audit_data, catalogue_data, simulation_data
+from personalize_mcp.sandbox.shapes import (
+    CREATED,
+    JSON,
+    SandboxData,
+    ab,
+    attribute,
+    audience,
+    combo,
+    custom,
+    experience,
+    linked_group,
+    number,
+    organization,
+    plain_group,
+    preset,
+    project,
+    rule,
+    segmented,
+    stack,
+    text,
+    user,
+    version,
+)
+
+# The main organisation and its user are defined with the builders that use them, and named here with the rest.
+from personalize_mcp.sandbox.shapes import MAIN_ORG_UID as MAIN_ORG_UID
+from personalize_mcp.sandbox.shapes import MAIN_USER_UID as MAIN_USER_UID
 from personalize_mcp.sandbox.simulation_data import APP_BANNER_EXPERIENCE_UID
 
-JSON = dict[str, Any]
-
 # --------------------------------------------------------------------------- organisations, users
-MAIN_ORG_UID = "blt5a1e9c2f7d3b4e60"
 SECOND_ORG_UID = "blt8c4d2e6f1a9b3c75"
-MAIN_USER_UID = "blt2f8e4a6c9d1b3e57"
 MAIN_USER_EMAIL = "dana.whitfield@northwind.example"
 SECOND_ORG_USER_UID = "blt6e3b9d1f4c8a2e06"
 SECOND_ORG_USER_EMAIL = "kenji.sato@contoso.example"
@@ -245,177 +267,106 @@ OAUTH_APPS: tuple[OAuthApp, ...] = (
 )
 
 
-@dataclass
-class SandboxData:
-    """Everything the APIs serve, keyed the way the routes look it up."""
-
-    organizations: dict[str, JSON] = field(default_factory=dict)
-    users: dict[str, JSON] = field(default_factory=dict)
-    projects: list[JSON] = field(default_factory=list)
-    audiences: dict[str, list[JSON]] = field(default_factory=dict)
-    """project uid → audiences (Personalize shape)."""
-    experiences: dict[str, list[JSON]] = field(default_factory=dict)
-    """project uid → experiences (Personalize shape)."""
-    versions: dict[str, list[JSON]] = field(default_factory=dict)
-    """experience uid → versions (Personalize shape)."""
-    attributes: dict[str, list[JSON]] = field(default_factory=dict)
-    """project uid → attributes, preset and custom (Personalize `GET /attributes` shape)."""
-    events: dict[str, list[JSON]] = field(default_factory=dict)
-    """project uid → events (`GET /events`)."""
-    priority: dict[str, list[str]] = field(default_factory=dict)
-    """project uid → experience uids, highest priority first (`GET /experiences-priority`)."""
-    geolocation: dict[str, list[JSON]] = field(default_factory=dict)
-    """countries / regions / cities → rows (`GET /geolocation/...`)."""
-    analytics: dict[str, JSON] = field(default_factory=dict)
-    """version uid → `{"summary": ..., "timeSeries": ... (optional)}` (`GET /experiences/{uid}/analytics/...`)."""
-    stacks: list[JSON] = field(default_factory=list)
-    variant_groups: dict[str, list[JSON]] = field(default_factory=dict)
-    """stack api key → variant groups (CMS shape), each with its full `variants` list."""
-
-
-# =========================================================================== builders
-_CREATED = "2025-05-24T09:12:44.512Z"
-_UPDATED = "2025-06-03T14:27:05.118Z"
+# =========================================================================== the account, built with shapes.py
 
 
 def _hex16(seed: str) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()[:16]
 
 
-def _preset(ref: str, condition: str, options: JSON | None = None, *, invert: bool = False) -> JSON:
-    return _rule({"__type": "PresetAttributeReference", "ref": ref}, condition, options, invert)
-
-
-def _custom(ref: str, condition: str, options: JSON | None = None) -> JSON:
-    return _rule({"__type": "CustomAttributeReference", "ref": ref}, condition, options, False)
-
-
-def _rule(attribute: JSON, condition: str, options: JSON | None, invert: bool) -> JSON:
-    rule: JSON = {"__type": "Rule", "attribute": attribute, "attributeMatchCondition": condition}
-    if options is not None:
-        rule["attributeMatchOptions"] = options
-    rule["invertCondition"] = invert
-    return rule
-
-
-def _text(value: str) -> JSON:
-    return {"__type": "StringMatchOptions", "value": value}
-
-
-def _number(value: float) -> JSON:
-    return {"__type": "NumberMatchOptions", "value": value}
-
-
-def _combo(kind: str, *rules: JSON) -> JSON:
-    return {"__type": "RuleCombination", "combinationType": kind, "rules": list(rules)}
-
-
-def _audience(uid: str, project: str, name: str, description: str, definition: JSON, source: str) -> JSON:
-    return {
-        "uid": uid,
-        "name": name,
-        "description": description,
-        "project": project,
-        "source": source,
-        "definition": definition,
-        "createdAt": _CREATED,
-        "updatedAt": _UPDATED,
-    }
-
-
 def _web_audiences() -> list[JSON]:
     p = WEB_PROJECT_UID
     native = "PERSONALIZE"
     return [
-        _audience(
+        audience(
             AUSTRALIA_AUDIENCE_UID,
             p,
             "Australian Users",
             "Visitors located in Australia",
-            _combo("AND", _preset("COUNTRY", "STRING_EQUALS", _text("AU"))),
+            combo("AND", preset("COUNTRY", "STRING_EQUALS", text("AU"))),
             native,
         ),
-        _audience(
+        audience(
             MOBILE_VISITORS_AUDIENCE_UID,
             p,
             "Mobile Visitors",
             "Anyone browsing on a phone",
-            _combo("AND", _preset("DEVICE_TYPE", "STRING_EQUALS", _text("MOBILE"))),
+            combo("AND", preset("DEVICE_TYPE", "STRING_EQUALS", text("MOBILE"))),
             native,
         ),
-        _audience(
+        audience(
             RETURNING_CUSTOMERS_AUDIENCE_UID,
             p,
             "Returning Customers",
             "Ordered more than once, and either in the loyalty club or spent over 100 last time",
-            _combo(
+            combo(
                 "AND",
-                _custom(LIFETIME_ORDERS_ATTRIBUTE_UID, "NUMBER_GREATER_THAN", _number(1)),
-                _combo(
+                custom(LIFETIME_ORDERS_ATTRIBUTE_UID, "NUMBER_GREATER_THAN", number(1)),
+                combo(
                     "OR",
-                    _custom(LOYALTY_MEMBER_ATTRIBUTE_UID, "IS_TRUE"),
-                    _custom(LAST_ORDER_VALUE_ATTRIBUTE_UID, "NUMBER_GREATER_THAN", _number(100)),
+                    custom(LOYALTY_MEMBER_ATTRIBUTE_UID, "IS_TRUE"),
+                    custom(LAST_ORDER_VALUE_ATTRIBUTE_UID, "NUMBER_GREATER_THAN", number(100)),
                 ),
             ),
             native,
         ),
-        _audience(
+        audience(
             EU_DESKTOP_AUDIENCE_UID,
             p,
             "EU Desktop Shoppers",
             "Germany, France or North Holland, on a Windows desktop",
-            _combo(
+            combo(
                 "AND",
-                _combo(
+                combo(
                     "OR",
-                    _preset("COUNTRY", "STRING_EQUALS", _text("DE")),
-                    _preset("COUNTRY", "STRING_EQUALS", _text("FR")),
-                    _combo(
+                    preset("COUNTRY", "STRING_EQUALS", text("DE")),
+                    preset("COUNTRY", "STRING_EQUALS", text("FR")),
+                    combo(
                         "AND",
-                        _preset("COUNTRY", "STRING_EQUALS", _text("NL")),
-                        _preset("REGION", "STRING_EQUALS", _text("North Holland")),
+                        preset("COUNTRY", "STRING_EQUALS", text("NL")),
+                        preset("REGION", "STRING_EQUALS", text("North Holland")),
                     ),
                 ),
-                _combo(
+                combo(
                     "AND",
-                    _preset("DEVICE_TYPE", "STRING_EQUALS", _text("DESKTOP")),
-                    _preset("OPERATING_SYSTEM", "CONTAINS_SUBSTRING", _text("Windows")),
+                    preset("DEVICE_TYPE", "STRING_EQUALS", text("DESKTOP")),
+                    preset("OPERATING_SYSTEM", "CONTAINS_SUBSTRING", text("Windows")),
                 ),
             ),
             native,
         ),
-        _audience(
+        audience(
             CAMPAIGN_VISITORS_AUDIENCE_UID,
             p,
             "Summer Campaign Visitors",
             "Arrived from the summer sale campaign or from Google search",
-            _combo(
+            combo(
                 "OR",
-                _preset(
+                preset(
                     "QUERY_PARAMETERS",
                     "JSON_MATCH",
                     {"__type": "JsonMatchOptions", "value": '{"utm_campaign": "summer_sale"}'},
                 ),
-                _preset("REFERRER", "CONTAINS_SUBSTRING", _text("google.")),
+                preset("REFERRER", "CONTAINS_SUBSTRING", text("google.")),
             ),
             native,
         ),
-        _audience(
+        audience(
             NON_US_AUDIENCE_UID,
             p,
             "Outside the US",
             "Everyone not located in the United States",
-            _combo("AND", _preset("COUNTRY", "STRING_EQUALS", _text("US"), invert=True)),
+            combo("AND", preset("COUNTRY", "STRING_EQUALS", text("US"), invert=True)),
             native,
         ),
-        _audience(
+        audience(
             BLACK_FRIDAY_AUDIENCE_UID,
             p,
             "Black Friday Weekend",
             "Visits during the Black Friday weekend",
-            _combo(
+            combo(
                 "AND",
-                _preset(
+                preset(
                     "DATE_AND_TIME",
                     "BETWEEN_TIME",
                     {
@@ -427,19 +378,19 @@ def _web_audiences() -> list[JSON]:
             ),
             native,
         ),
-        _audience(
+        audience(
             LAUNCH_WEEK_AUDIENCE_UID,
             p,
             "Launch Week",
             "Visits during the spring collection launch week",
-            _combo(
+            combo(
                 "AND",
-                _preset(
+                preset(
                     "DATE_AND_TIME",
                     "AFTER_TIME",
                     {"__type": "DateTimeMatchOptions", "value": "2025-06-02T00:00:00.000Z"},
                 ),
-                _preset(
+                preset(
                     "DATE_AND_TIME",
                     "BEFORE_TIME",
                     {"__type": "DateTimeMatchOptions", "value": "2025-06-09T00:00:00.000Z"},
@@ -447,62 +398,62 @@ def _web_audiences() -> list[JSON]:
             ),
             native,
         ),
-        _audience(
+        audience(
             LYTICS_AUDIENCE_UID,
             p,
             "High Intent Shoppers (Lytics)",
             "Synced from Lytics",
-            _combo(
+            combo(
                 "AND",
-                _rule(
+                rule(
                     {"__type": "LyticsAttributeReference", "ref": "segments"},
                     "IS_MEMBER_OF",
-                    _text("high_intent_shoppers"),
+                    text("high_intent_shoppers"),
                     False,
                 ),
             ),
             "LYTICS",
         ),
-        _audience(EMPTY_AUDIENCE_UID, p, "All Visitors (draft)", "", _combo("AND"), native),
-        _audience(
+        audience(EMPTY_AUDIENCE_UID, p, "All Visitors (draft)", "", combo("AND"), native),
+        audience(
             NEWSLETTER_AUDIENCE_UID,
             p,
             "Newsletter Subscribers",
             "Opted in, not unsubscribed, with a known email domain",
-            _combo(
+            combo(
                 "AND",
-                _custom(NEWSLETTER_OPT_IN_ATTRIBUTE_UID, "IS_TRUE"),
-                _custom(UNSUBSCRIBED_ATTRIBUTE_UID, "IS_FALSE"),
-                _custom(EMAIL_DOMAIN_ATTRIBUTE_UID, "HAS_ANY_VALUE"),
+                custom(NEWSLETTER_OPT_IN_ATTRIBUTE_UID, "IS_TRUE"),
+                custom(UNSUBSCRIBED_ATTRIBUTE_UID, "IS_FALSE"),
+                custom(EMAIL_DOMAIN_ATTRIBUTE_UID, "HAS_ANY_VALUE"),
             ),
             native,
         ),
-        _audience(
+        audience(
             SYDNEY_AUDIENCE_UID,
             p,
             "Sydney Locals",
             "",
-            _combo(
+            combo(
                 "AND",
-                _preset("CITY", "STRING_EQUALS", _text("Sydney")),
-                _preset("REGION", "STRING_EQUALS", _text("New South Wales")),
+                preset("CITY", "STRING_EQUALS", text("Sydney")),
+                preset("REGION", "STRING_EQUALS", text("New South Wales")),
             ),
             native,
         ),
-        _audience(
+        audience(
             BUDGET_SHOPPERS_AUDIENCE_UID,
             p,
             "Budget Shoppers",
             "Average order below 50",
-            _combo("AND", _custom(AVERAGE_ORDER_VALUE_ATTRIBUTE_UID, "NUMBER_LESS_THAN", _number(50))),
+            combo("AND", custom(AVERAGE_ORDER_VALUE_ATTRIBUTE_UID, "NUMBER_LESS_THAN", number(50))),
             native,
         ),
-        _audience(
+        audience(
             VIP_TIER_AUDIENCE_UID,
             p,
             "VIP Tier 3",
             "Top loyalty tier",
-            _combo("AND", _custom(LOYALTY_TIER_ATTRIBUTE_UID, "NUMBER_EQUAL_TO", _number(3))),
+            combo("AND", custom(LOYALTY_TIER_ATTRIBUTE_UID, "NUMBER_EQUAL_TO", number(3))),
             native,
         ),
     ]
@@ -511,20 +462,20 @@ def _web_audiences() -> list[JSON]:
 def _mobile_audiences() -> list[JSON]:
     p = MOBILE_PROJECT_UID
     return [
-        _audience(
+        audience(
             IOS_USERS_AUDIENCE_UID,
             p,
             "iOS Users",
             "",
-            _combo("AND", _preset("OPERATING_SYSTEM", "STRING_EQUALS", _text("iOS"))),
+            combo("AND", preset("OPERATING_SYSTEM", "STRING_EQUALS", text("iOS"))),
             "PERSONALIZE",
         ),
-        _audience(
+        audience(
             BETA_TESTERS_AUDIENCE_UID,
             p,
             "Beta Testers",
             "Enrolled in the app beta",
-            _combo("AND", _custom(BETA_TESTER_ATTRIBUTE_UID, "IS_TRUE")),
+            combo("AND", custom(BETA_TESTER_ATTRIBUTE_UID, "IS_TRUE")),
             "PERSONALIZE",
         ),
     ]
@@ -533,74 +484,46 @@ def _mobile_audiences() -> list[JSON]:
 def _second_org_audiences() -> list[JSON]:
     p = SECOND_ORG_PROJECT_UID
     return [
-        _audience(
+        audience(
             GERMANY_AUDIENCE_UID,
             p,
             "German Visitors",
             "",
-            _combo("AND", _preset("COUNTRY", "STRING_EQUALS", _text("DE"))),
+            combo("AND", preset("COUNTRY", "STRING_EQUALS", text("DE"))),
             "PERSONALIZE",
         ),
-        _audience(
+        audience(
             FRANCE_AUDIENCE_UID,
             p,
             "French Visitors",
             "",
-            _combo("AND", _preset("COUNTRY", "STRING_EQUALS", _text("FR"))),
+            combo("AND", preset("COUNTRY", "STRING_EQUALS", text("FR"))),
             "PERSONALIZE",
         ),
     ]
 
 
-def _segmented(
-    short: str, name: str, audiences: list[str], combination: str = "OR", lytics: list[str] | None = None
-) -> JSON:
-    return {
-        "__type": "SegmentedVariant",
-        "name": name,
-        "shortUid": short,
-        "audiences": audiences,
-        "lyticsAudiences": lytics or [],
-        "audienceCombinationType": combination,
-    }
-
-
-def _ab(short: str, name: str, traffic: int) -> JSON:
-    return {"__type": "ABTestVariant", "name": name, "shortUid": short, "trafficDistribution": traffic}
-
-
-def _version(uid: str, experience: str, status: str, variants: list[JSON], created: str) -> JSON:
-    return {
-        "uid": uid,
-        "experienceUid": experience,
-        "status": status,
-        "variants": variants,
-        "createdAt": created,
-        "updatedAt": created,
-    }
-
-
 def _versions() -> dict[str, list[JSON]]:
     return {
-        **analytics_data.mobile_versions(_version, _ab),
+        **analytics_data.mobile_versions(version, ab),
         HERO_EXPERIENCE_UID: [
-            _version(
+            version(
                 HERO_ARCHIVED_VERSION_UID,
                 HERO_EXPERIENCE_UID,
                 "ARCHIVED",
                 [
-                    _segmented("0", "Australia", [AUSTRALIA_AUDIENCE_UID, SYDNEY_AUDIENCE_UID]),
-                    _segmented("1", "Mobile shoppers", [MOBILE_VISITORS_AUDIENCE_UID]),
+                    segmented("0", "Australia", [AUSTRALIA_AUDIENCE_UID, SYDNEY_AUDIENCE_UID]),
+                    segmented("1", "Mobile shoppers", [MOBILE_VISITORS_AUDIENCE_UID]),
                 ],
                 "2025-05-24T09:30:00.000Z",
             ),
-            _version(
+            version(
                 HERO_ACTIVE_VERSION_UID,
                 HERO_EXPERIENCE_UID,
                 "ACTIVE",
                 [
-                    _segmented("0", "Australia", [AUSTRALIA_AUDIENCE_UID]),
-                    _segmented(
+                    segmented("0", "Australia", [AUSTRALIA_AUDIENCE_UID]),
+                    segmented(
                         "1",
                         "Mobile shoppers",
                         [MOBILE_VISITORS_AUDIENCE_UID, RETURNING_CUSTOMERS_AUDIENCE_UID],
@@ -609,104 +532,104 @@ def _versions() -> dict[str, list[JSON]]:
                 ],
                 "2025-05-28T11:05:00.000Z",
             ),
-            _version(
+            version(
                 HERO_DRAFT_VERSION_UID,
                 HERO_EXPERIENCE_UID,
                 "DRAFT",
                 [
-                    _segmented("0", "Australia", [SYDNEY_AUDIENCE_UID]),
-                    _segmented("1", "Mobile shoppers", [NEWSLETTER_AUDIENCE_UID]),
+                    segmented("0", "Australia", [SYDNEY_AUDIENCE_UID]),
+                    segmented("1", "Mobile shoppers", [NEWSLETTER_AUDIENCE_UID]),
                 ],
                 "2025-06-02T16:40:00.000Z",
             ),
         ],
         PROMO_EXPERIENCE_UID: [
-            _version(
+            version(
                 PROMO_DRAFT_VERSION_UID,
                 PROMO_EXPERIENCE_UID,
                 "DRAFT",
                 [
-                    _segmented("0", "Summer campaign", [CAMPAIGN_VISITORS_AUDIENCE_UID]),
-                    _segmented("1", "International", [NON_US_AUDIENCE_UID]),
+                    segmented("0", "Summer campaign", [CAMPAIGN_VISITORS_AUDIENCE_UID]),
+                    segmented("1", "International", [NON_US_AUDIENCE_UID]),
                 ],
                 "2025-06-01T08:00:00.000Z",
             ),
         ],
         CHECKOUT_EXPERIENCE_UID: [
-            _version(
+            version(
                 CHECKOUT_PAUSED_VERSION_UID,
                 CHECKOUT_EXPERIENCE_UID,
                 "PAUSED",
                 [
-                    _segmented("0", "Loyal customers", [RETURNING_CUSTOMERS_AUDIENCE_UID]),
-                    _segmented("1", "Bargain hunters", [BUDGET_SHOPPERS_AUDIENCE_UID]),
+                    segmented("0", "Loyal customers", [RETURNING_CUSTOMERS_AUDIENCE_UID]),
+                    segmented("1", "Bargain hunters", [BUDGET_SHOPPERS_AUDIENCE_UID]),
                 ],
                 "2025-05-26T13:15:00.000Z",
             ),
         ],
         LYTICS_EXPERIENCE_UID: [
-            _version(
+            version(
                 LYTICS_ACTIVE_VERSION_UID,
                 LYTICS_EXPERIENCE_UID,
                 "ACTIVE",
                 [
-                    _segmented(
+                    segmented(
                         "0",
                         "High-intent EU desktop",
                         [EU_DESKTOP_AUDIENCE_UID],
                         "AND",
                         lytics=[LYTICS_AUDIENCE_UID],
                     ),
-                    _segmented("1", "Seasonal", [BLACK_FRIDAY_AUDIENCE_UID, LAUNCH_WEEK_AUDIENCE_UID]),
+                    segmented("1", "Seasonal", [BLACK_FRIDAY_AUDIENCE_UID, LAUNCH_WEEK_AUDIENCE_UID]),
                 ],
                 "2025-05-30T10:00:00.000Z",
             ),
         ],
         PRICING_AB_EXPERIENCE_UID: [
-            _version(
+            version(
                 PRICING_ACTIVE_VERSION_UID,
                 PRICING_AB_EXPERIENCE_UID,
                 "ACTIVE",
                 [
-                    _ab("0", "Control", 50),
-                    _ab("1", "Annual plan first", 30),
-                    _ab("2", "Free trial CTA", 20),
+                    ab("0", "Control", 50),
+                    ab("1", "Annual plan first", 30),
+                    ab("2", "Free trial CTA", 20),
                 ],
                 "2025-05-29T09:45:00.000Z",
             ),
         ],
         FOOTER_AB_EXPERIENCE_UID: [
-            _version(
+            version(
                 FOOTER_ARCHIVED_VERSION_UID,
                 FOOTER_AB_EXPERIENCE_UID,
                 "ARCHIVED",
                 [
-                    _ab("0", "Control", 50),
-                    _ab("1", "Inline form", 50),
+                    ab("0", "Control", 50),
+                    ab("1", "Inline form", 50),
                 ],
                 "2025-03-11T12:00:00.000Z",
             ),
         ],
         ONBOARDING_EXPERIENCE_UID: [
-            _version(
+            version(
                 ONBOARDING_ACTIVE_VERSION_UID,
                 ONBOARDING_EXPERIENCE_UID,
                 "ACTIVE",
                 [
-                    _segmented("0", "iOS", [IOS_USERS_AUDIENCE_UID]),
-                    _segmented("1", "Beta", [BETA_TESTERS_AUDIENCE_UID]),
+                    segmented("0", "iOS", [IOS_USERS_AUDIENCE_UID]),
+                    segmented("1", "Beta", [BETA_TESTERS_AUDIENCE_UID]),
                 ],
                 "2025-05-27T07:20:00.000Z",
             ),
         ],
         PUSH_PROMPT_EXPERIENCE_UID: [
-            _version(
+            version(
                 PUSH_PROMPT_DRAFT_VERSION_UID,
                 PUSH_PROMPT_EXPERIENCE_UID,
                 "DRAFT",
                 [
-                    _ab("0", "Prompt on launch", 50),
-                    _ab("1", "Prompt after first order", 50),
+                    ab("0", "Prompt on launch", 50),
+                    ab("1", "Prompt after first order", 50),
                 ],
                 "2025-06-04T15:00:00.000Z",
             ),
@@ -715,61 +638,18 @@ def _versions() -> dict[str, list[JSON]]:
             IOS_USERS_AUDIENCE_UID, BETA_TESTERS_AUDIENCE_UID
         ),
         EU_BANNER_EXPERIENCE_UID: [
-            _version(
+            version(
                 EU_BANNER_ACTIVE_VERSION_UID,
                 EU_BANNER_EXPERIENCE_UID,
                 "ACTIVE",
                 [
-                    _segmented("0", "Germany", [GERMANY_AUDIENCE_UID]),
-                    _segmented("1", "France", [FRANCE_AUDIENCE_UID]),
+                    segmented("0", "Germany", [GERMANY_AUDIENCE_UID]),
+                    segmented("1", "France", [FRANCE_AUDIENCE_UID]),
                 ],
                 "2025-05-31T18:00:00.000Z",
             ),
         ],
     }
-
-
-def _experience(
-    uid: str,
-    name: str,
-    description: str,
-    kind: str,
-    short: str,
-    status: str,
-    versions: list[JSON],
-    cms: JSON | None,
-    tags: list[str],
-    metrics: list[JSON] | None = None,
-) -> JSON:
-    """Experience summary: `latestVersion` is the newest version; `referredAudiences` every audience
-    a non-archived version targets (Lytics ones included)."""
-    referred: list[str] = []
-    for version in versions:
-        if version["status"] == "ARCHIVED":
-            continue
-        for variant in version["variants"]:
-            for audience in [*variant.get("audiences", []), *variant.get("lyticsAudiences", [])]:
-                if audience not in referred:
-                    referred.append(audience)
-    experience: JSON = {
-        "uid": uid,
-        "name": name,
-        "description": description,
-        "__type": kind,
-        "shortUid": short,
-        "status": status,
-        "latestVersion": versions[-1]["uid"],
-        "referredAudiences": referred,
-        "referredEvents": [m["event"] for m in metrics or []],
-        "tags": tags,
-        "createdAt": versions[0]["createdAt"],
-        "updatedAt": versions[-1]["updatedAt"],
-    }
-    if cms is not None:
-        experience["_cms"] = cms
-    if metrics is not None:
-        experience["metrics"] = metrics
-    return experience
 
 
 def _experiences(versions: dict[str, list[JSON]]) -> dict[str, list[JSON]]:
@@ -778,7 +658,7 @@ def _experiences(versions: dict[str, list[JSON]]) -> dict[str, list[JSON]]:
 
     return {
         WEB_PROJECT_UID: [
-            _experience(
+            experience(
                 HERO_EXPERIENCE_UID,
                 "Homepage hero",
                 "Hero banner by region and device",
@@ -789,7 +669,7 @@ def _experiences(versions: dict[str, list[JSON]]) -> dict[str, list[JSON]]:
                 cms(HERO_VARIANT_GROUP_UID, HERO_AUSTRALIA_VARIANT_UID, HERO_MOBILE_VARIANT_UID),
                 ["homepage"],
             ),
-            _experience(
+            experience(
                 PROMO_EXPERIENCE_UID,
                 "Summer sale banner",
                 "Not launched yet",
@@ -800,7 +680,7 @@ def _experiences(versions: dict[str, list[JSON]]) -> dict[str, list[JSON]]:
                 cms(PROMO_VARIANT_GROUP_UID, PROMO_SUMMER_VARIANT_UID, PROMO_INTERNATIONAL_VARIANT_UID),
                 ["campaign", "summer"],
             ),
-            _experience(
+            experience(
                 CHECKOUT_EXPERIENCE_UID,
                 "Checkout upsell",
                 "Paused during the pricing review",
@@ -811,7 +691,7 @@ def _experiences(versions: dict[str, list[JSON]]) -> dict[str, list[JSON]]:
                 cms(CHECKOUT_VARIANT_GROUP_UID, CHECKOUT_LOYAL_VARIANT_UID, CHECKOUT_BARGAIN_VARIANT_UID),
                 [],
             ),
-            _experience(
+            experience(
                 LYTICS_EXPERIENCE_UID,
                 "High-intent offers",
                 "Uses a Lytics audience",
@@ -822,7 +702,7 @@ def _experiences(versions: dict[str, list[JSON]]) -> dict[str, list[JSON]]:
                 cms(LYTICS_VARIANT_GROUP_UID, LYTICS_HIGH_INTENT_VARIANT_UID, LYTICS_SEASONAL_VARIANT_UID),
                 ["lytics"],
             ),
-            _experience(
+            experience(
                 PRICING_AB_EXPERIENCE_UID,
                 "Pricing page CTA test",
                 "",
@@ -839,7 +719,7 @@ def _experiences(versions: dict[str, list[JSON]]) -> dict[str, list[JSON]]:
                 ["pricing"],
                 catalogue_data.metrics(catalogue_data.PURCHASE_EVENT_UID, catalogue_data.TRIAL_EVENT_UID),
             ),
-            _experience(
+            experience(
                 FOOTER_AB_EXPERIENCE_UID,
                 "Footer newsletter test",
                 "Finished in March",
@@ -853,7 +733,7 @@ def _experiences(versions: dict[str, list[JSON]]) -> dict[str, list[JSON]]:
             ),
         ],
         MOBILE_PROJECT_UID: [
-            _experience(
+            experience(
                 ONBOARDING_EXPERIENCE_UID,
                 "Onboarding carousel",
                 "",
@@ -864,7 +744,7 @@ def _experiences(versions: dict[str, list[JSON]]) -> dict[str, list[JSON]]:
                 None,
                 ["onboarding"],
             ),
-            _experience(
+            experience(
                 PUSH_PROMPT_EXPERIENCE_UID,
                 "Push prompt timing",
                 "",
@@ -877,9 +757,9 @@ def _experiences(versions: dict[str, list[JSON]]) -> dict[str, list[JSON]]:
                 catalogue_data.metrics(catalogue_data.APP_OPEN_EVENT_UID),
             ),
             *analytics_data.mobile_experiences(
-                _experience, versions, catalogue_data.metrics, catalogue_data.APP_OPEN_EVENT_UID
+                experience, versions, catalogue_data.metrics, catalogue_data.APP_OPEN_EVENT_UID
             ),
-            _experience(
+            experience(
                 APP_BANNER_EXPERIENCE_UID,
                 "App home banner",
                 "Targets Android tablets by the variant's own rules",
@@ -892,7 +772,7 @@ def _experiences(versions: dict[str, list[JSON]]) -> dict[str, list[JSON]]:
             ),
         ],
         SECOND_ORG_PROJECT_UID: [
-            _experience(
+            experience(
                 EU_BANNER_EXPERIENCE_UID,
                 "EU storefront banner",
                 "",
@@ -907,84 +787,21 @@ def _experiences(versions: dict[str, list[JSON]]) -> dict[str, list[JSON]]:
     }
 
 
-def _linked_group(stack_project: str, experience: JSON, content_type: str, variant_names: list[str]) -> JSON:
-    """A CMS variant group created by linking a Personalize experience (metadata on group and variants)."""
-    group_uid: str = experience["_cms"]["variantGroup"]
-    short: str = experience["shortUid"]
-    metadata = {
-        "project_uid": stack_project,
-        "experience_uid": experience["uid"],
-        "experience_short_uid": short,
-        "status": "linked",
-    }
-    variants = []
-    for (variant_short, variant_uid), name in zip(experience["_cms"]["variants"].items(), variant_names, strict=True):
-        variants.append(
-            {
-                "uid": variant_uid,
-                "name": name,
-                "variant_group_uid": group_uid,
-                "alias": f"cs_personalize_{short}_{variant_short}",
-                "personalize_metadata": {**metadata, "variant_short_uid": variant_short},
-                "created_at": _CREATED,
-                "updated_at": _UPDATED,
-            }
-        )
-    return {
-        "uid": group_uid,
-        "name": experience["name"],
-        "description": "",
-        "personalize_metadata": metadata,
-        "content_types": [{"uid": content_type, "status": "linked"}],
-        "created_by": MAIN_USER_UID,
-        "updated_by": MAIN_USER_UID,
-        "created_at": _CREATED,
-        "updated_at": _UPDATED,
-        "variants": variants,
-    }
-
-
-def _plain_group(uid: str, name: str, variants: list[tuple[str, str]], content_type: str) -> JSON:
-    return {
-        "uid": uid,
-        "name": name,
-        "description": "",
-        "content_types": [{"uid": content_type, "status": "linked"}],
-        "created_by": MAIN_USER_UID,
-        "updated_by": MAIN_USER_UID,
-        "created_at": _CREATED,
-        "updated_at": _UPDATED,
-        "variants": [
-            {
-                "uid": v_uid,
-                "name": v_name,
-                "variant_group_uid": uid,
-                "alias": v_uid,
-                "created_at": _CREATED,
-                "updated_at": _UPDATED,
-            }
-            for v_uid, v_name in variants
-        ],
-    }
-
-
 def _variant_groups(experiences: dict[str, list[JSON]]) -> dict[str, list[JSON]]:
     web = {e["uid"]: e for e in experiences[WEB_PROJECT_UID]}
     eu = {e["uid"]: e for e in experiences[SECOND_ORG_PROJECT_UID]}
     main = [
-        _linked_group(WEB_PROJECT_UID, web[HERO_EXPERIENCE_UID], "home_page", ["Australia", "Mobile shoppers"]),
-        _linked_group(WEB_PROJECT_UID, web[PROMO_EXPERIENCE_UID], "banner", ["Summer campaign", "International"]),
-        _linked_group(
-            WEB_PROJECT_UID, web[CHECKOUT_EXPERIENCE_UID], "checkout", ["Loyal customers", "Bargain hunters"]
-        ),
-        _linked_group(WEB_PROJECT_UID, web[LYTICS_EXPERIENCE_UID], "offer", ["High-intent EU desktop", "Seasonal"]),
-        _linked_group(
+        linked_group(WEB_PROJECT_UID, web[HERO_EXPERIENCE_UID], "home_page", ["Australia", "Mobile shoppers"]),
+        linked_group(WEB_PROJECT_UID, web[PROMO_EXPERIENCE_UID], "banner", ["Summer campaign", "International"]),
+        linked_group(WEB_PROJECT_UID, web[CHECKOUT_EXPERIENCE_UID], "checkout", ["Loyal customers", "Bargain hunters"]),
+        linked_group(WEB_PROJECT_UID, web[LYTICS_EXPERIENCE_UID], "offer", ["High-intent EU desktop", "Seasonal"]),
+        linked_group(
             WEB_PROJECT_UID,
             web[PRICING_AB_EXPERIENCE_UID],
             "pricing_page",
             ["Control", "Annual plan first", "Free trial CTA"],
         ),
-        _plain_group(
+        plain_group(
             PLAIN_VARIANT_GROUP_UID,
             "iPhone colours",
             [
@@ -996,7 +813,7 @@ def _variant_groups(experiences: dict[str, list[JSON]]) -> dict[str, list[JSON]]
         ),
     ]
     big = [
-        _plain_group(
+        plain_group(
             f"cs{_hex16(f'colourway-{n}')}",
             f"Colourway {n:03d}",
             [(f"cs{_hex16(f'colourway-{n}-{c}')}", c.title()) for c in ("standard", "limited")],
@@ -1005,7 +822,7 @@ def _variant_groups(experiences: dict[str, list[JSON]]) -> dict[str, list[JSON]]
         for n in range(1, BIG_STACK_GROUP_COUNT)
     ]
     big.append(
-        _plain_group(
+        plain_group(
             BIG_VARIANT_GROUP_UID,
             "Regional price points",
             [(f"cs{_hex16(f'price-point-{n}')}", f"Price point {n:03d}") for n in range(1, BIG_VARIANT_COUNT + 1)],
@@ -1013,7 +830,7 @@ def _variant_groups(experiences: dict[str, list[JSON]]) -> dict[str, list[JSON]]
         )
     )
     second = [
-        _linked_group(SECOND_ORG_PROJECT_UID, eu[EU_BANNER_EXPERIENCE_UID], "landing_page", ["Germany", "France"]),
+        linked_group(SECOND_ORG_PROJECT_UID, eu[EU_BANNER_EXPERIENCE_UID], "landing_page", ["Germany", "France"]),
     ]
     return {
         MAIN_STACK_API_KEY: main,
@@ -1023,83 +840,27 @@ def _variant_groups(experiences: dict[str, list[JSON]]) -> dict[str, list[JSON]]
     }
 
 
-def _project(uid: str, name: str, description: str, org: str, stack: str | None) -> JSON:
-    project: JSON = {
-        "uid": uid,
-        "name": name,
-        "description": description,
-        "organizationUid": org,
-        "createdAt": _CREATED,
-        "updatedAt": _UPDATED,
-    }
-    if stack is not None:
-        project["connectedStackApiKey"] = stack
-    return project
-
-
-def _stack(uid: str, api_key: str, name: str, org: str, owner: str, description: str) -> JSON:
-    return {
-        "uid": uid,
-        "name": name,
-        "description": description,
-        "api_key": api_key,
-        "org_uid": org,
-        "master_locale": "en-us",
-        "owner_uid": owner,
-        "user_uids": [owner],
-        "created_at": _CREATED,
-        "updated_at": _UPDATED,
-    }
-
-
-def _organization(uid: str, name: str, owner: str) -> JSON:
-    return {
-        "uid": uid,
-        "name": name,
-        "plan_id": "cms_plan",
-        "owner_uid": owner,
-        "is_owner": True,
-        "enabled": True,
-        "created_at": _CREATED,
-        "updated_at": _UPDATED,
-    }
-
-
-def _user(uid: str, email: str, first: str, last: str, orgs: list[JSON]) -> JSON:
-    return {
-        "uid": uid,
-        "email": email,
-        "username": email.split("@")[0].replace(".", "_"),
-        "first_name": first,
-        "last_name": last,
-        "active": True,
-        "created_at": _CREATED,
-        "updated_at": _UPDATED,
-        "organizations": [{"uid": o["uid"], "name": o["name"]} for o in orgs],
-    }
-
-
 def _build() -> SandboxData:
-    main_org = _organization(MAIN_ORG_UID, SANDBOX_ORGANIZATION_NAMES[MAIN_ORG_UID], MAIN_USER_UID)
-    second_org = _organization(SECOND_ORG_UID, SANDBOX_ORGANIZATION_NAMES[SECOND_ORG_UID], SECOND_ORG_USER_UID)
+    main_org = organization(MAIN_ORG_UID, SANDBOX_ORGANIZATION_NAMES[MAIN_ORG_UID], MAIN_USER_UID)
+    second_org = organization(SECOND_ORG_UID, SANDBOX_ORGANIZATION_NAMES[SECOND_ORG_UID], SECOND_ORG_USER_UID)
     versions = _versions()
     experiences = _experiences(versions)
     built = SandboxData(
         organizations={MAIN_ORG_UID: main_org, SECOND_ORG_UID: second_org},
         users={
-            MAIN_USER_UID: _user(MAIN_USER_UID, MAIN_USER_EMAIL, "Dana", "Whitfield", [main_org, second_org]),
-            SECOND_ORG_USER_UID: _user(SECOND_ORG_USER_UID, SECOND_ORG_USER_EMAIL, "Kenji", "Sato", [second_org]),
+            MAIN_USER_UID: user(MAIN_USER_UID, MAIN_USER_EMAIL, "Dana", "Whitfield", [main_org, second_org]),
+            SECOND_ORG_USER_UID: user(SECOND_ORG_USER_UID, SECOND_ORG_USER_EMAIL, "Kenji", "Sato", [second_org]),
         },
         projects=[
-            _project(
+            project(
                 WEB_PROJECT_UID,
                 "Web",
                 "Personalization for northwind.example",
                 MAIN_ORG_UID,
                 MAIN_STACK_API_KEY,
             ),
-            _project(MOBILE_PROJECT_UID, "Mobile App", "iOS and Android app", MAIN_ORG_UID, None),
-            _project(SECOND_ORG_PROJECT_UID, "Storefront EU", "", SECOND_ORG_UID, SECOND_STACK_API_KEY),
+            project(MOBILE_PROJECT_UID, "Mobile App", "iOS and Android app", MAIN_ORG_UID, None),
+            project(SECOND_ORG_PROJECT_UID, "Storefront EU", "", SECOND_ORG_UID, SECOND_STACK_API_KEY),
         ],
         audiences={
             WEB_PROJECT_UID: _web_audiences(),
@@ -1109,7 +870,7 @@ def _build() -> SandboxData:
         experiences=experiences,
         versions=versions,
         stacks=[
-            _stack(
+            stack(
                 "blt4c8e2a6f9d1b3c57",
                 MAIN_STACK_API_KEY,
                 "Website",
@@ -1117,7 +878,7 @@ def _build() -> SandboxData:
                 MAIN_USER_UID,
                 "Marketing website",
             ),
-            _stack(
+            stack(
                 "blt0d5f7b3e1a9c6d28",
                 BIG_STACK_API_KEY,
                 "Product Catalog",
@@ -1125,7 +886,7 @@ def _build() -> SandboxData:
                 MAIN_USER_UID,
                 "Every product line and colourway",
             ),
-            _stack(
+            stack(
                 "blt6a2c9e4f7b1d8e39",
                 EMPTY_STACK_API_KEY,
                 "Brand Guidelines",
@@ -1133,7 +894,7 @@ def _build() -> SandboxData:
                 MAIN_USER_UID,
                 "",
             ),
-            _stack(
+            stack(
                 "blt2e7b1d5a8c3f9e64",
                 SECOND_STACK_API_KEY,
                 "EU Storefront",
@@ -1181,47 +942,27 @@ def _build() -> SandboxData:
 
 def _events() -> dict[str, list[JSON]]:
     events = catalogue_data.events(WEB_PROJECT_UID, MOBILE_PROJECT_UID)
-    events[MOBILE_PROJECT_UID] += analytics_data.mobile_events(MOBILE_PROJECT_UID, _CREATED)
+    events[MOBILE_PROJECT_UID] += analytics_data.mobile_events(MOBILE_PROJECT_UID, CREATED)
     return events
-
-
-def _attribute(uid: str, project: str, name: str, key: str, description: str) -> JSON:
-    """One custom attribute as `GET /attributes` documents it (`__type: "CUSTOM"`)."""
-    return {
-        "name": name,
-        "key": key,
-        "description": description,
-        "project": project,
-        "createdBy": MAIN_USER_UID,
-        "updatedBy": MAIN_USER_UID,
-        "createdAt": _CREATED,
-        "updatedAt": _UPDATED,
-        "uid": uid,
-        "createdByUserName": "Dana Whitfield",
-        "updatedByUserName": "Dana Whitfield",
-        "__type": "CUSTOM",
-    }
 
 
 def _attributes() -> dict[str, list[JSON]]:
     web = WEB_PROJECT_UID
     return {
         web: [
-            _attribute(LIFETIME_ORDERS_ATTRIBUTE_UID, web, "Lifetime orders", "lifetime_orders", "Orders ever placed"),
-            _attribute(LOYALTY_MEMBER_ATTRIBUTE_UID, web, "Loyalty member", "loyalty_member", "In the loyalty club"),
-            _attribute(LAST_ORDER_VALUE_ATTRIBUTE_UID, web, "Last order value", "last_order_value", "In USD"),
-            _attribute(NEWSLETTER_OPT_IN_ATTRIBUTE_UID, web, "Newsletter opt-in", "newsletter_opt_in", ""),
-            _attribute(UNSUBSCRIBED_ATTRIBUTE_UID, web, "Unsubscribed", "unsubscribed", ""),
-            _attribute(EMAIL_DOMAIN_ATTRIBUTE_UID, web, "Email domain", "email_domain", ""),
-            _attribute(AVERAGE_ORDER_VALUE_ATTRIBUTE_UID, web, "Average order value", "average_order_value", "In USD"),
+            attribute(LIFETIME_ORDERS_ATTRIBUTE_UID, web, "Lifetime orders", "lifetime_orders", "Orders ever placed"),
+            attribute(LOYALTY_MEMBER_ATTRIBUTE_UID, web, "Loyalty member", "loyalty_member", "In the loyalty club"),
+            attribute(LAST_ORDER_VALUE_ATTRIBUTE_UID, web, "Last order value", "last_order_value", "In USD"),
+            attribute(NEWSLETTER_OPT_IN_ATTRIBUTE_UID, web, "Newsletter opt-in", "newsletter_opt_in", ""),
+            attribute(UNSUBSCRIBED_ATTRIBUTE_UID, web, "Unsubscribed", "unsubscribed", ""),
+            attribute(EMAIL_DOMAIN_ATTRIBUTE_UID, web, "Email domain", "email_domain", ""),
+            attribute(AVERAGE_ORDER_VALUE_ATTRIBUTE_UID, web, "Average order value", "average_order_value", "In USD"),
             # LOYALTY_TIER is deliberately not listed: a rule whose attribute was deleted keeps its uid.
-            *catalogue_data.extra_custom_attributes(web, _attribute),
+            *catalogue_data.extra_custom_attributes(web, attribute),
             *catalogue_data.preset_attributes(web),
         ],
         MOBILE_PROJECT_UID: [
-            _attribute(
-                BETA_TESTER_ATTRIBUTE_UID, MOBILE_PROJECT_UID, "Beta tester", "beta_tester", "Joined TestFlight"
-            ),
+            attribute(BETA_TESTER_ATTRIBUTE_UID, MOBILE_PROJECT_UID, "Beta tester", "beta_tester", "Joined TestFlight"),
         ],
     }
 

@@ -33,7 +33,8 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timedelta
 
 from personalize_mcp.sandbox import data as seed
-from personalize_mcp.sandbox.data import JSON, SandboxData
+from personalize_mcp.sandbox import shapes
+from personalize_mcp.sandbox.shapes import JSON, SandboxData
 
 __all__ = ["GeneratedAccount", "ScaleSpec", "fingerprint", "generate"]
 
@@ -272,7 +273,7 @@ class _Generator:
             kind = _ATTRIBUTE_KINDS[n % len(_ATTRIBUTE_KINDS)]
             self.attributes.append((uid, kind))
             name = key.replace("_", " ").capitalize()
-            listed.append(seed._attribute(uid, PROJECT_UID, name, key, f"A {kind} attribute"))
+            listed.append(shapes.attribute(uid, PROJECT_UID, name, key, f"A {kind} attribute"))
         # The last one was deleted after rules used it: a rule keeps a uid that no longer resolves.
         return listed[:-1] if len(listed) > 1 else listed
 
@@ -287,15 +288,17 @@ class _Generator:
                 self.lytics.append(uid)
                 self.listed.append(uid)
                 name = f"{segment} {n:04d} (Lytics)"
-                out.append(seed._audience(uid, PROJECT_UID, name, "Synced from Lytics", self._lytics_rules(), "LYTICS"))
+                out.append(
+                    shapes.audience(uid, PROJECT_UID, name, "Synced from Lytics", self._lytics_rules(), "LYTICS")
+                )
                 continue
             uid = self._uid("audience", n)
             self.native.append(uid)
             self.listed.append(uid)
             name = f"{country[1]} {segment} {n:04d}"
             description = "" if self.rng.random() < 0.3 else f"{segment} in {country[1]}"
-            definition = seed._combo("AND") if self.rng.random() < 0.01 else self._tree(country, depth=1, budget=[8])
-            out.append(seed._audience(uid, PROJECT_UID, name, description, definition, "PERSONALIZE"))
+            definition = shapes.combo("AND") if self.rng.random() < 0.01 else self._tree(country, depth=1, budget=[8])
+            out.append(shapes.audience(uid, PROJECT_UID, name, description, definition, "PERSONALIZE"))
         return out
 
     def _tree(self, country: tuple[str, str, str, str], *, depth: int, budget: list[int]) -> JSON:
@@ -311,29 +314,29 @@ class _Generator:
             else:
                 budget[0] -= 1
                 children.append(self._custom_rule() if rng.random() < 0.35 else self._preset_rule(country))
-        return seed._combo(kind, *children)
+        return shapes.combo(kind, *children)
 
     def _preset_rule(self, country: tuple[str, str, str, str]) -> JSON:
         rng = self.rng
         code, _name, region, city = country
-        text = seed._text
+        text = shapes.text
         match rng.randrange(9):
             case 0 | 1:
-                return seed._preset("COUNTRY", "STRING_EQUALS", text(code), invert=rng.random() < 0.1)
+                return shapes.preset("COUNTRY", "STRING_EQUALS", text(code), invert=rng.random() < 0.1)
             case 2:
-                return seed._preset("REGION", "STRING_EQUALS", text(region))
+                return shapes.preset("REGION", "STRING_EQUALS", text(region))
             case 3:
-                return seed._preset("CITY", "STRING_EQUALS", text(city))
+                return shapes.preset("CITY", "STRING_EQUALS", text(city))
             case 4:
-                return seed._preset("DEVICE_TYPE", "STRING_EQUALS", text(rng.choice(_DEVICES)))
+                return shapes.preset("DEVICE_TYPE", "STRING_EQUALS", text(rng.choice(_DEVICES)))
             case 5:
                 condition = rng.choice(("STRING_EQUALS", "CONTAINS_SUBSTRING"))
-                return seed._preset("OPERATING_SYSTEM", condition, text(rng.choice(_SYSTEMS)))
+                return shapes.preset("OPERATING_SYSTEM", condition, text(rng.choice(_SYSTEMS)))
             case 6:
                 value = json.dumps({"utm_campaign": rng.choice(_CAMPAIGNS)})
-                return seed._preset("QUERY_PARAMETERS", "JSON_MATCH", {"__type": "JsonMatchOptions", "value": value})
+                return shapes.preset("QUERY_PARAMETERS", "JSON_MATCH", {"__type": "JsonMatchOptions", "value": value})
             case 7:
-                return seed._preset("REFERRER", "CONTAINS_SUBSTRING", text(rng.choice(_REFERRERS)))
+                return shapes.preset("REFERRER", "CONTAINS_SUBSTRING", text(rng.choice(_REFERRERS)))
             case _:
                 start = rng.randrange(0, 500 * 24 * 60)
                 if rng.random() < 0.5:
@@ -342,37 +345,37 @@ class _Generator:
                         "start": self._time(start),
                         "end": self._time(start + rng.randrange(60, 14 * 24 * 60)),
                     }
-                    return seed._preset("DATE_AND_TIME", "BETWEEN_TIME", options)
+                    return shapes.preset("DATE_AND_TIME", "BETWEEN_TIME", options)
                 condition = rng.choice(("AFTER_TIME", "BEFORE_TIME"))
                 options = {"__type": "DateTimeMatchOptions", "value": self._time(start)}
-                return seed._preset("DATE_AND_TIME", condition, options)
+                return shapes.preset("DATE_AND_TIME", condition, options)
 
     def _custom_rule(self) -> JSON:
         rng = self.rng
         uid, kind = self.attributes[rng.randrange(len(self.attributes))]
         if kind == "number":
             condition = rng.choice(("NUMBER_LESS_THAN", "NUMBER_GREATER_THAN", "NUMBER_EQUAL_TO"))
-            return seed._custom(uid, condition, seed._number(rng.randrange(1, 500)))
+            return shapes.custom(uid, condition, shapes.number(rng.randrange(1, 500)))
         if kind == "boolean":
-            return seed._custom(uid, rng.choice(("IS_TRUE", "IS_FALSE")))
+            return shapes.custom(uid, rng.choice(("IS_TRUE", "IS_FALSE")))
         condition = rng.choice(("STRING_EQUALS", "CONTAINS_SUBSTRING", "HAS_ANY_VALUE"))
         if condition == "HAS_ANY_VALUE":
-            return seed._custom(uid, condition)
-        return seed._custom(uid, condition, seed._text(rng.choice(("gmail.com", "gold", "store-12", "vip"))))
+            return shapes.custom(uid, condition)
+        return shapes.custom(uid, condition, shapes.text(rng.choice(("gmail.com", "gold", "store-12", "vip"))))
 
     def _lytics_rules(self) -> JSON:
         rng = self.rng
         lytics = {"__type": "LyticsAttributeReference", "ref": "segments"}
         if rng.random() < 0.7:
-            rule = seed._rule(lytics, "IS_MEMBER_OF", seed._text(rng.choice(_LYTICS_SEGMENTS)), False)
+            rule = shapes.rule(lytics, "IS_MEMBER_OF", shapes.text(rng.choice(_LYTICS_SEGMENTS)), False)
         else:
             flow = {
                 "__type": "FlowStateMatchOptions",
                 "flowId": f"flow_{rng.randrange(100):02d}",
                 "flowState": "entered",
             }
-            rule = seed._rule({"__type": "LyticsAttributeReference", "ref": "flows"}, "IS_IN_FLOW_STATE", flow, False)
-        return seed._combo("AND", rule)
+            rule = shapes.rule({"__type": "LyticsAttributeReference", "ref": "flows"}, "IS_IN_FLOW_STATE", flow, False)
+        return shapes.combo("AND", rule)
 
     # ------------------------------------------------------------------ experiences and versions
     def _pick_audiences(self, count: int) -> tuple[list[str], list[str]]:
@@ -394,13 +397,13 @@ class _Generator:
     def _segmented_variant(self, short: int, name: str) -> JSON:
         native, lytics = self._pick_audiences(self.rng.randint(1, 3))
         combination = "AND" if len(native) + len(lytics) > 1 and self.rng.random() < 0.3 else "OR"
-        return seed._segmented(str(short), name, native, combination, lytics=lytics)
+        return shapes.segmented(str(short), name, native, combination, lytics=lytics)
 
     def _ab_variants(self, names: list[tuple[int, str]]) -> list[JSON]:
         weights = [self.rng.randint(1, 5) for _ in names]
         shares = [100 * w // sum(weights) for w in weights]
         shares[0] += 100 - sum(shares)
-        return [seed._ab(str(short), name, share) for (short, name), share in zip(names, shares, strict=True)]
+        return [shapes.ab(str(short), name, share) for (short, name), share in zip(names, shares, strict=True)]
 
     def _statuses(self, status: str, count: int) -> list[str]:
         """Version states oldest first: at most one DRAFT (the newest), at most one ACTIVE or PAUSED."""
@@ -445,7 +448,7 @@ class _Generator:
                 else:
                     variants = [self._segmented_variant(s, name) for s, name in labelled]
                 created = self._time(started + position * rng.randrange(600, 20_000))
-                built.append(seed._version(self._uid("version", version_index), uid, state, variants, created))
+                built.append(shapes.version(self._uid("version", version_index), uid, state, variants, created))
                 version_index += 1
             self.versions[uid] = built
             self.content_types[uid] = content_type
@@ -460,7 +463,7 @@ class _Generator:
             if n == 0:
                 name = "Storefront by audience (broad)"
             tags = [t for t in _TAGS if rng.random() < 0.15]
-            experiences.append(seed._experience(uid, name, "", kind, str(n), status, built, cms, tags))
+            experiences.append(shapes.experience(uid, name, "", kind, str(n), status, built, cms, tags))
         notable["broad_experience_uid"] = experiences[0]["uid"]
         notable["ab_experience_uid"] = experiences[1]["uid"]
         return experiences, notable
@@ -481,7 +484,7 @@ class _Generator:
         for (short, name), low, high in zip(labelled, bounds[:-1], bounds[1:], strict=True):
             chosen = pool[low:high] or [pool[short % size]]
             variants.append(
-                seed._segmented(
+                shapes.segmented(
                     str(short),
                     name,
                     [a for a in chosen if a not in lytics],
@@ -503,7 +506,7 @@ class _Generator:
                 v["shortUid"]: v["name"] for version in self.versions[experience["uid"]] for v in version["variants"]
             }
             names = [named[s] for s in experience["_cms"]["variants"]]
-            linked.append(seed._linked_group(PROJECT_UID, experience, self.content_types[experience["uid"]], names))
+            linked.append(shapes.linked_group(PROJECT_UID, experience, self.content_types[experience["uid"]], names))
         plain = [
             self._plain_group("website-group", n, f"Seasonal theme {n:04d}", rng.randint(2, 5), "page")
             for n in range(max(0, self.spec.variant_groups - len(linked)))
@@ -515,7 +518,7 @@ class _Generator:
             for n in range(self.spec.catalog_groups)
         ]
         big_uid = self._cms_uid("big-group", 0)
-        big = seed._plain_group(
+        big = shapes.plain_group(
             big_uid,
             "Regional price points",
             [(self._cms_uid("price-point", n), f"Price point {n:05d}") for n in range(self.spec.big_group_variants)],
@@ -525,7 +528,7 @@ class _Generator:
 
     def _plain_group(self, kind: str, n: int, name: str, variants: int, content_type: str) -> JSON:
         uid = self._cms_uid(kind, n)
-        return seed._plain_group(
+        return shapes.plain_group(
             uid,
             name,
             [(self._cms_uid(f"{kind}-{n}", v), _VARIANT_NAMES[v % len(_VARIANT_NAMES)]) for v in range(variants)],
@@ -536,15 +539,15 @@ class _Generator:
         for n in range(self.spec.extra_projects):
             api_key = "blt" + self._hex("extra-stack-key", n, 16)
             data.stacks.append(
-                seed._stack(
+                shapes.stack(
                     "blt" + self._hex("extra-stack", n, 16),
                     api_key,
                     f"Brand site {n:03d}",
-                    seed.MAIN_ORG_UID,
-                    seed.MAIN_USER_UID,
+                    shapes.MAIN_ORG_UID,
+                    shapes.MAIN_USER_UID,
                     "",
                 )
             )
             data.projects.append(
-                seed._project(self._uid("extra-project", n), f"Brand site {n:03d}", "", seed.MAIN_ORG_UID, api_key)
+                shapes.project(self._uid("extra-project", n), f"Brand site {n:03d}", "", shapes.MAIN_ORG_UID, api_key)
             )

@@ -18,7 +18,6 @@ from personalize_mcp.sandbox.data import (
     SECOND_ORG_UID,
     SECOND_ORG_USER_UID,
     OAuthApp,
-    SandboxData,
     seed_data,
 )
 from personalize_mcp.sandbox.faults import (
@@ -35,6 +34,7 @@ from personalize_mcp.sandbox.faults import (
 )
 from personalize_mcp.sandbox.generated import GeneratedAccount, ScaleSpec, generate
 from personalize_mcp.sandbox.ratelimit import RateLimiter
+from personalize_mcp.sandbox.shapes import SandboxData
 from personalize_mcp.sandbox.tokens import Principal, TokenStore
 
 SANDBOX_ACCESS_TOKEN = "sandbox-northwind-access-token-0001"

@@ -37,7 +37,7 @@ from personalize_mcp.runtime.errors import ConfigurationError, UserFacingError
 from personalize_mcp.runtime.logs import configure_logging
 
 if TYPE_CHECKING:
-    from personalize_mcp.transport.streamable_http import HTTPOptions
+    from personalize_mcp.transport.http_options import HTTPOptions
 
 SANDBOX_SUMMARY = "the sandbox — sample data, not your account"
 
@@ -128,7 +128,8 @@ def run_serve(args: argparse.Namespace, *, http_only_flags: Sequence[str] = ()) 
     """
     configure_logging()
     if args.transport == "http":
-        from personalize_mcp.transport.streamable_http import HTTPOptions, listen
+        from personalize_mcp.transport.http_options import HTTPOptions
+        from personalize_mcp.transport.uvicorn_server import listen
 
         # Checked first: an unsafe or inconsistent HTTP set-up, or a taken port, is refused before
         # anything else happens.
@@ -185,8 +186,10 @@ async def _serve_http(options: HTTPOptions, sock: socket.socket, setup: Setup) -
     """One set of lookups (HTTP pool, lookup cache) shared by every HTTP session, closed on shutdown."""
     import httpx2
 
-    from personalize_mcp.transport.resource_server import FETCH_TIMEOUT_SECONDS, JWTTokenVerifier
-    from personalize_mcp.transport.streamable_http import create_http_app, serve_http
+    from personalize_mcp.transport.http_app import create_http_app
+    from personalize_mcp.transport.issuer_keys import FETCH_TIMEOUT_SECONDS
+    from personalize_mcp.transport.jwt_verifier import JWTTokenVerifier
+    from personalize_mcp.transport.uvicorn_server import serve_http
 
     async with (
         open_lookups(

@@ -37,7 +37,9 @@ from personalize_mcp.answers.insights.winners import declared_winner
 from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.paging import Catalogue, Paged, list_args
 from personalize_mcp.answers.shapes import ResultModel
-from personalize_mcp.contentstack.models import Experience, VariantGroup, Version
+from personalize_mcp.contentstack.models.cms_variants import VariantGroup
+from personalize_mcp.contentstack.models.experiences import Experience
+from personalize_mcp.contentstack.models.versions import Version
 from personalize_mcp.runtime.concurrency import gather
 from personalize_mcp.runtime.errors import UserFacingError
 from personalize_mcp.runtime.ids import is_identifier, validate_choice

@@ -17,7 +17,8 @@ from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.paging import Catalogue, Paged, list_args
 from personalize_mcp.answers.shapes import VersionRef
 from personalize_mcp.answers.versions import ACTIVE, DRAFT, select_version, statuses_of
-from personalize_mcp.contentstack.models import Audience, Version
+from personalize_mcp.contentstack.models.audiences import Audience
+from personalize_mcp.contentstack.models.versions import Version
 from personalize_mcp.runtime.concurrency import gather
 from personalize_mcp.runtime.errors import InvalidInputError, NotFoundError
 from personalize_mcp.runtime.ids import validate_identifier

@@ -26,7 +26,8 @@ from typing import Generic, TypeVar
 import anyio
 
 from personalize_mcp.answers.lookups import Lookups
-from personalize_mcp.contentstack.models import Experience, Version
+from personalize_mcp.contentstack.models.experiences import Experience
+from personalize_mcp.contentstack.models.versions import Version
 from personalize_mcp.runtime.deadline import DeadlineExceededError, current_deadline, within_deadline
 from personalize_mcp.runtime.errors import UserFacingError
 from personalize_mcp.runtime.ids import is_identifier

@@ -22,7 +22,8 @@ from typing import Any
 from personalize_mcp.answers.insights.gathering import gather_within
 from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.upstream_errors import project_not_found
-from personalize_mcp.contentstack.models import CMSVariant, Project, Stack
+from personalize_mcp.contentstack.models.account import Project, Stack
+from personalize_mcp.contentstack.models.cms_variants import CMSVariant
 from personalize_mcp.runtime.errors import UserFacingError
 from personalize_mcp.runtime.ids import is_identifier
 

@@ -38,7 +38,9 @@ from personalize_mcp.answers.insights.words import experience_words
 from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.paging import Catalogue, list_args
 from personalize_mcp.answers.shapes import SubjectRef
-from personalize_mcp.contentstack.models import Attribute, Audience, Event, Experience, Version
+from personalize_mcp.contentstack.models.audiences import Attribute, Audience
+from personalize_mcp.contentstack.models.experiences import Event, Experience
+from personalize_mcp.contentstack.models.versions import Version
 from personalize_mcp.rules.model import PRESET_REFS
 from personalize_mcp.rules.render import render_tree
 from personalize_mcp.runtime.concurrency import gather

@@ -16,7 +16,9 @@ from personalize_mcp.answers.insights.words import combination_of, quoted, varia
 from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.paging import Paged
 from personalize_mcp.answers.shapes import ResultModel, SubjectRef, omitted_when_none
-from personalize_mcp.contentstack.models import Audience, Experience, Version, VersionVariant
+from personalize_mcp.contentstack.models.audiences import Audience
+from personalize_mcp.contentstack.models.experiences import Experience
+from personalize_mcp.contentstack.models.versions import Version, VersionVariant
 from personalize_mcp.rules.model import attribute_refs, parse_audience
 from personalize_mcp.rules.wording import clip
 

@@ -32,7 +32,7 @@ from personalize_mcp.answers.insights.words import (
 )
 from personalize_mcp.answers.shapes import ResultModel
 from personalize_mcp.answers.versions import variant_type
-from personalize_mcp.contentstack.models import Version, VersionVariant
+from personalize_mcp.contentstack.models.versions import Version, VersionVariant
 from personalize_mcp.rules.model import is_empty_definition, parse_audience
 from personalize_mcp.rules.render import render_tree
 

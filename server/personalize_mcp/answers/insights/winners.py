@@ -11,7 +11,8 @@ from __future__ import annotations
 from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.results import assess
 from personalize_mcp.answers.verdict import WINNER, percent
-from personalize_mcp.contentstack.models import Experience, Version
+from personalize_mcp.contentstack.models.experiences import Experience
+from personalize_mcp.contentstack.models.versions import Version
 
 
 async def declared_winner(lookups: Lookups, project: str, experience: Experience, version: Version) -> str | None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from personalize_mcp.contentstack.models import Experience, Version, VersionVariant
+from personalize_mcp.contentstack.models.experiences import Experience
+from personalize_mcp.contentstack.models.versions import Version, VersionVariant
 
 MAX_NAMED = 12
 """Audiences named in one expression; the rest are counted ("… and 388 more")."""

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 
 from personalize_mcp.answers.simulation.models import ExperienceOutcome
 from personalize_mcp.answers.simulation.wording import upper_first
-from personalize_mcp.contentstack.models import Experience, VersionVariant
+from personalize_mcp.contentstack.models.experiences import Experience
+from personalize_mcp.contentstack.models.versions import VersionVariant
 from personalize_mcp.rules.wording import clip
 
 MAX_ALIASES = 3

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from personalize_mcp.answers.audiences import audience_trees
 from personalize_mcp.answers.lookups import Lookups
-from personalize_mcp.contentstack.models import Attribute, Audience
+from personalize_mcp.contentstack.models.audiences import Attribute, Audience
 from personalize_mcp.rules.conditions.text import CASE_RULE
 from personalize_mcp.rules.evaluate import evaluate
 from personalize_mcp.rules.model import Node

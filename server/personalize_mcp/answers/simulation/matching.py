@@ -20,7 +20,8 @@ from personalize_mcp.answers.simulation.wording import (
     upper_first,
     variant_label,
 )
-from personalize_mcp.contentstack.models import Experience, Version, VersionVariant
+from personalize_mcp.contentstack.models.experiences import Experience
+from personalize_mcp.contentstack.models.versions import Version, VersionVariant
 from personalize_mcp.rules.evaluate import combine, evaluate
 from personalize_mcp.rules.model import parse_audience
 from personalize_mcp.rules.render import render_tree

@@ -21,7 +21,8 @@ from personalize_mcp.answers.simulation.models import ExperienceOutcome, Simulat
 from personalize_mcp.answers.simulation.wording import as_sentence
 from personalize_mcp.answers.versions import ACTIVE, DRAFT, missing_version_sentence, select_version
 from personalize_mcp.answers.visitor import parse_visitor
-from personalize_mcp.contentstack.models import Experience, Version
+from personalize_mcp.contentstack.models.experiences import Experience
+from personalize_mcp.contentstack.models.versions import Version
 from personalize_mcp.runtime.concurrency import gather
 from personalize_mcp.runtime.deadline import DeadlineExceededError
 from personalize_mcp.runtime.errors import InvalidInputError, NotFoundError, UserFacingError

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from personalize_mcp.contentstack.models import VersionVariant
+from personalize_mcp.contentstack.models.versions import VersionVariant
 from personalize_mcp.rules.wording import clip
 
 MAX_PART_CHARS = 320

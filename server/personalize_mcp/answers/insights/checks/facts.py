@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from pydantic import Field
 
 from personalize_mcp.answers.shapes import ResultModel, SubjectRef
-from personalize_mcp.contentstack.models import Attribute, Audience, Event, Experience, VariantGroup, Version
+from personalize_mcp.contentstack.models.audiences import Attribute, Audience
+from personalize_mcp.contentstack.models.cms_variants import VariantGroup
+from personalize_mcp.contentstack.models.experiences import Event, Experience
+from personalize_mcp.contentstack.models.versions import Version
 from personalize_mcp.rules.model import Node
 
 ERROR, WARNING, INFO = "error", "warning", "info"

@@ -26,7 +26,8 @@ from personalize_mcp.answers.insights.words import (
 )
 from personalize_mcp.answers.shapes import SubjectRef
 from personalize_mcp.answers.versions import ACTIVE
-from personalize_mcp.contentstack.models import Experience, Version, VersionVariant
+from personalize_mcp.contentstack.models.experiences import Experience
+from personalize_mcp.contentstack.models.versions import Version, VersionVariant
 from personalize_mcp.rules.model import AttributeKind, Node, attribute_refs, is_empty_definition, parse_audience
 
 

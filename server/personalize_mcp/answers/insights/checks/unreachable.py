@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from personalize_mcp.answers.insights.checks.facts import WARNING, Facts, Finding, experience_ref, finding, upper_first
 from personalize_mcp.answers.insights.words import combination_of, experience_words, variant_words, version_words
-from personalize_mcp.contentstack.models import VersionVariant
+from personalize_mcp.contentstack.models.versions import VersionVariant
 from personalize_mcp.rules.model import Combination, Node, is_empty_definition
 
 

@@ -1,0 +1,41 @@
+"""The demo's client side: the server it starts, one tool call that must answer, an error's text."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from mcp import Client, StdioServerParameters
+from mcp_types import CallToolResult, TextContent
+
+
+class DemoError(Exception):
+    """The demo could not go on (a tool failed where it should have answered)."""
+
+
+def server_parameters() -> StdioServerParameters:
+    """`personalize-mcp serve --sandbox` with this interpreter, so it works installed or from source."""
+    env = {k: v for k, v in os.environ.items() if k in ("PYTHONPATH", "PERSONALIZE_MCP_LOG_LEVEL")}
+    return StdioServerParameters(command=sys.executable, args=["-m", "personalize_mcp", "serve", "--sandbox"], env=env)
+
+
+def signature(name: str, arguments: dict[str, Any] | None = None) -> str:
+    """The call as made, every argument included, so a reader can repeat it in any client."""
+    shown = ", ".join(f"{key}={value!r}" for key, value in (arguments or {}).items())
+    return f"{name}({shown})"
+
+
+async def call(client: Client, name: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The tool's structured answer; `DemoError` when it answers with an error or without one."""
+    result = await client.call_tool(name, arguments or {})
+    if result.is_error:
+        raise DemoError(f"{name} answered with an error: {text_of(result)}")
+    if not isinstance(result.structured_content, dict):
+        raise DemoError(f"{name} gave no structured content")
+    return result.structured_content
+
+
+def text_of(result: CallToolResult) -> str:
+    """The text blocks of a result (a tool error's one sentence)."""
+    return " ".join(block.text for block in result.content if isinstance(block, TextContent))

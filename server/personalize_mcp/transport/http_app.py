@@ -1,0 +1,83 @@
+"""Streamable HTTP: the ASGI app around the MCP server.
+
+What the SDK's `streamable_http_app()` serves (both protocol eras at `/mcp`, sessions or
+stateless, the RFC 9728 metadata and 401/403 when authentication is on) is wrapped here with:
+
+- DNS-rebinding protection that runs before authentication (`rebinding`).
+- `scope="..."` on the SDK's bearer challenges (`scope_challenge`).
+- CORS for the `--allowed-origin` origins, none by default (`cross_origin`).
+- `GET /healthz`: a static JSON status (no secrets, no upstream call).
+- a per-request time limit (`request_timeout`), and the SDK's request body limit (413).
+- sessions per client and in all (`session_caps`). The connection limits and the access log
+  without query strings are uvicorn's part (`uvicorn_server`).
+
+The server's `Lookups` (HTTP pool and lookup cache) are made by the caller and shared
+by every session; nothing here owns them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp.server import MCPServer
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp
+
+from personalize_mcp import __version__
+from personalize_mcp.transport.addresses import HEALTH_PATH, MCP_PATH
+from personalize_mcp.transport.cross_origin import CrossOrigin
+from personalize_mcp.transport.http_options import HTTPOptions
+from personalize_mcp.transport.rebinding import RebindingGuard, transport_security
+from personalize_mcp.transport.request_timeout import RequestTimeout
+from personalize_mcp.transport.scope_challenge import ScopeChallenge
+from personalize_mcp.transport.session_caps import SessionLimiter
+
+
+def create_http_app(server: MCPServer[Any], options: HTTPOptions) -> ASGIApp:
+    """Configure `server` for HTTP (time limit, `/healthz`) and return the ASGI app to serve.
+
+    Call once per server. The server must have been built with the auth settings and token
+    verifier of `options.oauth` (see `build_server`), or without both.
+    """
+    if (server.settings.auth is None) != (options.oauth is None):
+        raise ValueError("the server's auth settings do not match options.oauth")
+    server.middleware.append(RequestTimeout(options.request_timeout))
+    health = {
+        "status": "ok",
+        "server": server.name,
+        "version": __version__,
+        "transport": "streamable-http",
+        "endpoint": MCP_PATH,
+        "stateless": options.stateless,
+        "auth": "oauth" if options.oauth else "none",
+    }
+
+    @server.custom_route(HEALTH_PATH, methods=["GET"])  # type: ignore[untyped-decorator]  # SDK lacks annotations
+    async def healthz(request: Request) -> Response:
+        return JSONResponse(health, headers={"cache-control": "no-store"})
+
+    security = transport_security(options)
+    app: ASGIApp = server.streamable_http_app(
+        streamable_http_path=MCP_PATH,
+        stateless_http=options.stateless,
+        max_request_body_size=options.max_body_bytes,
+        # A backstop only: `SessionLimiter` keeps to max_sessions, ending the idlest instead of refusing.
+        max_sessions=options.max_sessions + options.max_sessions_per_client,
+        transport_security=security,
+        host=options.host,
+    )
+    if not options.stateless:
+        # In front of the manager's own app, behind authentication (so the token's subject is known).
+        manager = server.session_manager
+        manager.asgi_app = SessionLimiter(  # type: ignore[assignment]  # any ASGI app will do there
+            manager.asgi_app,
+            per_client=options.max_sessions_per_client,
+            total=options.max_sessions,
+            idle_timeout=manager.session_idle_timeout,
+        )
+    if options.oauth is not None and options.oauth.required_scopes:
+        app = ScopeChallenge(app, options.oauth.required_scopes)
+    if options.allowed_origins:
+        app = CrossOrigin(app, options.allowed_origins)
+    return RebindingGuard(app, security)

@@ -53,17 +53,17 @@ class PersonalizeMCPServer(MCPServer[Any]):
     toolsets_on: tuple[str, ...] = ()
     """The toolsets whose tools this server offers (`serve --toolsets`), in table order."""
 
-    def add_tool(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    def add_tool(self, fn: Callable[..., Any], name: str | None = None, *args: Any, **kwargs: Any) -> None:
         """Every tool's published input schema is compacted here, once (see `schema`)."""
-        super().add_tool(fn, *args, **kwargs)
-        tool = self._tool_manager.get_tool(kwargs.get("name") or fn.__name__)
+        super().add_tool(fn, name, *args, **kwargs)
+        tool = self._tool_manager.get_tool(name or fn.__name__)
         if tool is not None:
             tool.parameters = compact_input_schema(tool.parameters)
 
     def tool_names(self) -> set[str]:
         return {tool.name for tool in self._tool_manager.list_tools()}
 
-    def say_instructions(self, text: str) -> None:
+    def set_instructions(self, text: str) -> None:
         """Instructions written once the tools are known (the SDK takes them only when constructed)."""
         self._lowlevel_server.instructions = text
 
@@ -253,7 +253,7 @@ def build_server(
     server.toolsets_on = tuple(toolset.name for toolset in chosen)
     register_tools(server, lookups, chosen)
     tools = server.tool_names()
-    server.say_instructions(instructions_for(tools))
+    server.set_instructions(instructions_for(tools))
     register_resources(server, lookups, tools)
     register_prompts(server, tools)
     register_completions(server, lookups)

@@ -9,7 +9,7 @@ The cases are derived once, at recording time, from each argument's published ty
 the wrong type, out of range, a value outside an enum, JSON text for a list or an object, an unknown
 argument), plus good values per argument; replaying reads them from the file, so the set of cases
 does not move with the schema. Re-record only on purpose (and review the difference):
-    RECORD_ARGUMENT_ANSWERS=1 pytest tests/core/test_argument_answers.py -n 0 -k record
+    RECORD_ARGUMENT_ANSWERS=1 pytest tests/core/test_argument_answers.py -k record
 """
 
 from __future__ import annotations
@@ -23,7 +23,10 @@ from typing import Any
 import pytest
 from mcp import Client
 
+from personalize_mcp.connection.stack import open_lookups
+from personalize_mcp.mcp_server.server import build_server
 from personalize_mcp.sandbox import data
+from tests.conftest import Sandbox
 from tests.helpers import CONTRACT_TOOLS, text_of
 
 pytestmark = pytest.mark.anyio
@@ -162,13 +165,14 @@ def mode() -> str:
 
 
 @pytest.mark.skipif(os.environ.get("RECORD_ARGUMENT_ANSWERS") != "1", reason="records only on purpose")
-@pytest.mark.parametrize("tool", sorted(CONTRACT_TOOLS))
-async def test_record_argument_answers(client: Client, tool: str) -> None:
+async def test_record_argument_answers(sandbox: Sandbox) -> None:
     """Each tool on a fresh server, as the replay runs it (search remembers which groups were listed)."""
-    recorded = json.loads(RECORDING.read_text(encoding="utf-8")) if RECORDING.exists() else {}
-    recorded[tool] = await record(client, tool)
+    recorded: dict[str, list[dict[str, Any]]] = {}
+    for tool in sorted(CONTRACT_TOOLS):
+        async with open_lookups(sandbox.connection()) as lookups, Client(build_server(lookups)) as client:
+            recorded[tool] = await record(client, tool)
     RECORDING.write_text(as_lines(recorded), encoding="utf-8")
-    assert recorded[tool]
+    assert all(recorded.values())
 
 
 RECORDED: dict[str, list[dict[str, Any]]] = json.loads(RECORDING.read_text(encoding="utf-8"))

@@ -20,7 +20,7 @@ PACKAGE = Path(personalize_mcp.__file__).parent
 COMMANDS = "(commands)"
 """The top-level modules (`cli`, `__main__`) and the `demo/` package: they may import every room."""
 
-COMMAND_PACKAGES = {"demo"}
+COMMAND_PACKAGES = {"cli", "demo"}
 """Folders that hold a command rather than a room (the demo's sections): part of COMMANDS."""
 
 ALLOWED: dict[str, set[str]] = {

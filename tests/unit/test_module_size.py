@@ -26,7 +26,7 @@ ROOMS = {
     "rules",
     "mcp_server",
 }
-COMMANDS = {"cli.py", "__main__.py", "demo"}
+COMMANDS = {"cli", "__main__.py", "demo"}
 MAX_LINES = 300
 
 

@@ -38,7 +38,8 @@ from mcp import Client, StdioServerParameters
 from mcp.shared.exceptions import MCPError
 from mcp_types import CallToolResult, TextContent
 
-from harness import PYTHON, SERVER_DIR, Sandbox, account_home, children_running, free_port, machine, peak_rss_mib
+from finding import BenchFailure, run_main
+from harness import PYTHON, SERVER_DIR, Sandbox, account_home, free_port, machine, one_child, peak_rss_mib
 from personalize_mcp.auth.login import LoginRequest, login
 from personalize_mcp.auth.store import AccountStore
 from personalize_mcp.sandbox.data import WEB_PROJECT_UID
@@ -156,7 +157,7 @@ def http_serve(src: Path, *flags: str) -> Iterator[str]:
             except httpx2.HTTPError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the HTTP server did not start")
+                raise BenchFailure(f"the HTTP server under test did not start on port {port}")
             time.sleep(0.1)
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -193,7 +194,7 @@ async def peak_rss(box: Sandbox, src: Path, home: Path) -> list[str]:
     ):
         async with Client(stdio(src, home, "--no-cache", "--deadline", "30")) as client:
             await client.call_tool("list_projects", {})
-            [pid] = children_running("personalize_mcp serve")
+            pid = one_child("personalize_mcp serve")
             before = peak_rss_mib(pid)
             fault(box, **spec)
             started = time.monotonic()
@@ -318,4 +319,8 @@ if __name__ == "__main__":
     )
     parser.add_argument("--only", default="1,2,3,4,5", help="which parts, e.g. 1,3")
     arguments = parser.parse_args()
-    anyio.run(main, arguments.server_src.resolve(), {int(n) for n in arguments.only.split(",")})
+
+    async def chosen(_: None) -> None:
+        await main(arguments.server_src.resolve(), {int(n) for n in arguments.only.split(",")})
+
+    run_main(chosen, None)

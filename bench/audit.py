@@ -31,6 +31,7 @@ import anyio
 from mcp import Client
 from mcp_types import CallToolResult, TextContent
 
+from finding import BenchFailure, run_main
 from harness import Sandbox, account_home, code_version, machine, ours_stdio, sandbox
 
 BYTES_PER_TOKEN = 2.5
@@ -146,7 +147,8 @@ class Run:
 async def run_scale(k: int, seed: int) -> Run:
     with sandbox("--scale", str(k), "--seed", str(seed)) as box, account_home(box) as home:
         summary = box.scale()
-        assert summary is not None
+        if summary is None:
+            raise BenchFailure(f"the sandbox did not load the generated account of scale {k}")
         project = summary["notable"]["project_uid"]
         prompt = await the_prompt(box, home, project)
         await anyio.sleep(1.1)  # let the sandbox's rate window empty
@@ -205,4 +207,4 @@ if __name__ == "__main__":
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="accepted for the smoke test (the run is the same)")
     parser.add_argument("--json", metavar="PATH", help="also write every figure to PATH as JSON")
-    anyio.run(main, parser.parse_args())
+    run_main(main, parser.parse_args())

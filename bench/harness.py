@@ -26,6 +26,7 @@ SERVER_DIR = ROOT / "server"
 BARE_SERVER = Path(__file__).resolve().parent / "bare_server.py"
 sys.path.insert(0, str(SERVER_DIR))
 
+from finding import BenchFailure  # noqa: E402
 from personalize_mcp.auth.account import OrganizationInfo, StoredAccount, StoredConnection, UserInfo  # noqa: E402
 from personalize_mcp.auth.store import AccountStore  # noqa: E402
 from personalize_mcp.sandbox import SANDBOX_ACCESS_TOKEN, sandbox_base_urls  # noqa: E402
@@ -57,7 +58,7 @@ class Sandbox:
         match = re.fullmatch(r"Sandbox listening on (\S+)\n", line)
         if not match:
             self.process.kill()
-            raise RuntimeError(f"the sandbox did not start: {line!r}")
+            raise BenchFailure(f"the sandbox did not start (it printed {line!r})")
         self.origin = match.group(1)
         self.urls = sandbox_base_urls(self.origin)
         self.control = httpx2.Client(base_url=self.urls.control, timeout=10)
@@ -169,7 +170,7 @@ def http_server(command: list[str], env: dict[str, str], port: int) -> Iterator[
                     break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{command} did not start") from None
+                    raise BenchFailure(f"the server did not start on port {port}: {' '.join(command)}") from None
                 time.sleep(0.05)
         yield f"http://127.0.0.1:{port}/mcp"
     finally:
@@ -204,6 +205,14 @@ def children_running(marker: str) -> list[int]:
         if ppid == os.getpid() and marker in cmdline:
             found.append(int(entry.name))
     return found
+
+
+def one_child(marker: str) -> int:
+    """The pid of the one child process whose command line holds `marker`."""
+    found = children_running(marker)
+    if len(found) != 1:
+        raise BenchFailure(f"expected one child process running {marker!r}, found {len(found)}")
+    return found[0]
 
 
 def peak_rss_mib(pid: int) -> float:

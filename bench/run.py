@@ -23,17 +23,19 @@ from typing import Any
 
 import anyio
 from mcp import Client, StdioServerParameters
-from mcp_types import CallToolResult, TextContent
+from mcp_types import CallToolResult
 
+from finding import BenchFailure, call, named, run_main, walk
 from harness import (
     Sandbox,
     account_home,
     bare_http,
     bare_stdio,
-    children_running,
+    code_version,
     free_port,
     http_server,
     machine,
+    one_child,
     ours_http,
     ours_stdio,
     peak_rss_mib,
@@ -80,19 +82,6 @@ class Report:
         mark = {True: "ok  ", False: "MISS", None: "    "}[line.met]
         goal = f"goal {line.goal}" if line.goal else ""
         print(f"  {mark} {line.what:<{width}}  {line.value:8.2f}  {goal:<12} {line.detail}")
-
-
-def text_of(result: CallToolResult) -> str:
-    return "".join(block.text for block in result.content if isinstance(block, TextContent))
-
-
-async def call(client: Client, tool: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
-    result = await client.call_tool(tool, arguments or {})
-    if result.is_error:
-        raise RuntimeError(f"{tool}{arguments} failed: {text_of(result)}")
-    if isinstance(result.structured_content, dict):
-        return result.structured_content
-    return {"text": text_of(result)}
 
 
 async def timed(function: Callable[..., Awaitable[Any]], *args: Any) -> float:
@@ -156,7 +145,9 @@ PAUSE = 0.5
 """Between timed calls: below Contentstack's 10 requests/s, so the rate limiter is never what is timed."""
 
 
-async def critical_path(report: Report, box: Sandbox, home: Path, latency_ms: int, repeats: int) -> None:
+async def critical_path(
+    report: Report, box: Sandbox, home: Path, latency_ms: int, repeats: int, pause_between: float = PAUSE
+) -> None:
     """Each action's wall time in round trips of the injected latency L.
 
     Cold: a server with caching off (`--no-cache`), so every call fetches every lookup it needs; the
@@ -181,7 +172,7 @@ async def critical_path(report: Report, box: Sandbox, home: Path, latency_ms: in
         await call(client, tool, arguments)
         per_api = max([sum(1 for r in box.log() if r["api"] == api) for api in ("personalize", "cma")])
         # Our limiter counts a request for a second after its answer: three calls a second must fit in 10.
-        pause = PAUSE if 3 * per_api <= 10 else 2.2 * PAUSE
+        pause = pause_between if 3 * per_api <= 10 else 2.2 * pause_between
         at_latency, at_zero = [], []
         for _ in range(repeats):
             for ms, into in ((latency_ms, at_latency), (0, at_zero)):
@@ -287,82 +278,104 @@ async def overhead(report: Report, box: Sandbox, home: Path, calls: int, spawns:
 # --------------------------------------------------------------------- 3. economy and 6. peak memory
 
 
+class Counted:
+    """A client whose tool calls are counted (the conversation's length, pages included)."""
+
+    def __init__(self, client: Client) -> None:
+        self.client, self.calls = client, 0
+
+    async def call_tool(self, name: str, arguments: dict[str, Any]) -> CallToolResult:
+        self.calls += 1
+        return await self.client.call_tool(name, arguments)
+
+
+CONVERSATION_VARIANTS = {
+    "Homepage hero": ("Australia", "Mobile shoppers"),
+    "High-intent offers": ("High-intent EU desktop", "Seasonal"),
+    "Summer sale banner": ("Summer campaign", "International"),  # a draft only: its draft audiences are asked
+}
+CONVERSATION_AUDIENCES = ("Australian Users", "Mobile Visitors", "Returning Customers")
+
+
 async def conversation(client: Client) -> int:
-    """25 calls, ids taken from earlier answers as an assistant would: lists, singles, variant audiences
-    across three experiences. Returns the number of calls made."""
-    made = 0
+    """25 calls (more if a list pages), ids taken from earlier answers as an assistant would: lists walked
+    by cursor, things found by name (project, experiences, audiences, variants; the stack the project is
+    connected to), singles, variant audiences across three experiences, drafts. Returns the calls made."""
+    counted = Counted(client)
+    ask: Any = counted  # quacks like a Client for `call` and `walk`
 
-    async def ask(tool: str, **arguments: Any) -> dict[str, Any]:
-        nonlocal made
-        made += 1
-        return await call(client, tool, arguments)
-
-    projects = (await ask("list_projects"))["projects"]
-    web = next(p["uid"] for p in projects if p.get("connected_stack_api_key"))
-    experiences = {e["uid"]: e for e in (await ask("get_all_experiences", project_uid=web))["experiences"]}
-    hero, lytics, promo = data.HERO_EXPERIENCE_UID, data.LYTICS_EXPERIENCE_UID, data.PROMO_EXPERIENCE_UID
-    assert {hero, lytics, promo} <= experiences.keys()
-    await ask("get_single_experience", project_uid=web, experience_uid=hero)
-    await ask("get_all_versions", project_uid=web, experience_uid=hero)
-    audiences = (await ask("get_all_audiences", project_uid=web))["audiences"]
-    for audience in audiences[:2]:
-        await ask("get_single_audience", project_uid=web, audience_uid=audience["uid"])
-    stack = (await ask("list_stacks"))["stacks"][0]["api_key"]
-    groups = {g["experience_uid"]: g["uid"] for g in (await ask("list_variant_groups", stack_api_key=stack))[
-        "variant_groups"] if g.get("experience_uid")}  # fmt: skip
-    for experience, draft in ((hero, False), (lytics, False), (promo, True)):
-        group = groups[experience]
-        variants = (await ask("list_variants", stack_api_key=stack, variant_group_uid=group))["variants"]
-        for variant in variants[:2]:
-            await ask(
-                "get_variant_audiences", stack_api_key=stack, variant_group_uid=group, variant_uid=variant["uid"],
-                draft=draft,
-            )  # fmt: skip
-    await ask("get_variant_audiences", stack_api_key=stack, variant_group_uid=groups[hero],
-              variant_uid=data.HERO_MOBILE_VARIANT_UID, draft=True)  # fmt: skip
-    await ask("get_all_versions", project_uid=web, experience_uid=lytics)
-    await ask("get_all_versions", project_uid=web, experience_uid=promo, audiences_of="draft")
-    await ask("get_all_audiences", project_uid=web, audience_uids=[a["uid"] for a in audiences[:3]])
-    await ask("get_single_experience", project_uid=web, experience_uid=lytics)
-    await ask("get_all_experiences", project_uid=MOBILE)
-    await ask("get_all_audiences", project_uid=MOBILE)
-    return made
+    projects = await walk(ask, "list_projects", "projects")
+    web, mobile = named(projects, "Web", "project"), named(projects, "Mobile App", "project")
+    experiences = await walk(ask, "get_all_experiences", "experiences", project_uid=web["uid"])
+    hero, lytics, promo = (named(experiences, name, "experience of Web")["uid"] for name in CONVERSATION_VARIANTS)
+    await call(ask, "get_single_experience", {"project_uid": web["uid"], "experience_uid": hero})
+    await call(ask, "get_all_versions", {"project_uid": web["uid"], "experience_uid": hero})
+    audiences = await walk(ask, "get_all_audiences", "audiences", project_uid=web["uid"])
+    picked = [named(audiences, name, "audience of Web")["uid"] for name in CONVERSATION_AUDIENCES]
+    for audience in picked[:2]:
+        await call(ask, "get_single_audience", {"project_uid": web["uid"], "audience_uid": audience})
+    stacks = await walk(ask, "list_stacks", "stacks")
+    stack = named(stacks, web.get("connected_stack_api_key") or "", "stack connected to Web", field="api_key")
+    key = stack["api_key"]
+    groups = await walk(ask, "list_variant_groups", "variant_groups", stack_api_key=key)
+    variant_uids: dict[tuple[str, str], tuple[str, str]] = {}
+    for (name, variant_names), experience in zip(CONVERSATION_VARIANTS.items(), (hero, lytics, promo), strict=True):
+        what = f"variant group of {name!r} in stack {stack['name']!r}"
+        group = named(groups, experience, what, field="experience_uid")["uid"]
+        variants = await walk(ask, "list_variants", "variants", stack_api_key=key, variant_group_uid=group)
+        for variant_name in variant_names:
+            variant = named(variants, variant_name, f"variant of {name!r}")["uid"]
+            variant_uids[(name, variant_name)] = (group, variant)
+            await call(ask, "get_variant_audiences", {
+                "stack_api_key": key, "variant_group_uid": group, "variant_uid": variant, "draft": experience == promo,
+            })  # fmt: skip
+    group_uid, mobile_shoppers = variant_uids[("Homepage hero", "Mobile shoppers")]
+    await call(ask, "get_variant_audiences", {
+        "stack_api_key": key, "variant_group_uid": group_uid, "variant_uid": mobile_shoppers, "draft": True,
+    })  # fmt: skip
+    await call(ask, "get_all_versions", {"project_uid": web["uid"], "experience_uid": lytics})
+    await call(ask, "get_all_versions", {"project_uid": web["uid"], "experience_uid": promo, "audiences_of": "draft"})
+    await call(ask, "get_all_audiences", {"project_uid": web["uid"], "audience_uids": picked})
+    await call(ask, "get_single_experience", {"project_uid": web["uid"], "experience_uid": lytics})
+    await walk(ask, "get_all_experiences", "experiences", project_uid=mobile["uid"])
+    await walk(ask, "get_all_audiences", "audiences", project_uid=mobile["uid"])
+    return counted.calls
 
 
 async def economy_and_memory(report: Report, box: Sandbox, home: Path) -> None:
     box.latency(0)
     box.rate_limit(10)
-    counts = {}
+    counts, calls = {}, {}
     ours_rss = 0.0
     for label, flags in (("ours", ()), ("one request per need", ("--no-cache",))):
         box.clear_log()
         async with Client(ours_stdio(home, *flags)) as client:
-            calls = await conversation(client)
+            calls[label] = await conversation(client)
             if label == "ours":
-                [pid] = children_running("personalize_mcp serve")
-                ours_rss = peak_rss_mib(pid)
+                ours_rss = peak_rss_mib(one_child("personalize_mcp serve"))
         counts[label] = len(box.log())
-    assert calls == 25, calls
+    if len(set(calls.values())) != 1:
+        raise BenchFailure(f"the conversation took {calls} calls: the two servers listed different pages")
+    made = calls["ours"]
     report.add(
         "3. upstream economy (requests: ours / one request per need)",
-        "25-call conversation",
+        f"{made}-call conversation",
         counts["ours"] / counts["one request per need"],
         "<= 0.4",
         f"{counts['ours']} vs {counts['one request per need']} (the same server with --no-cache)",
     )
     box.rate_limit(None)  # the bare server has no limiter: let every one of its GETs succeed
     async with Client(bare_stdio(box)) as client:
-        for _ in range(25):
+        for _ in range(made):
             await call(client, "list_projects")
-        [pid] = children_running("bare_server.py")
-        bare_rss = peak_rss_mib(pid)
+        bare_rss = peak_rss_mib(one_child("bare_server.py"))
     box.rate_limit(10)
     report.add(
         "6. peak memory after the conversation (RSS: ours / bare)",
         "VmHWM of the server process",
         ours_rss / bare_rss,
         "",
-        f"{ours_rss:.1f} MiB vs {bare_rss:.1f} MiB (bare: 25 calls of its one tool)",
+        f"{ours_rss:.1f} MiB vs {bare_rss:.1f} MiB (bare: {made} calls of its one tool)",
     )
 
 
@@ -487,25 +500,44 @@ async def http_throughput(report: Report, box: Sandbox, home: Path, clients: int
 # ------------------------------------------------------------------------------------------- main
 
 
+@dataclass(frozen=True)
+class Level:
+    """How many repetitions each benchmark makes: the figures come from `full`; `smoke` only proves every
+    section still runs on today's sandbox (the test suite's smoke test), its numbers mean nothing."""
+
+    repeats: int  # 1: timed pairs per action
+    pause: float  # 1: seconds between timed calls (0: our limiter alone keeps the pace)
+    calls: int  # 2: timed calls per server
+    spawns: int  # 2: spawns per server
+    clients: int  # 5: concurrent sessions
+    seconds: float  # 5: seconds per round
+    rounds: int  # 5: rounds per server
+
+
+LEVELS = {
+    "full": Level(repeats=7, pause=PAUSE, calls=40, spawns=7, clients=16, seconds=5.0, rounds=2),
+    "quick": Level(repeats=2, pause=PAUSE, calls=10, spawns=2, clients=16, seconds=2.0, rounds=1),
+    "smoke": Level(repeats=1, pause=0.0, calls=2, spawns=1, clients=2, seconds=0.3, rounds=1),
+}
+
+
 async def main(args: argparse.Namespace) -> None:
     only = {int(n) for n in args.only.split(",")} if args.only else {1, 2, 3, 4, 5, 6}
-    quick = args.quick
+    level = LEVELS["smoke" if args.smoke else "quick" if args.quick else "full"]
     report = Report()
     started = time.perf_counter()
     with sandbox() as box, account_home(box) as home:
         if 1 in only:
-            await critical_path(report, box, home, args.latency_ms, 2 if quick else 7)
+            await critical_path(report, box, home, args.latency_ms, level.repeats, level.pause)
         if 2 in only:
-            await overhead(report, box, home, calls=10 if quick else 40, spawns=2 if quick else 7)
+            await overhead(report, box, home, calls=level.calls, spawns=level.spawns)
         if 3 in only or 6 in only:
             await economy_and_memory(report, box, home)
         if 4 in only:
             await answer_size(report, box, home)
         if 5 in only:
-            await http_throughput(
-                report, box, home, clients=16, seconds=2.0 if quick else 5.0, rounds=1 if quick else 2
-            )
-    print(f"contentstack-personalize-mcp benchmarks — {date.today()} — {machine()}")
+            await http_throughput(report, box, home, clients=level.clients, seconds=level.seconds, rounds=level.rounds)
+    print(f"contentstack-personalize-mcp benchmarks — {date.today()} — {machine()} — {code_version()}")
     print(f"L = {args.latency_ms} ms; ran in {time.perf_counter() - started:.0f} s")
     report.print()
     missed = [line for line in report.lines if line.met is False]
@@ -517,4 +549,5 @@ if __name__ == "__main__":
     parser.add_argument("--latency-ms", type=int, default=50, help="latency injected per upstream request (bench 1)")
     parser.add_argument("--only", default="", help="comma-separated benchmark numbers, e.g. 1,3")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
-    anyio.run(main, parser.parse_args())
+    parser.add_argument("--smoke", action="store_true", help="one of everything: proves each section runs, ~1 min")
+    run_main(main, parser.parse_args())

@@ -42,6 +42,7 @@ import anyio
 from mcp import Client
 from mcp_types import CallToolResult, TextContent, Tool
 
+from finding import BenchFailure, run_main
 from harness import (
     Sandbox,
     account_home,
@@ -324,7 +325,7 @@ async def walk(client: Client, project: str, limit: int) -> tuple[int, int, int]
             arguments["cursor"] = cursor
         result = await client.call_tool("get_all_audiences", arguments)
         if result.is_error:
-            raise RuntimeError(f"get_all_audiences{arguments}: {text_of(result)}")
+            raise BenchFailure(f"get_all_audiences{arguments} answered an error: {text_of(result)}")
         body = body_of(result)
         seen += len(body.get("audiences", []))
         pages += 1
@@ -417,7 +418,8 @@ async def run_scale(k: int, args: argparse.Namespace) -> ScaleRun:
     flags = ("--deadline", str(args.deadline)) if args.deadline else ()
     with sandbox("--scale", str(k), "--seed", str(args.seed)) as box, account_home(box) as home:
         summary = box.scale()
-        assert summary is not None, "the sandbox did not load a generated account"
+        if summary is None:
+            raise BenchFailure(f"the sandbox did not load the generated account of scale {k}")
         notable, run = summary["notable"], ScaleRun(k=k, counts=summary["counts"])
         bare = await bare_listing(box, notable["project_uid"], repeats)
         counts = run.counts
@@ -532,4 +534,4 @@ if __name__ == "__main__":
     parser.add_argument("--deadline", type=float, default=None, help="pass --deadline SECONDS to serve")
     parser.add_argument("--quick", action="store_true", help="no cold pass, 2 warm calls per tool (a smoke run)")
     parser.add_argument("--json", metavar="PATH", help="also write every figure to PATH as JSON")
-    anyio.run(main, parser.parse_args())
+    run_main(main, parser.parse_args())

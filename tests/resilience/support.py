@@ -68,7 +68,7 @@ async def tool_client(
 
 def busy_connections(http: ContentstackHTTP) -> int:
     """Connections of the HTTP core's pool that are neither idle nor closed (i.e. still in use)."""
-    pool: Any = http._client._transport._pool
+    pool: Any = http.client._transport._pool
     return sum(1 for c in pool.connections if not (c.is_idle() or c.is_closed()))
 
 

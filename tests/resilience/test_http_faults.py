@@ -113,7 +113,7 @@ async def test_an_unreachable_host_is_retried_then_one_sentence() -> None:
 def test_every_request_has_connect_read_write_and_pool_timeouts() -> None:
     assert None not in (DEFAULT_TIMEOUT.connect, DEFAULT_TIMEOUT.read, DEFAULT_TIMEOUT.write, DEFAULT_TIMEOUT.pool)
     http = http_for(sandbox_connection())
-    assert http._client.timeout == DEFAULT_TIMEOUT
+    assert http.client.timeout == DEFAULT_TIMEOUT
 
 
 # ---- status codes: which are retried, how often --------------------------------------------------

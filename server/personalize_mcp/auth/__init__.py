@@ -19,8 +19,24 @@ Modules, one job each:
   "nobody" stand-ins).
 
 May import: `config`, `runtime` -- never `mcp`, never the Contentstack clients.
+
+`load_credentials` is imported on first use, so that the many importers of `protocol` (the HTTP
+core, the lookups, the sandbox mode) do not load the account store and OAuth with it.
 """
 
-from personalize_mcp.auth.session import load_credentials
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from personalize_mcp.auth.session import load_credentials
 
 __all__ = ["load_credentials"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "load_credentials":
+        from personalize_mcp.auth.session import load_credentials
+
+        return load_credentials
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

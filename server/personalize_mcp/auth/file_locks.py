@@ -10,11 +10,13 @@ import contextlib
 import logging
 from collections.abc import Iterator
 from pathlib import Path
-
-from filelock import FileLock, Timeout
+from typing import TYPE_CHECKING
 
 from personalize_mcp.auth.permissions import PRIVATE_FILE_MODE, os_reason
 from personalize_mcp.runtime.errors import AccountStoreError
+
+if TYPE_CHECKING:
+    from filelock import FileLock
 
 LOCK_TIMEOUT_SECONDS = 120.0
 
@@ -23,12 +25,16 @@ logger = logging.getLogger(__name__)
 
 def file_lock(path: Path, *, timeout: float) -> FileLock:
     """An exclusive lock on `path` (created 0600), not yet taken."""
+    from filelock import FileLock  # imported by the first lock: `serve` starts without taking any
+
     return FileLock(path, timeout=timeout, mode=PRIVATE_FILE_MODE, thread_local=False)
 
 
 def acquire(lock: FileLock, what: str) -> None:
     """Take `lock`; a lock held too long by another process, or one that cannot be made, is one
     sentence naming the lock file and `what` it guards."""
+    from filelock import Timeout
+
     try:
         lock.acquire()
     except Timeout:

@@ -21,8 +21,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
 import httpx2
-from authlib.common.security import generate_token  # type: ignore[import-untyped]
-from authlib.oauth2.rfc7636 import create_s256_code_challenge  # type: ignore[import-untyped]
 from pydantic import SecretStr
 
 from personalize_mcp.auth.account import utc_now
@@ -111,6 +109,10 @@ class OAuthClient:
         (it would put the query before the fragment). Spaces are encoded `%20`, which every
         parser reads as a space (`+` is not decoded inside a fragment by all of them).
         """
+        # authlib is imported by a login, not by `serve` (which starts sooner without it).
+        from authlib.common.security import generate_token  # type: ignore[import-untyped]
+        from authlib.oauth2.rfc7636 import create_s256_code_challenge  # type: ignore[import-untyped]
+
         s = self._settings
         verifier = generate_token(64)  # 64 unreserved characters: within PKCE's 43..128
         state = generate_token(32)

@@ -26,8 +26,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-from filelock import FileLock
+from typing import TYPE_CHECKING
 
 from personalize_mcp.auth import file_locks
 from personalize_mcp.auth.account import DEFAULT_ACCOUNT_NAME, AccountFileInvalid, StoredAccount, validate_account_name
@@ -42,6 +41,9 @@ from personalize_mcp.auth.default_marker import (
 from personalize_mcp.auth.file_locks import LOCK_TIMEOUT_SECONDS
 from personalize_mcp.auth.permissions import ensure_private_folder, os_reason, tighten_permissions
 from personalize_mcp.runtime.errors import AccountStoreError
+
+if TYPE_CHECKING:
+    from filelock import FileLock
 
 ACCOUNTS_DIR = "accounts"
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from personalize_mcp.cli.http_arguments import add_http_arguments
 from personalize_mcp.cli.parser import add_serve_arguments, build_parser
+from personalize_mcp.runtime.collector import pause_during_start_up
 from personalize_mcp.runtime.errors import UserFacingError
 
 _TOP_LEVEL_OPTIONS = frozenset({"-h", "--help", "--version"})
@@ -46,6 +47,7 @@ def http_only_flags(args: argparse.Namespace) -> list[str]:
 
 def _dispatch(command: str, args: argparse.Namespace) -> int:
     if command == "serve":
+        pause_during_start_up()  # the collector is tuned and back on once the server has started
         from personalize_mcp.transport.serve import run_serve
 
         return run_serve(args, http_only_flags=http_only_flags(args) if args.transport == "stdio" else ())
@@ -62,4 +64,3 @@ def _dispatch(command: str, args: argparse.Namespace) -> int:
     if command == "logout":
         return commands.run_logout(args)
     raise AssertionError(f"unhandled command {command}")
-

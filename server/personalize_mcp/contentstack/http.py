@@ -70,10 +70,20 @@ class ContentstackHTTP:
         }
         self._credentials = credentials
         self._retry = retry or RetryPolicy()
-        self._client = shared_client(transport=transport, timeout=timeout)
+        self._transport = transport
+        self._timeout = timeout
+        self._client: httpx2.AsyncClient | None = None
         self._sender = UpstreamSender(
-            self._client, limiter=limiter or RateLimiter(), max_response_bytes=max_response_bytes
+            lambda: self.client, limiter=limiter or RateLimiter(), max_response_bytes=max_response_bytes
         )
+
+    @property
+    def client(self) -> httpx2.AsyncClient:
+        """The client both APIs share, made on the first request: making one loads the system's CA
+        certificates (tens of milliseconds), which a server starting up need not wait for."""
+        if self._client is None:
+            self._client = shared_client(transport=self._transport, timeout=self._timeout)
+        return self._client
 
     @property
     def credentials(self) -> Credentials:
@@ -94,7 +104,8 @@ class ContentstackHTTP:
         return (org, api.value)
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
     async def get_json(
         self,

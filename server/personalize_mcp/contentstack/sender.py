@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import httpx2
 
@@ -41,9 +41,14 @@ def shared_client(
 
 
 class UpstreamSender:
-    """Sends attempts on the shared client, each behind the shared `RateLimiter`, and counts those in flight."""
+    """Sends attempts on the shared client, each behind the shared `RateLimiter`, and counts those in flight.
 
-    def __init__(self, client: httpx2.AsyncClient, *, limiter: RateLimiter, max_response_bytes: int) -> None:
+    `client` gives the shared client when an attempt is sent (the HTTP core makes it on first use).
+    """
+
+    def __init__(
+        self, client: Callable[[], httpx2.AsyncClient], *, limiter: RateLimiter, max_response_bytes: int
+    ) -> None:
         self._client = client
         self._limiter = limiter
         self._in_flight = 0
@@ -77,8 +82,9 @@ class UpstreamSender:
                 f"{self._limiter.limit.requests} per second",
             ):
                 started = time.perf_counter()
-                request = self._client.build_request(method, url, headers=headers, params=params)
-                response = await self._client.send(request, stream=True)
+                client = self._client()
+                request = client.build_request(method, url, headers=headers, params=params)
+                response = await client.send(request, stream=True)
                 try:
                     body = await read_body(api, response, self._max_response_bytes)
                     answer = UpstreamAnswer(response.status_code, response.headers, body)

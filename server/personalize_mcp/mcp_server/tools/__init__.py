@@ -8,29 +8,22 @@ A person picks toolsets with `serve --toolsets` (`PERSONALIZE_MCP_TOOLSETS`); on
 are registered, so a tool outside them is neither listed nor callable -- it is unknown, as any name
 the server never had. A toolset marked `with_writes` is never chosen by name: it comes with
 `serve --writes` alone, so the write tools are one more row here, not a new mechanism.
+
+The table names each toolset's modules rather than importing them: a module (and the answers,
+analytics or simulation code behind it) is imported when its toolset is chosen, so a server started
+with fewer toolsets, or without writes, never loads the rest.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 
 from mcp.server import MCPServer
 
 from personalize_mcp.answers.lookups import Lookups
-from personalize_mcp.mcp_server.tools import (
-    audiences,
-    catalogue,
-    connection,
-    experiences,
-    insights,
-    projects,
-    results,
-    simulation,
-    stacks,
-    variants,
-)
 
 Register = Callable[[MCPServer[Any], Lookups], None]
 
@@ -38,27 +31,26 @@ Register = Callable[[MCPServer[Any], Lookups], None]
 @dataclass(frozen=True, slots=True)
 class Toolset:
     name: str
-    registers: tuple[Register, ...]
+    modules: tuple[str, ...]
+    """Its modules in this package, each with `register(server, lookups)`."""
     with_writes: bool = False
     """Listed only when writes are on (`serve --writes`), never by `--toolsets`."""
+
+    @property
+    def registers(self) -> tuple[Register, ...]:
+        """Each module's `register`, the module imported now (once chosen), not when the table is read."""
+        return tuple(import_module(f"{__name__}.{module}").register for module in self.modules)
 
 
 TOOLSETS: tuple[Toolset, ...] = (
     Toolset(
         "core",  # the connector's six actions, the lookups that find their ids, get_connection
-        (
-            projects.register,
-            audiences.register,
-            experiences.register,
-            variants.register,
-            stacks.register,
-            connection.register,
-        ),
+        ("projects", "audiences", "experiences", "variants", "stacks", "connection"),
     ),
-    Toolset("catalogue", (catalogue.register,)),  # attributes, events, priority, locations
-    Toolset("results", (results.register,)),
-    Toolset("simulation", (simulation.register,)),
-    Toolset("insights", (insights.register,)),  # find_usage, compare_versions, audit_project, search
+    Toolset("catalogue", ("catalogue",)),  # attributes, events, priority, locations
+    Toolset("results", ("results",)),
+    Toolset("simulation", ("simulation",)),
+    Toolset("insights", ("insights",)),  # find_usage, compare_versions, audit_project, search
 )
 
 TOOLSET_NAMES: tuple[str, ...] = tuple(toolset.name for toolset in TOOLSETS if not toolset.with_writes)

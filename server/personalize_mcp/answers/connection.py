@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from pydantic import Field
@@ -22,9 +23,14 @@ class ConnectionResult(ResultModel):
         default=None, description="When the current access token expires (it renews itself); null for the sandbox."
     )
     note: str | None = Field(default=None, exclude_if=omitted_when_none, description="What to know or do.")
+    toolsets: list[str] = Field(
+        default_factory=list,
+        description="The toolsets this server offers (serve --toolsets): core, catalogue, results, simulation, "
+        "insights; a tool of another one is not available here.",
+    )
 
 
-def get_connection(lookups: Lookups) -> ConnectionResult:
+def get_connection(lookups: Lookups, toolsets: Sequence[str] = ()) -> ConnectionResult:
     facts = lookups.connection_facts()
     note = facts.problem
     if facts.sandbox:
@@ -39,4 +45,5 @@ def get_connection(lookups: Lookups) -> ConnectionResult:
         user=facts.user,
         token_expires_at=facts.token_expires_at,
         note=note,
+        toolsets=list(toolsets),
     )

@@ -90,7 +90,9 @@ def resolve_connection(args: argparse.Namespace, server: ServerSettings) -> Conn
 def resolve_setup(args: argparse.Namespace) -> Setup:
     """Flags, environment and the stored account; a bad value raises one sentence."""
     lookup_options = LookupOptions.from_args(args)
-    server_settings = ServerSettings.from_env(os.environ, account=args.account, sandbox=args.sandbox)
+    server_settings = ServerSettings.from_env(
+        os.environ, account=args.account, sandbox=args.sandbox, toolsets=args.toolsets
+    )
     return Setup(server_settings, resolve_connection(args, server_settings), lookup_options)
 
 
@@ -160,7 +162,7 @@ async def _serve(setup: Setup) -> None:
         deadline=setup.lookup_options.deadline,
         max_response_bytes=setup.lookup_options.max_upstream_bytes,
     ) as lookups:
-        server = build_server(lookups)
+        server = build_server(lookups, toolsets=setup.settings.toolsets)
         settle_after_start_up()
         try:
             await server.run_stdio_async()
@@ -204,6 +206,7 @@ async def _serve_http(options: HTTPOptions, sock: socket.socket, setup: Setup) -
             lookups,
             auth=options.oauth.auth_settings() if options.oauth else None,
             token_verifier=verifier,
+            toolsets=setup.settings.toolsets,
         )
         if verifier is not None:
             await verifier.warm_up()

@@ -122,6 +122,8 @@ class _Run:
         at = self.add(Step(depth, text, None, ""))
         if node.malformed:
             outcome = Outcome(None, "a rule group this server cannot read")
+        elif not node.children and node.inverted:
+            outcome = Outcome(True, "an inverted group without rules matches no visitor")  # inverted below
         elif not node.children:
             outcome = Outcome(True, EVERYONE_WHY if depth == 0 else "a group without rules matches everyone")
         else:

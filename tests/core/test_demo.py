@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -65,7 +66,11 @@ def run() -> Run:
 
 def as_sent(sent: Sent) -> str:
     """A call as the heading must show it: the tool and every argument sent, in the order sent."""
-    return f"{sent.name}(" + ", ".join(f"{key}={value!r}" for key, value in sent.arguments.items()) + ")"
+    return (
+        f"{sent.name}("
+        + ", ".join(f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in sent.arguments.items())
+        + ")"
+    )
 
 
 def heading_lines(out: str) -> set[int]:
@@ -82,9 +87,8 @@ def headings_not_as_sent(out: str, sent: list[Sent]) -> list[str]:
 
 
 def python_booleans(out: str) -> list[str]:
-    """Lines outside the heading calls (Python calls, where True is how the argument is written) with True/False."""
-    skip = heading_lines(out)
-    return [line for n, line in enumerate(out.splitlines()) if n not in skip and PYTHON_BOOL.search(line)]
+    """Lines with Python's True/False anywhere, heading calls included (they show the JSON sent: true/false)."""
+    return [line for line in out.splitlines() if PYTHON_BOOL.search(line)]
 
 
 def audit_problems(out: str, messages: list[str]) -> list[str]:
@@ -130,7 +134,7 @@ def test_the_checks_catch_the_faults_they_are_for(run: Run) -> None:
     assert cut != run.out and audit_problems(cut, messages)
     booleans = re.sub(r"(ARCHIVED +)no", r"\1False", run.out, count=1)
     assert booleans != run.out and python_booleans(booleans)
-    project = f"project_uid={data.WEB_PROJECT_UID!r}, "
+    project = f'project_uid="{data.WEB_PROJECT_UID}", '
     shortened = run.out.replace(f"get_experiment_results({project}", "get_experiment_results(", 1)
     assert shortened != run.out and headings_not_as_sent(shortened, run.sent)
 

@@ -3,6 +3,7 @@ error's text."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from typing import Any
@@ -24,8 +25,9 @@ def server_parameters() -> StdioServerParameters:
 
 
 def signature(name: str, arguments: dict[str, Any] | None = None) -> str:
-    """The call as made, every argument included, so a reader can repeat it in any client."""
-    shown = ", ".join(f"{key}={value!r}" for key, value in (arguments or {}).items())
+    """The call as made, every argument included and written as the JSON that was sent (`true`, `"AU"`),
+    so a reader can repeat it in any client."""
+    shown = ", ".join(f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in (arguments or {}).items())
     return f"{name}({shown})"
 
 

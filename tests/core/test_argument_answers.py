@@ -9,14 +9,13 @@ The cases are derived once, at recording time, from each argument's published ty
 the wrong type, out of range, a value outside an enum, JSON text for a list or an object, an unknown
 argument), plus good values per argument; replaying reads them from the file, so the set of cases
 does not move with the schema. Re-record only on purpose (and review the difference):
-    RECORD_ARGUMENT_ANSWERS=1 pytest tests/core/test_argument_answers.py -k record
+    .venv/bin/python -m tests.core.test_argument_answers
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -164,9 +163,10 @@ def mode() -> str:
     return "auto"
 
 
-@pytest.mark.skipif(os.environ.get("RECORD_ARGUMENT_ANSWERS") != "1", reason="records only on purpose")
-async def test_record_argument_answers(sandbox: Sandbox) -> None:
-    """Each tool on a fresh server, as the replay runs it (search remembers which groups were listed)."""
+async def record_argument_answers(sandbox: Sandbox) -> None:
+    """Each tool on a fresh server, as the replay runs it (search remembers which groups were listed).
+
+    Not a test: run as a module (see the docstring above), it rewrites the recording."""
     recorded: dict[str, list[dict[str, Any]]] = {}
     for tool in sorted(CONTRACT_TOOLS):
         async with open_lookups(sandbox.connection()) as lookups, Client(build_server(lookups)) as client:
@@ -190,3 +190,13 @@ async def test_a_tool_answers_its_recorded_arguments_as_before(client: Client, t
         (case, now) for case in RECORDED[tool] if (now := await answer(client, tool, case["arguments"])) != case
     ]
     assert differences == []
+
+
+if __name__ == "__main__":
+    import anyio
+
+    from personalize_mcp.sandbox import SandboxState, serve_in_thread
+
+    served_state = SandboxState()
+    with serve_in_thread(served_state) as served_origin:
+        anyio.run(record_argument_answers, Sandbox(state=served_state, origin=served_origin))

@@ -83,7 +83,7 @@ async def test_priority_ranks_every_experience_and_flags_the_one_left_out(client
     ]
     first = result["experiences"][0]
     assert (first["name"], first["type"], first["status"]) == ("Pricing page CTA test", "AB_TEST", "ACTIVE")
-    assert "1 experience(s) are not in the priority list" in result["note"]
+    assert "1 experience is not in the priority list" in result["note"]
 
 
 async def test_priority_accepts_a_bare_array_of_objects(client: Client, sandbox: Sandbox) -> None:

@@ -129,8 +129,8 @@ def test_demo_runs_every_action_and_exits_zero() -> None:
     calls = [line.strip() for line in out.splitlines() if line.startswith("   get_variant_audiences(")]
     assert len(calls) >= 3
     for shown in calls:
-        assert "stack_api_key='" in shown and "variant_group_uid='" in shown and "variant_uid='" in shown, shown
-    assert f"   get_all_versions(project_uid='{data.WEB_PROJECT_UID}', experience_uid=" in out
+        assert 'stack_api_key="' in shown and 'variant_group_uid="' in shown and 'variant_uid="' in shown, shown
+    assert f'   get_all_versions(project_uid="{data.WEB_PROJECT_UID}", experience_uid=' in out
 
 
 def test_a_client_closing_stdout_ends_the_server_quietly() -> None:

@@ -49,10 +49,14 @@ class UpstreamSender:
     def __init__(
         self, client: Callable[[], httpx2.AsyncClient], *, limiter: RateLimiter, max_response_bytes: int
     ) -> None:
-        self._client = client
+        self._shared_client = client
         self._limiter = limiter
         self._in_flight = 0
         self._max_response_bytes = max_response_bytes
+
+    @property
+    def _client(self) -> httpx2.AsyncClient:
+        return self._shared_client()
 
     @property
     def limiter(self) -> RateLimiter:
@@ -82,9 +86,8 @@ class UpstreamSender:
                 f"{self._limiter.limit.requests} per second",
             ):
                 started = time.perf_counter()
-                client = self._client()
-                request = client.build_request(method, url, headers=headers, params=params)
-                response = await client.send(request, stream=True)
+                request = self._client.build_request(method, url, headers=headers, params=params)
+                response = await self._client.send(request, stream=True)
                 try:
                     body = await read_body(api, response, self._max_response_bytes)
                     answer = UpstreamAnswer(response.status_code, response.headers, body)

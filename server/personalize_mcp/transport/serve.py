@@ -31,7 +31,7 @@ from personalize_mcp.auth.protocol import MissingCredentials
 from personalize_mcp.config.settings import ConnectionOverrides, ConnectionSettings, ServerSettings
 from personalize_mcp.connection.stack import DEFAULT_MAX_RESPONSE_BYTES, Connection, open_lookups
 from personalize_mcp.mcp_server.server import build_server
-from personalize_mcp.runtime.collector import settle_after_start_up, settle_later
+from personalize_mcp.runtime.collector import settle_after_start_up
 from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE
 from personalize_mcp.runtime.errors import ConfigurationError, UserFacingError
 from personalize_mcp.runtime.logs import configure_logging
@@ -163,11 +163,9 @@ async def _serve(setup: Setup) -> None:
         max_response_bytes=setup.lookup_options.max_upstream_bytes,
     ) as lookups:
         server = build_server(lookups, toolsets=setup.settings.toolsets)
+        settle_after_start_up(collect=False)  # the client launching us is waiting for its first answers
         try:
-            async with anyio.create_task_group() as group:
-                group.start_soon(settle_later)
-                await server.run_stdio_async()
-                group.cancel_scope.cancel()
+            await server.run_stdio_async()
         except* (BrokenPipeError, ConnectionResetError):
             # The client closed our stdout (it quit, or stopped reading): nobody is left to answer.
             logger.info("The client closed stdout; stopping.")

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from personalize_mcp.contentstack.models.base import OptionalStr, UidList, UpstreamModel
 
 
 class VersionVariant(UpstreamModel):
+    """A version's variant; fields it does not name are kept (`model_extra`), so a write can send it back whole."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
+
     type: str | None = Field(default=None, alias="__type")
     name: OptionalStr = None
     short_uid: OptionalStr = Field(default=None, alias="shortUid")

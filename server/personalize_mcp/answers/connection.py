@@ -21,6 +21,8 @@ class ConnectionResult(ResultModel):
     token_expires_at: datetime | None = Field(
         default=None, description="When the current access token expires (it renews itself); null for the sandbox."
     )
+    writes: str = Field(default="off", description="serve --writes: off, drafts (only what no visitor sees) or all.")
+    can_write: bool = Field(default=False, description="true: the login may write (it holds personalize:manage).")
     note: str | None = Field(default=None, exclude_if=omitted_when_none, description="What to know or do.")
 
 
@@ -38,5 +40,7 @@ def get_connection(lookups: Lookups) -> ConnectionResult:
         region=facts.region,
         user=facts.user,
         token_expires_at=facts.token_expires_at,
+        writes=lookups.write_mode,
+        can_write=facts.can_write,
         note=note,
     )

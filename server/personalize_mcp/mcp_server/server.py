@@ -29,10 +29,11 @@ from pydantic import AnyUrl, ValidationError
 
 from personalize_mcp import __version__
 from personalize_mcp.answers.lookups import Lookups
+from personalize_mcp.answers.writes.service import WriteService
 from personalize_mcp.mcp_server.completions import register_completions
 from personalize_mcp.mcp_server.prompts import register_prompts
 from personalize_mcp.mcp_server.resources import cache_hints, register_resources
-from personalize_mcp.mcp_server.tools import register_tools
+from personalize_mcp.mcp_server.tools import register_tools, writes
 from personalize_mcp.runtime import progress
 from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE, DeadlineExceededError, within_deadline
 from personalize_mcp.runtime.errors import MAX_MESSAGE_CHARS, UserFacingError, bounded, quoted
@@ -236,22 +237,31 @@ def describe_validation_error(tool: str, error: ValidationError) -> str:
     return f"Invalid arguments for {tool}: {'; '.join(problems)}; see the tool's input schema."
 
 
+WRITE_INSTRUCTIONS = """
+Writes are on: plan_change answers a change in words (nothing is written), apply_change applies a plan once
+after the person confirms, undo_change plans the inverse of an applied change, list_changes is the journal.
+Show the person the plan (summary, changes, warnings) before applying it.
+"""
+
+
 def build_server(
     lookups: Lookups,
     *,
     auth: AuthSettings | None = None,
     token_verifier: TokenVerifier | None = None,
+    write_service: WriteService | None = None,
 ) -> PersonalizeMCPServer:
     """The MCP server for one account's lookups (transport-agnostic).
 
     `auth` and `token_verifier` make its Streamable HTTP endpoint an OAuth resource server
-    (see `http_auth`); they change nothing on stdio.
+    (see `http_auth`); they change nothing on stdio. `write_service`: the four write tools
+    (`serve --writes drafts|all`); without it none is listed.
     """
     server = PersonalizeMCPServer(
         SERVER_NAME,
         title="Contentstack Personalize",
         description="Answers questions about a Contentstack Personalize account.",
-        instructions=INSTRUCTIONS,
+        instructions=INSTRUCTIONS + (WRITE_INSTRUCTIONS if write_service is not None else ""),
         version=__version__,
         cache_hints=cache_hints(lookups.cache_ttl),
         auth=auth,
@@ -259,6 +269,8 @@ def build_server(
     )
     server.deadline = lookups.deadline
     register_tools(server, lookups)
+    if write_service is not None:
+        writes.register(server, write_service)
     register_resources(server, lookups)
     register_prompts(server)
     register_completions(server, lookups)

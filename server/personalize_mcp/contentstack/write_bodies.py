@@ -3,8 +3,9 @@
 Each draft is a frozen value the answers fill in; `body()` is the JSON Contentstack takes, in its
 camelCase. A variant read from a version (`VariantDraft.from_upstream`) keeps every field it came with,
 the unknown ones too, so a version sent back (a pause, a resume, an activation) is the version as read.
-Metrics: `[{"__type": "Primary", "name", "event"}]`, the first being the primary one; the type of the
-others is not published [?], so they are sent as `Primary` too and only their order tells them apart.
+Metrics: `[{"__type": "Primary", "name", "event"}]`, the first being the primary one (§8); the type of the
+others is not published [?]: `Secondary` is sent, as the sandbox stores them, and a metric read from a
+version goes back with the type it came with.
 """
 
 from __future__ import annotations
@@ -111,9 +112,11 @@ class VariantDraft:
 class MetricDraft:
     event_uid: str
     name: str
+    kind: str = "Primary"
+    """`Primary` for the first metric; the others' type is unconfirmed (`Secondary`)."""
 
     def body(self) -> JSON:
-        return {"__type": "Primary", "name": self.name, "event": self.event_uid}
+        return {"__type": self.kind, "name": self.name, "event": self.event_uid}
 
 
 @dataclass(frozen=True, slots=True)

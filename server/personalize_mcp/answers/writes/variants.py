@@ -97,7 +97,8 @@ async def metric_drafts(planning: Planning, metrics: Sequence[str]) -> tuple[Met
             raise NotFoundError(
                 f"Event {quoted(wanted)} is not an event of the project (uid or key); call list_events."
             )
-        drafts.append(MetricDraft(event.uid, event.key or event.name or event.uid))
+        kind = "Primary" if not drafts else "Secondary"
+        drafts.append(MetricDraft(event.uid, event.key or event.name or event.uid, kind))
     return tuple(drafts)
 
 
@@ -105,7 +106,7 @@ def kept_metrics(version: Version | None) -> tuple[MetricDraft, ...] | None:
     """A version's metrics as drafts, to send back as they are (None: it carries none; none is sent)."""
     if version is None or version.metrics is None:
         return None
-    return tuple(MetricDraft(m.event, m.name or m.event) for m in version.metrics if m.event)
+    return tuple(MetricDraft(m.event, m.name or m.event, m.type or "Primary") for m in version.metrics if m.event)
 
 
 def as_version(uid: str, status: str, variants: Sequence[VariantDraft]) -> Version:

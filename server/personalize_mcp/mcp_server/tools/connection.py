@@ -20,8 +20,8 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
         annotations=READ_ONLY,
         description="Which connection answers: sandbox true means the built-in sample data, not a real account; "
         "otherwise the stored account, its organisation (uid and name), region, the user who logged in and when "
-        "the access token expires (it renews itself). Call it when it matters whether the data is real. Never "
-        "shows a token.",
+        "the access token expires (it renews itself); also the write mode (writes) and whether the login can write. "
+        "Call it when it matters whether the data is real. Never shows a token.",
     )
     async def get_connection() -> Annotated[CallToolResult, ConnectionResult]:
         return as_tool_result(connection.get_connection(lookups))

@@ -42,9 +42,12 @@ class Journal:
     def _append(self, path: Path, data: bytes) -> None:
         try:
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            descriptor = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
             try:
                 os.fchmod(descriptor, 0o600)
+                size = os.fstat(descriptor).st_size
+                if size and os.pread(descriptor, 1, size - 1) != b"\n":
+                    data = b"\n" + data  # a line torn by a crash stays alone, never glued to this one
                 os.write(descriptor, data)
                 os.fsync(descriptor)
             finally:

@@ -17,6 +17,7 @@ from personalize_mcp.demo.personalize import show_audiences, show_experiences, s
 from personalize_mcp.demo.printer import Printer
 from personalize_mcp.demo.results import show_experiment_results
 from personalize_mcp.demo.simulation import show_simulation
+from personalize_mcp.demo.writes import show_writes
 from personalize_mcp.runtime.logs import configure_logging
 
 
@@ -43,4 +44,5 @@ async def _demo(mode: str, out: TextIO) -> None:
         await show_simulation(p, client, project["uid"])
         await show_insights(p, client, project["uid"], experience["uid"])
         await show_cms(p, client, project, experience)
+    await show_writes(p, mode, project["uid"])
     out.write("\nDemo finished: every action answered through the MCP client.\n")

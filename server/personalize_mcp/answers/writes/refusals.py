@@ -7,6 +7,7 @@ hold nothing back (a warning says they will point at nothing).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from personalize_mcp.answers.insights.usage import find_usage
@@ -56,7 +57,12 @@ async def uses_of(planning: Planning, uid: str) -> Uses:
 
 def where(entries: list[UsageEntry]) -> str:
     """A few uses in words: "'Homepage hero' (ACTIVE version …, variant 0 'Australia')"."""
-    return some([f"{quoted(e.name or e.uid, 40)} ({e.where[:120]})" for e in entries])
+    return some([f"{quoted(e.name or e.uid, 40)} ({_place(e)})" for e in entries])
+
+
+def _place(entry: UsageEntry) -> str:
+    """find_usage's `where` without its explanations: "ACTIVE version …, variant 0 'Australia'"."""
+    return "its rules" if entry.kind == "audience" else entry.where.split(" (", 1)[0][:100]
 
 
 def refuse_delete_if_used(kind: str, name: str, uses: Uses) -> None:
@@ -72,4 +78,6 @@ def live_warning(kind: str, uses: Uses) -> str | None:
     live = uses.live
     if not live:
         return None
-    return f"This {kind} is used by the ACTIVE version of {where(live)}: the edit is live at once."
+    names = some(list(dict.fromkeys(quoted(e.name or e.uid, 40) for e in live)))
+    variants = some([re.sub(r"^\w+ version \S+, ", "", _place(e)) for e in live])
+    return f"This {kind} is used by the ACTIVE version of {names}: the edit is live at once ({variants})."

@@ -65,3 +65,13 @@ def test_the_audit_benchmark_runs(tmp_path: Path) -> None:
     assert run["audit"]["calls"] == 1 and run["warm"]["requests"] == 0
     assert run["prompt"]["calls"] == 2 + run["counts"]["experiences"]  # one page of each list at k = 1
     assert run["audit"]["extra"]["audited"] == run["counts"]["experiences"]
+
+
+def test_the_writes_benchmark_runs() -> None:
+    """`bench/writes.py --quick`: a server with writes over stdio, four actions planned and applied, the report."""
+    done = subprocess.run(
+        [sys.executable, "writes.py", "--quick"], cwd=BENCH, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "1. upstream requests per applied plan" in done.stdout
+    assert "update_audience (2 / 2)" in done.stdout and "all actions" in done.stdout

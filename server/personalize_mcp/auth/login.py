@@ -213,9 +213,10 @@ def _summary(account: StoredAccount, *, replaced: bool, is_default: bool) -> str
     organisation = describe_organization(org.uid, org.name)
     stored = "replaced the stored account" if replaced else "stored as account"
     default = " (the default account)" if is_default else ""
+    writes = " with write access (personalize:manage)" if WRITE_SCOPE in (account.connection.scopes or ()) else ""
     return (
         f"Logged in as {describe_user(account.user)} to organisation {organisation} in region "
-        f"{account.region or DEFAULT_REGION}; {stored} '{account.name}'{default}."
+        f"{account.region or DEFAULT_REGION}{writes}; {stored} '{account.name}'{default}."
     )
 
 

@@ -108,3 +108,20 @@ async def test_what_an_undo_cannot_restore_is_said_before_it_is_applied(writes: 
         undo = await call_ok(client, "undo_change", {"change_id": activated["change_id"]})
     assert any("restarts analytics" in warning for warning in undo["warnings"])
     assert any(row["change"] == "status" and row["after"] == "ACTIVE" for row in undo["changes"])
+
+
+async def test_a_deleted_experience_comes_back_as_a_draft_of_its_last_configuration(writes: World) -> None:
+    footer = next(e for e in writes.data().experiences[WEB] if e["uid"] == data.FOOTER_AB_EXPERIENCE_UID)
+    [archived] = writes.data().versions[data.FOOTER_AB_EXPERIENCE_UID]
+    change = {"action": "delete_experience", "experience_uid": data.FOOTER_AB_EXPERIENCE_UID}
+    async with writes.client("auto", "accept") as client:
+        deleted = await apply(client, await plan(client, change, WEB), token=False)
+        assert "Its analytics are lost" in deleted["undo"]
+        undo = await call_ok(client, "undo_change", {"change_id": deleted["change_id"]})
+        assert undo["action"] == "create_experience"
+        await apply(client, undo, token=False)
+    back = next(e for e in writes.data().experiences[WEB] if e["name"] == footer["name"])
+    assert back["uid"] != footer["uid"] and back["__type"] == footer["__type"] and back["status"] == "DRAFT"
+    [draft] = writes.data().versions[back["uid"]]
+    assert _bare(draft["variants"]) == _bare(archived["variants"])
+    assert [m["event"] for m in draft["metrics"]] == [m["event"] for m in footer["metrics"]]

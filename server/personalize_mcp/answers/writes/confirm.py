@@ -101,16 +101,14 @@ async def check(store: KeyValueStore, plan: StoredPlan, answer: Answer, mode: Co
             return "elicitation"
         raise InvalidInputError("The change was not confirmed when asked, so nothing was written.")
     token_ok = answer.token is not None and answer.token == plan.token
-    if not plan.result.destructive:
-        if token_ok:
-            return "token"
-        raise InvalidInputError(f"apply_change needs the confirmation_token that plan_change gave for plan {plan_id} "
-                                "(this client cannot be asked).")  # fmt: skip
-    if mode == "token" and token_ok:
+    if token_ok and (not plan.result.destructive or mode == "token"):
         return "token"
     approval = await store.get(approval_key(plan_id))
     if approval is not None:
         return f"approval by {json.loads(approval).get('by', 'a person')}"
+    if not plan.result.destructive:
+        raise InvalidInputError(f"apply_change needs the confirmation_token that plan_change gave for plan {plan_id} "
+                                "(this client cannot be asked).")  # fmt: skip
     raise InvalidInputError(
         f"Plan {plan_id} is destructive and this client cannot ask the person; run `{APPROVE} {plan_id}` in a terminal "
         "(same PERSONALIZE_MCP_HOME), then call apply_change again."

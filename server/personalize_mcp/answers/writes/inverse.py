@@ -139,12 +139,20 @@ async def _inverse_version(p: Planning, action: str, uid: str, versions: list[Ve
 async def _recreate(p: Planning, before: JSON, uid: str) -> PlanDraft:
     experience = before.get(f"experience:{uid}") or {}
     versions = _versions(before, uid)
-    source = next((v for s in (ACTIVE, "PAUSED", DRAFT) if (v := select_version(versions, s)) is not None), None)
+    live = (select_version(versions, status) for status in (ACTIVE, "PAUSED", DRAFT))
+    source = next((v for v in live if v is not None), versions[-1] if versions else None)
     variants = [replace(d, short_uid=None) for d in _variants(source)] if source else []
+    metrics = kept_metrics(source) or kept_metrics(Version.model_validate({"uid": uid, **_metrics_of(experience)}))
     return await plan_create_experience(
         p, experience.get("name") or uid, experience.get("description") or "", experience.get("__type") or "SEGMENTED",
-        variants, kept_metrics(source),
+        variants, metrics,
     )  # fmt: skip
+
+
+def _metrics_of(experience: JSON) -> JSON:
+    """The experience summary's metrics, for a version that carries none of its own."""
+    metrics = experience.get("metrics")
+    return {"metrics": metrics} if isinstance(metrics, list) else {}
 
 
 def _versions(before: JSON, uid: str) -> list[Version]:

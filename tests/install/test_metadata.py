@@ -11,6 +11,7 @@ from typing import Any
 
 import personalize_mcp
 from personalize_mcp.config import settings, writes
+from personalize_mcp.config.toolsets import TOOLSET_NAMES
 from personalize_mcp.runtime.logs import ENV_LOG_LEVEL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,12 +107,14 @@ def test_manifest_lists_the_servers_tools_and_settings() -> None:
     snapshot = json.loads(TOOLS_SNAPSHOT.read_text())
     tools = snapshot["tools"] if isinstance(snapshot, dict) else snapshot
     assert sorted(t["name"] for t in MANIFEST["tools"]) == sorted(t["name"] for t in tools)
-    assert set(MANIFEST["user_config"]) == {"account", "region", "default_project_uid"}
+    assert set(MANIFEST["user_config"]) == {"account", "region", "default_project_uid", "toolsets"}
     assert MANIFEST["server"]["mcp_config"]["env"] == {
         settings.ENV_ACCOUNT: "${user_config.account}",
         settings.ENV_REGION: "${user_config.region}",
         settings.ENV_DEFAULT_PROJECT: "${user_config.default_project_uid}",
+        settings.ENV_TOOLSETS: "${user_config.toolsets}",
     }
+    assert all(name in MANIFEST["user_config"]["toolsets"]["description"] for name in TOOLSET_NAMES)
     assert MANIFEST["name"] == PYPROJECT["name"]
     assert MANIFEST["license"] == PYPROJECT["license"] == "MIT"
     assert MANIFEST["compatibility"]["runtimes"]["python"] == PYPROJECT["requires-python"]

@@ -67,6 +67,24 @@ def test_the_audit_benchmark_runs(tmp_path: Path) -> None:
     assert run["audit"]["extra"]["audited"] == run["counts"]["experiences"]
 
 
+def test_the_tool_sizes_benchmark_runs(tmp_path: Path) -> None:
+    """`bench/tool_sizes.py` against this commit's own snapshot: every tool measured, the default set in budget."""
+    figures = tmp_path / "sizes.json"
+    done = subprocess.run(
+        [sys.executable, "tool_sizes.py", "--baseline-rev", "HEAD", "--json", str(figures)],
+        cwd=BENCH,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "**tools/list, default set**" in done.stdout
+    measured = json.loads(figures.read_text())
+    assert len(measured["rows"]) == 23 and {row["toolset"] for row in measured["rows"]} == set(measured["per_toolset"])
+    assert 10_000 < measured["total_after"] <= 24_000
+
+
 def test_the_writes_benchmark_runs() -> None:
     """`bench/writes.py --quick`: a server with writes over stdio, four actions planned and applied, the report."""
     done = subprocess.run(

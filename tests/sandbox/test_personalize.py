@@ -57,7 +57,7 @@ async def test_projects_are_a_bare_array_of_the_token_organisation(client: httpx
     assert response.status_code == 200
     projects = response.json()
     assert isinstance(projects, list)
-    assert {p["name"] for p in projects} == {"Web", "Mobile App", "Audit demo"}
+    assert {p["name"] for p in projects} == {"Web", "Mobile App", "Audit demo", "Lytics demo"}
     assert {p["organizationUid"] for p in projects} == {MAIN_ORG_UID}
 
     second = (await client.get("/personalize/projects", headers=bearer(SANDBOX_SECOND_ORG_ACCESS_TOKEN))).json()

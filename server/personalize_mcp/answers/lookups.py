@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
 
@@ -39,6 +39,7 @@ from personalize_mcp.contentstack.models.experiences import Event, Experience
 from personalize_mcp.contentstack.models.versions import Version
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
 from personalize_mcp.contentstack.personalize_writes import PersonalizeWrites
+from personalize_mcp.rules.subjects import ListedAttributes
 from personalize_mcp.runtime.cache import TTLCache
 from personalize_mcp.runtime.concurrency import gather
 from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE
@@ -52,6 +53,15 @@ ATTRIBUTES_REFUSAL_SECONDS = 300.0
 """How long a definite refusal of `GET /attributes` is believed before the API is asked again."""
 _STACK_ERRORS = (UpstreamNotFoundError, UpstreamRejectedError, PermissionDeniedError)
 _NO_NAMES: Mapping[str, str] = MappingProxyType({})
+
+
+def listed_names(attributes: Sequence[Attribute]) -> Mapping[str, str]:
+    """Custom attribute uid -> name; from a list that holds any attribute, `ListedAttributes`, so a rule on an
+    attribute the list lacks says it was deleted (an empty list proves nothing: some APIs list none)."""
+    names = {a.uid: name for a in attributes if (name := a.display_name)}
+    if not attributes:
+        return names
+    return ListedAttributes(names, [*(a.uid for a in attributes), *(a.key for a in attributes if a.key)])
 
 
 class Lookups(AccountLookups):
@@ -124,11 +134,7 @@ class Lookups(AccountLookups):
                 self._attributes_refused[project_uid] = self._clock() + self.attribute_refusal_seconds
             logger.info("Custom attribute names unavailable for project %s (%s)", project_uid, type(error).__name__)
             return _NO_NAMES
-        return self.derived(
-            ("attribute-names", project_uid),
-            (attributes,),
-            lambda: {a.uid: name for a in attributes if (name := a.display_name)},
-        )
+        return self.derived(("attribute-names", project_uid), (attributes,), lambda: listed_names(attributes))
 
     async def attributes(self, project_uid: str, *, fresh: bool = False) -> list[Attribute]:
         """Every attribute of the project, preset and custom (the same cached read as `attribute_names`)."""

@@ -7,6 +7,7 @@ import argparse
 from personalize_mcp import __version__
 from personalize_mcp.cli.http_arguments import add_http_arguments
 from personalize_mcp.cli.resilience_arguments import add_resilience_arguments
+from personalize_mcp.cli.toolset_arguments import add_toolset_arguments
 from personalize_mcp.cli.writes_arguments import add_writes_arguments
 
 
@@ -96,6 +97,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="override the account's region: na, eu, au, azure-na, azure-eu, gcp-na, gcp-eu "
         "(default: CONTENTSTACK_REGION, else the region stored at login)",
     )
+    add_toolset_arguments(parser)
     add_resilience_arguments(parser)
     add_writes_arguments(parser)
     add_http_arguments(parser)

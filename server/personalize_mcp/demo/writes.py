@@ -18,14 +18,18 @@ from mcp.client.context import ClientRequestContext
 from mcp_types import ElicitRequestParams, ElicitResult
 
 from personalize_mcp.demo.calls import call, signature
+from personalize_mcp.demo.context import Demo
 from personalize_mcp.demo.printer import Printer
+from personalize_mcp.sandbox.data import MOBILE_VISITORS_AUDIENCE_UID, WEB_PROJECT_UID
 
-AUDIENCE = "6651c0a2b7d2e4f918000102"
+AUDIENCE = MOBILE_VISITORS_AUDIENCE_UID
 """Mobile Visitors: targeted by the ACTIVE version of 'Homepage hero', so the edit is live at once."""
 _NAME = re.compile(r"type the name '(.*)'\.$")
 
 
-async def show_writes(p: Printer, mode: str, project_uid: str) -> None:
+async def show_writes(demo: Demo) -> None:
+    """The Web project's 'Mobile Visitors' audience, changed and changed back."""
+    p, mode, project_uid = demo.p, demo.mode, WEB_PROJECT_UID
     with tempfile.TemporaryDirectory(prefix="personalize-mcp-demo-") as home:
         asked: list[str] = []
 

@@ -1,6 +1,7 @@
 """Audience rules (an audience `definition`, a variant's inline `target`): the model once, and its readers.
 
 * `model`        — the rule tree parsed once (total, bounded), and which attributes a tree tests;
+* `audience`     — which tree an audience stands for (a Lytics-synced one: membership of its slug);
 * `options`      — a rule's options as the readers need them (values, ranges, flows, time zones);
 * `subjects`     — what a rule tests, in words ("country", "custom attribute "Plan tier"");
 * `wording`      — how values read (quoted, bounded, dates, numbers);

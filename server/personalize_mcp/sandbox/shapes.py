@@ -93,6 +93,21 @@ def audience(uid: str, project: str, name: str, description: str, definition: JS
     }
 
 
+def lytics_audience(uid: str, project: str, name: str, description: str, slug: str) -> JSON:
+    """An audience synced from Lytics as `GET /audiences` lists it: source LYTICS, a 32-hex uid, its `slug` (what
+    the site sends in `x-live-attributes`), and no rule `definition` (contentstack-api.md §2, §7)."""
+    return {
+        "uid": uid,
+        "name": name,
+        "description": description,
+        "project": project,
+        "source": "LYTICS",
+        "slug": slug,
+        "createdAt": CREATED,
+        "updatedAt": UPDATED,
+    }
+
+
 def segmented(
     short: str, name: str, audiences: list[str], combination: str = "OR", lytics: list[str] | None = None
 ) -> JSON:

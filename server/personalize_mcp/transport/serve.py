@@ -94,7 +94,9 @@ def resolve_connection(args: argparse.Namespace, server: ServerSettings) -> Conn
 def resolve_setup(args: argparse.Namespace) -> Setup:
     """Flags, environment and the stored account; a bad value raises one sentence."""
     lookup_options = LookupOptions.from_args(args)
-    server_settings = ServerSettings.from_env(os.environ, account=args.account, sandbox=args.sandbox)
+    server_settings = ServerSettings.from_env(
+        os.environ, account=args.account, sandbox=args.sandbox, toolsets=args.toolsets
+    )
     writes = write_settings(args)
     connection = resolve_connection(args, server_settings)
     return Setup(server_settings, connection, lookup_options, writes=writes, store_url=getattr(args, "store", None))
@@ -171,7 +173,7 @@ async def _serve(setup: Setup) -> None:
         ) as lookups,
         open_write_service(lookups, setup.writes, setup.settings.home, setup.store_url) as writes,
     ):
-        server = build_server(lookups, write_service=writes)
+        server = build_server(lookups, toolsets=setup.settings.toolsets, write_service=writes)
         settle_after_start_up()
         try:
             await server.run_stdio_async()
@@ -217,6 +219,7 @@ async def _serve_http(options: HTTPOptions, sock: socket.socket, setup: Setup) -
             lookups,
             auth=options.oauth.auth_settings() if options.oauth else None,
             token_verifier=verifier,
+            toolsets=setup.settings.toolsets,
             write_service=writes,
         )
         if verifier is not None:

@@ -9,7 +9,7 @@ No `from __future__ import annotations` here: the resolver is a closure, so the 
 be evaluated where it is written.
 """
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, runtime_checkable
 
 from mcp.server import MCPServer
 from mcp.server.elicitation import AcceptedElicitation, DeclinedElicitation
@@ -18,12 +18,14 @@ from mcp_types import CallToolResult, ToolAnnotations
 from mcp_types.version import is_version_at_least
 from pydantic import BaseModel, Field
 
+from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.writes import engine, history, inverse, planner
 from personalize_mcp.answers.writes.confirm import Answer
 from personalize_mcp.answers.writes.history import ChangesResult
 from personalize_mcp.answers.writes.plans import ApplyResult, PlanResult
 from personalize_mcp.answers.writes.service import WriteService
 from personalize_mcp.mcp_server.tools.common import READ_ONLY, Cursor, Limit, ProjectUid, Query, as_tool_result
+from personalize_mcp.runtime.errors import ConfigurationError
 
 APPLY = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True)
 NOT_ASKED = "not-asked"
@@ -63,9 +65,25 @@ def client_name(ctx: Context[Any, Any]) -> str | None:
     return f"{info.name} {info.version}"[:80] if info is not None else None
 
 
-def register(server: MCPServer[Any], service: WriteService) -> None:
+@runtime_checkable
+class HoldsWrites(Protocol):
+    """A server that holds the write service (`PersonalizeMCPServer`, set by `build_server`)."""
+
+    write_service: WriteService | None
+
+
+def register(server: MCPServer[Any], lookups: Lookups) -> None:
+    """The four tools (the `writes` toolset, chosen only with `serve --writes`); each call takes the server's
+    write service, so the tools can be listed (their schemas measured) before one exists."""
+
+    def service_of() -> WriteService:
+        service = server.write_service if isinstance(server, HoldsWrites) else None
+        if service is None:
+            raise ConfigurationError("Writes are off on this server; start it with `serve --writes drafts` or `all`.")
+        return service
+
     async def ask(plan_id: str, ctx: Context[Any, Any]) -> Elicit[BaseModel] | str:
-        question = await engine.question(service, plan_id)
+        question = await engine.question(service_of(), plan_id)
         if question is None or not elicitable(ctx):
             return NOT_ASKED
         return Elicit(question.message, question.schema)
@@ -84,7 +102,7 @@ def register(server: MCPServer[Any], service: WriteService) -> None:
         project_uid: ProjectUid = None,
     ) -> Annotated[CallToolResult, PlanResult]:
         plan = await planner.plan_change(
-            service, project_uid, change, elicitable=elicitable(ctx), client=client_name(ctx)
+            service_of(), project_uid, change, elicitable=elicitable(ctx), client=client_name(ctx)
         )
         return as_tool_result(plan)
 
@@ -112,7 +130,7 @@ def register(server: MCPServer[Any], service: WriteService) -> None:
             )
         else:
             confirmed = Answer("declined" if isinstance(answer, DeclinedElicitation) else "cancelled")
-        return as_tool_result(await engine.apply_change(service, plan_id, confirmed, client=client_name(ctx)))
+        return as_tool_result(await engine.apply_change(service_of(), plan_id, confirmed, client=client_name(ctx)))
 
     @server.tool(
         name="undo_change",
@@ -124,7 +142,7 @@ def register(server: MCPServer[Any], service: WriteService) -> None:
     async def undo_change(
         change_id: Annotated[str, Field(description="The change to undo.")], ctx: Context[Any, Any]
     ) -> Annotated[CallToolResult, PlanResult]:
-        plan = await inverse.plan_undo(service, change_id, elicitable=elicitable(ctx), client=client_name(ctx))
+        plan = await inverse.plan_undo(service_of(), change_id, elicitable=elicitable(ctx), client=client_name(ctx))
         return as_tool_result(plan)
 
     @server.tool(
@@ -137,4 +155,5 @@ def register(server: MCPServer[Any], service: WriteService) -> None:
     async def list_changes(
         project_uid: ProjectUid = None, query: Query = None, limit: Limit = None, cursor: Cursor = None
     ) -> Annotated[CallToolResult, ChangesResult]:
-        return as_tool_result(await history.list_changes(service, project_uid, query=query, limit=limit, cursor=cursor))
+        changes = await history.list_changes(service_of(), project_uid, query=query, limit=limit, cursor=cursor)
+        return as_tool_result(changes)

@@ -19,7 +19,7 @@ from mcp_types import ElicitRequestParams, ElicitResult
 
 from personalize_mcp.demo.calls import call, signature
 from personalize_mcp.demo.context import Demo
-from personalize_mcp.demo.printer import Printer
+from personalize_mcp.demo.printer import Printer, cell
 from personalize_mcp.sandbox.data import MOBILE_VISITORS_AUDIENCE_UID, WEB_PROJECT_UID
 
 AUDIENCE = MOBILE_VISITORS_AUDIENCE_UID
@@ -63,9 +63,9 @@ async def _walk(p: Printer, client: Client, project_uid: str, asked: list[str]) 
     _plan(p, planned)
 
     applied = await _apply(p, client, planned, asked)
-    p.line(f"undo:      {applied['undo']}")
+    p.field("undo", applied["undo"])
     audience = await call(client, "get_single_audience", {"project_uid": project_uid, "audience_uid": AUDIENCE})
-    p.line(f"read now:  {audience['audience']['rules']}")
+    p.field("read now", audience["audience"]["rules"])
 
     changes = await call(client, "list_changes", {"project_uid": project_uid})
     p.heading("List Changes (the journal)", signature("list_changes", {"project_uid": project_uid}))
@@ -79,22 +79,23 @@ async def _walk(p: Printer, client: Client, project_uid: str, asked: list[str]) 
     _plan(p, undo)
     await _apply(p, client, undo, asked)
     audience = await call(client, "get_single_audience", {"project_uid": project_uid, "audience_uid": AUDIENCE})
-    p.line(f"read now:  {audience['audience']['rules']}")
+    p.field("read now", audience["audience"]["rules"])
     changes = await call(client, "list_changes", {"project_uid": project_uid})
     first = changes["changes"][-1]
-    p.line(f"journal:   {first['change_id']} undone by {first['undone_by']}")
+    p.field("journal", f"{first['change_id']} undone by {first['undone_by']}")
 
 
 def _plan(p: Printer, planned: dict[str, Any]) -> None:
-    p.line(planned["summary"])
+    p.text(planned["summary"])
     for change in planned["changes"]:
         subject = change["subject"]
-        p.line(f"  {subject['kind']} {subject.get('name') or subject['uid']} ({change['change']}):")
-        p.line(f"    before: {change['before']}")
-        p.line(f"    after:  {change['after']}")
+        p.text(f"{subject['kind']} {subject.get('name') or subject['uid']} ({change['change']}):", indent="  ")
+        p.text(f"before: {cell(change['before'])}", indent="    ", hanging="        ")
+        p.text(f"after:  {cell(change['after'])}", indent="    ", hanging="        ")
     for warning in planned["warnings"]:
-        p.line(f"  ! {warning}")
-    p.line(f"destructive: {planned['destructive']}; confirmation: {planned['confirmation']['kind']}")
+        p.text(f"! {warning}", indent="  ")
+    p.field("destructive", planned["destructive"])
+    p.field("confirmation", planned["confirmation"]["kind"])
 
 
 async def _apply(p: Printer, client: Client, planned: dict[str, Any], asked: list[str]) -> dict[str, Any]:
@@ -102,8 +103,8 @@ async def _apply(p: Printer, client: Client, planned: dict[str, Any], asked: lis
     applied = await call(client, "apply_change", {"plan_id": planned["plan_id"]})
     p.heading("Apply a Change", signature("apply_change", {"plan_id": planned["plan_id"]}))
     for question in asked:
-        p.line(f"asked:     {question}")
+        p.field("asked", question)
         typed = _NAME.search(question)
-        p.line(f"answered:  {typed.group(1) if typed else 'yes'}")
-    p.line(f"applied:   {applied['summary']} ({applied['change_id']})")
+        p.field("answered", typed.group(1) if typed else "yes")
+    p.field("applied", f"{applied['summary']} ({applied['change_id']})")
     return applied

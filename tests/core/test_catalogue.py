@@ -184,6 +184,8 @@ async def test_get_connection_of_a_stored_account_names_it_and_never_the_token(
         "region": "eu",
         "user": data.MAIN_USER_EMAIL,
         "token_expires_at": result["token_expires_at"],
+        "writes": "off",  # serve --writes (third release): off unless turned on
+        "can_write": False,  # the login asked for no personalize:manage (login --writes)
         "toolsets": ["core", "catalogue", "results", "simulation", "insights"],
     }
     assert datetime.fromisoformat(result["token_expires_at"]) > datetime.now(UTC)

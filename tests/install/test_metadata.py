@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import personalize_mcp
-from personalize_mcp.config import settings
+from personalize_mcp.config import settings, writes
 from personalize_mcp.config.toolsets import TOOLSET_NAMES
 from personalize_mcp.runtime.logs import ENV_LOG_LEVEL
 
@@ -81,7 +81,8 @@ def test_server_json_names_every_environment_variable_and_which_are_secret() -> 
         assert variable["description"] and isinstance(variable["isSecret"], bool)
         assert variable["isRequired"] is False  # serve starts without any of them
     assert {n for n, v in variables.items() if v["isSecret"]} == {settings.ENV_OAUTH_CLIENT_SECRET}
-    readable = {value for key, value in vars(settings).items() if key.startswith("ENV_")} | {ENV_LOG_LEVEL}
+    readable = {value for module in (settings, writes) for key, value in vars(module).items() if key.startswith("ENV_")}
+    readable |= {ENV_LOG_LEVEL}
     assert set(variables) == readable
     # The README's Configuration table is the same list.
     section = (ROOT / "README.md").read_text().split("## Configuration", 1)[1].split("\n## ", 1)[0]

@@ -100,3 +100,13 @@ def test_the_tool_sizes_benchmark_runs(tmp_path: Path) -> None:
     measured = json.loads(figures.read_text())
     assert len(measured["rows"]) == 23 and {row["toolset"] for row in measured["rows"]} == set(measured["per_toolset"])
     assert 10_000 < measured["total_after"] <= 24_000
+
+
+def test_the_writes_benchmark_runs() -> None:
+    """`bench/writes.py --quick`: a server with writes over stdio, four actions planned and applied, the report."""
+    done = subprocess.run(
+        [sys.executable, "writes.py", "--quick"], cwd=BENCH, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "1. upstream requests per applied plan" in done.stdout
+    assert "update_audience (2 / 2)" in done.stdout and "all actions" in done.stdout

@@ -38,6 +38,7 @@ from personalize_mcp.contentstack.models.cms_variants import CMSVariant, Variant
 from personalize_mcp.contentstack.models.experiences import Event, Experience
 from personalize_mcp.contentstack.models.versions import Version
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
+from personalize_mcp.contentstack.personalize_writes import PersonalizeWrites
 from personalize_mcp.rules.subjects import ListedAttributes
 from personalize_mcp.runtime.cache import TTLCache
 from personalize_mcp.runtime.concurrency import gather
@@ -77,8 +78,12 @@ class Lookups(AccountLookups):
         deadline: float | None = DEFAULT_DEADLINE,
         now: Callable[[], datetime] | None = None,
         region: str | None = None,
+        writes: PersonalizeWrites | None = None,
+        write_mode: str = "off",
     ) -> None:
         self._personalize = personalize
+        self._writes = writes
+        self.write_mode = write_mode
         self._region = region
         self._now = now
         self._cms = cms
@@ -95,9 +100,11 @@ class Lookups(AccountLookups):
 
     # ---- Personalize ---------------------------------------------------------------------------
 
-    async def audiences(self, project_uid: str) -> list[Audience]:
+    async def audiences(self, project_uid: str, *, fresh: bool = False) -> list[Audience]:
         try:
-            return await self._cached(("audiences", project_uid), lambda: self._personalize.list_audiences(project_uid))
+            return await self._cached(
+                ("audiences", project_uid), lambda: self._personalize.list_audiences(project_uid), fresh=fresh
+            )
         except _STACK_ERRORS as error:
             raise await project_error(self, project_uid, error, "audiences") from None
 
@@ -129,26 +136,28 @@ class Lookups(AccountLookups):
             return _NO_NAMES
         return self.derived(("attribute-names", project_uid), (attributes,), lambda: listed_names(attributes))
 
-    async def attributes(self, project_uid: str) -> list[Attribute]:
+    async def attributes(self, project_uid: str, *, fresh: bool = False) -> list[Attribute]:
         """Every attribute of the project, preset and custom (the same cached read as `attribute_names`)."""
         try:
             return await self._cached(
-                ("attributes", project_uid), lambda: self._personalize.list_attributes(project_uid)
+                ("attributes", project_uid), lambda: self._personalize.list_attributes(project_uid), fresh=fresh
             )
         except _STACK_ERRORS as error:
             raise await project_error(self, project_uid, error, "attributes") from None
 
-    async def events(self, project_uid: str) -> list[Event]:
+    async def events(self, project_uid: str, *, fresh: bool = False) -> list[Event]:
         try:
-            return await self._cached(("events", project_uid), lambda: self._personalize.list_events(project_uid))
+            return await self._cached(
+                ("events", project_uid), lambda: self._personalize.list_events(project_uid), fresh=fresh
+            )
         except _STACK_ERRORS as error:
             raise await project_error(self, project_uid, error, "events") from None
 
-    async def priority(self, project_uid: str) -> list[str]:
+    async def priority(self, project_uid: str, *, fresh: bool = False) -> list[str]:
         """Experience uids, highest priority first (`GET /experiences-priority`)."""
         try:
             return await self._cached(
-                ("priority", project_uid), lambda: self._personalize.get_experiences_priority(project_uid)
+                ("priority", project_uid), lambda: self._personalize.get_experiences_priority(project_uid), fresh=fresh
             )
         except _STACK_ERRORS as error:
             raise await project_error(self, project_uid, error, "experience priority") from None
@@ -158,10 +167,10 @@ class Lookups(AccountLookups):
         audiences, names = await gather(lambda: self.audiences(project_uid), lambda: self.attribute_names(project_uid))
         return audiences, names
 
-    async def experiences(self, project_uid: str) -> list[Experience]:
+    async def experiences(self, project_uid: str, *, fresh: bool = False) -> list[Experience]:
         try:
             return await self._cached(
-                ("experiences", project_uid), lambda: self._personalize.list_experiences(project_uid)
+                ("experiences", project_uid), lambda: self._personalize.list_experiences(project_uid), fresh=fresh
             )
         except _STACK_ERRORS as error:
             raise await project_error(self, project_uid, error, "experiences") from None
@@ -173,9 +182,9 @@ class Lookups(AccountLookups):
         except UpstreamError:
             return []
 
-    async def experience(self, project_uid: str, experience_uid: str) -> Experience:
-        """One experience: from a fresh cached list when there is one, else its own GET."""
-        listed: list[Experience] = self._fresh(("experiences", project_uid)) or []
+    async def experience(self, project_uid: str, experience_uid: str, *, fresh: bool = False) -> Experience:
+        """One experience: from a fresh cached list when there is one (unless `fresh`), else its own GET."""
+        listed: list[Experience] = [] if fresh else self._fresh(("experiences", project_uid)) or []
         found = next((e for e in listed if e.uid == experience_uid), None)
         if found is not None:
             return found
@@ -183,15 +192,17 @@ class Lookups(AccountLookups):
             return await self._cached(
                 ("experience", project_uid, experience_uid),
                 lambda: self._personalize.get_experience(project_uid, experience_uid),
+                fresh=fresh,
             )
         except _STACK_ERRORS as error:
             raise await experience_error(self, project_uid, experience_uid, error) from None
 
-    async def versions(self, project_uid: str, experience_uid: str) -> list[Version]:
+    async def versions(self, project_uid: str, experience_uid: str, *, fresh: bool = False) -> list[Version]:
         try:
             return await self._cached(
                 ("versions", project_uid, experience_uid),
                 lambda: self._personalize.list_versions(project_uid, experience_uid),
+                fresh=fresh,
             )
         except _STACK_ERRORS as error:
             raise await experience_error(self, project_uid, experience_uid, error) from None

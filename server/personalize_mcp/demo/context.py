@@ -18,6 +18,8 @@ class Demo:
 
     p: Printer
     client: Client
+    mode: str = "auto"
+    """The client's protocol era (`demo --mode`), for a section that starts a server of its own (writes)."""
     project: dict[str, Any] = field(default_factory=dict)
     """The project the demo walks: the first with a connected stack (list_projects)."""
     audience_names: dict[str, str] = field(default_factory=dict)

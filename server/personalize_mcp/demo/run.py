@@ -22,6 +22,7 @@ from personalize_mcp.demo.personalize import show_audiences, show_experiences, s
 from personalize_mcp.demo.printer import Printer
 from personalize_mcp.demo.results import show_experiment_results
 from personalize_mcp.demo.simulation import show_simulation
+from personalize_mcp.demo.writes import show_writes
 from personalize_mcp.runtime.logs import configure_logging
 
 SECTIONS: tuple[Section, ...] = (
@@ -34,6 +35,7 @@ SECTIONS: tuple[Section, ...] = (
     show_simulation,
     show_insights,
     show_cms,
+    show_writes,
 )
 """The demo's sections in the order they run; earlier ones choose what later ones show (`Demo`)."""
 
@@ -52,7 +54,7 @@ async def demo_to(mode: str, out: TextIO) -> None:
     """The whole demo, written to `out`, through a client of the protocol era `mode` (`auto` or `legacy`)."""
     out.write("contentstack-personalize-mcp demo: a real MCP client talking to `personalize-mcp serve --sandbox`\n")
     async with Client(server_parameters(), mode=mode) as client:
-        demo = Demo(Printer(out), client)
+        demo = Demo(Printer(out), client, mode)
         for section in SECTIONS:
             await section(demo)
     out.write("\nDemo finished: every action answered through the MCP client.\n")

@@ -87,6 +87,17 @@ PARAGRAPHS: tuple[tuple[Line, ...], ...] = (
             "below them), and prompts explain, review or audit with the tools above."
         ),
     ),
+    (
+        _line(
+            "Writes are on: plan_change answers a change in words (nothing is written), apply_change applies a "
+            "plan once after the person confirms, undo_change plans the inverse of an applied change, "
+            "list_changes is the journal. Show the person the plan (summary, changes, warnings) before applying it.",
+            "plan_change",
+            "apply_change",
+            "undo_change",
+            "list_changes",
+        ),
+    ),
 )
 
 

@@ -29,6 +29,7 @@ from pydantic import AnyUrl, ValidationError
 
 from personalize_mcp import __version__
 from personalize_mcp.answers.lookups import Lookups
+from personalize_mcp.answers.writes.service import WriteService
 from personalize_mcp.mcp_server.completions import register_completions
 from personalize_mcp.mcp_server.instructions import instructions_for
 from personalize_mcp.mcp_server.prompts import register_prompts
@@ -52,6 +53,8 @@ class PersonalizeMCPServer(MCPServer[Any]):
     included (None: no limit)."""
     toolsets_on: tuple[str, ...] = ()
     """The toolsets whose tools this server offers (`serve --toolsets`), in table order."""
+    write_service: WriteService | None = None
+    """What the write tools act through (`serve --writes drafts|all`); None: writes are off."""
 
     def add_tool(self, fn: Callable[..., Any], name: str | None = None, *args: Any, **kwargs: Any) -> None:
         """Every tool's published input schema is compacted here, once (see `schema`)."""
@@ -225,21 +228,25 @@ def describe_validation_error(tool: str, error: ValidationError) -> str:
     return f"Invalid arguments for {tool}: {'; '.join(problems)}; see the tool's input schema."
 
 
+
+
 def build_server(
     lookups: Lookups,
     *,
     auth: AuthSettings | None = None,
     token_verifier: TokenVerifier | None = None,
     toolsets: Collection[str] = TOOLSET_NAMES,
+    write_service: WriteService | None = None,
 ) -> PersonalizeMCPServer:
     """The MCP server for one account's lookups (transport-agnostic).
 
     `auth` and `token_verifier` make its Streamable HTTP endpoint an OAuth resource server
     (see `http_auth`); they change nothing on stdio. `toolsets` names the toolsets to offer
     (`serve --toolsets`, checked by the settings): resources, prompts and instructions that need
-    a tool outside them are left out too.
+    a tool outside them are left out too. `write_service`: the four write tools (`serve --writes
+    drafts|all`), which come with it and never with `toolsets` alone; without it none is listed.
     """
-    chosen = chosen_toolsets(toolsets)
+    chosen = chosen_toolsets(toolsets, writes=write_service is not None)
     server = PersonalizeMCPServer(
         SERVER_NAME,
         title="Contentstack Personalize",
@@ -251,6 +258,7 @@ def build_server(
     )
     server.deadline = lookups.deadline
     server.toolsets_on = tuple(toolset.name for toolset in chosen)
+    server.write_service = write_service
     register_tools(server, lookups, chosen)
     tools = server.tool_names()
     server.set_instructions(instructions_for(tools))

@@ -6,6 +6,7 @@
 * `subjects`     — what a rule tests, in words ("country", "custom attribute "Plan tier"");
 * `wording`      — how values read (quoted, bounded, dates, numbers);
 * `render`       — a definition in plain words, one bounded line;
+* `compose`      — the inverse of parsing: the contract's rule tree (writes) -> an upstream definition, and back;
 * `evaluate`     — a tree evaluated for a described visitor, three-valued, with a trace (`evaluate`, `combine`);
 * `visitor`      — what the evaluator is told: the visitor and the project's custom attributes;
 * `trace`        — what it returns: the result, the decisive reasons, the trace lines;

@@ -48,6 +48,8 @@ class SandboxData:
     stacks: list[JSON] = field(default_factory=list)
     variant_groups: dict[str, list[JSON]] = field(default_factory=dict)
     """stack api key → variant groups (CMS shape), each with its full `variants` list."""
+    short_uid_counters: dict[str, int] = field(default_factory=dict)
+    """experience uid → the highest variant short uid it ever gave (writes: short uids are never reused)."""
 
 
 def preset(ref: str, condition: str, options: JSON | None = None, *, invert: bool = False) -> JSON:

@@ -20,7 +20,7 @@ import os
 import socket
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import anyio
@@ -29,12 +29,14 @@ from personalize_mcp import __version__
 from personalize_mcp.answers.lookups import DEFAULT_CACHE_TTL
 from personalize_mcp.auth.protocol import MissingCredentials
 from personalize_mcp.config.settings import ConnectionOverrides, ConnectionSettings, ServerSettings
+from personalize_mcp.config.writes import WriteSettings
 from personalize_mcp.connection.stack import DEFAULT_MAX_RESPONSE_BYTES, Connection, open_lookups
 from personalize_mcp.mcp_server.server import build_server
 from personalize_mcp.runtime.collector import settle_after_start_up
 from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE
 from personalize_mcp.runtime.errors import ConfigurationError, UserFacingError
 from personalize_mcp.runtime.logs import configure_logging
+from personalize_mcp.transport.write_service import open_write_service, refuse_http_writes, write_settings
 
 if TYPE_CHECKING:
     from personalize_mcp.transport.http_options import HTTPOptions
@@ -73,6 +75,8 @@ class Setup:
     lookup_options: LookupOptions
     problem: str | None = None
     """The sentence every tool answers with when the configuration is unusable (stdio only)."""
+    writes: WriteSettings = field(default_factory=WriteSettings)
+    store_url: str | None = None
 
 
 def resolve_connection(args: argparse.Namespace, server: ServerSettings) -> Connection:
@@ -93,7 +97,9 @@ def resolve_setup(args: argparse.Namespace) -> Setup:
     server_settings = ServerSettings.from_env(
         os.environ, account=args.account, sandbox=args.sandbox, toolsets=args.toolsets
     )
-    return Setup(server_settings, resolve_connection(args, server_settings), lookup_options)
+    writes = write_settings(args)
+    connection = resolve_connection(args, server_settings)
+    return Setup(server_settings, connection, lookup_options, writes=writes, store_url=getattr(args, "store", None))
 
 
 def unusable_setup(args: argparse.Namespace, error: UserFacingError) -> Setup:
@@ -134,6 +140,7 @@ def run_serve(args: argparse.Namespace, *, http_only_flags: Sequence[str] = ()) 
         # Checked first: an unsafe or inconsistent HTTP set-up, or a taken port, is refused before
         # anything else happens.
         options = HTTPOptions.from_args(args)
+        refuse_http_writes(args, write_settings(args))
         sock = listen(options)
         with sock:
             anyio.run(_serve_http, options, sock, resolve_setup(args))
@@ -155,14 +162,18 @@ def run_serve(args: argparse.Namespace, *, http_only_flags: Sequence[str] = ()) 
 
 
 async def _serve(setup: Setup) -> None:
-    async with open_lookups(
-        setup.connection,
-        default_project_uid=setup.settings.default_project_uid,
-        cache_ttl=setup.lookup_options.cache_ttl,
-        deadline=setup.lookup_options.deadline,
-        max_response_bytes=setup.lookup_options.max_upstream_bytes,
-    ) as lookups:
-        server = build_server(lookups, toolsets=setup.settings.toolsets)
+    async with (
+        open_lookups(
+            setup.connection,
+            default_project_uid=setup.settings.default_project_uid,
+            cache_ttl=setup.lookup_options.cache_ttl,
+            deadline=setup.lookup_options.deadline,
+            max_response_bytes=setup.lookup_options.max_upstream_bytes,
+            write_mode=setup.writes.mode,
+        ) as lookups,
+        open_write_service(lookups, setup.writes, setup.settings.home, setup.store_url) as writes,
+    ):
+        server = build_server(lookups, toolsets=setup.settings.toolsets, write_service=writes)
         settle_after_start_up(collect=False)  # the client launching us is waiting for its first answers
         try:
             await server.run_stdio_async()
@@ -198,7 +209,9 @@ async def _serve_http(options: HTTPOptions, sock: socket.socket, setup: Setup) -
             cache_ttl=setup.lookup_options.cache_ttl,
             deadline=setup.lookup_options.deadline,
             max_response_bytes=setup.lookup_options.max_upstream_bytes,
+            write_mode=setup.writes.mode,
         ) as lookups,
+        open_write_service(lookups, setup.writes, setup.settings.home, setup.store_url) as writes,
         httpx2.AsyncClient(timeout=FETCH_TIMEOUT_SECONDS) as issuer_http,
     ):
         verifier = JWTTokenVerifier(options.oauth, issuer_http) if options.oauth else None
@@ -207,6 +220,7 @@ async def _serve_http(options: HTTPOptions, sock: socket.socket, setup: Setup) -
             auth=options.oauth.auth_settings() if options.oauth else None,
             token_verifier=verifier,
             toolsets=setup.settings.toolsets,
+            write_service=writes,
         )
         if verifier is not None:
             await verifier.warm_up()

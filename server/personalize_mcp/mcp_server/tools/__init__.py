@@ -51,6 +51,7 @@ TOOLSETS: tuple[Toolset, ...] = (
     Toolset("results", ("results",)),
     Toolset("simulation", ("simulation",)),
     Toolset("insights", ("insights",)),  # find_usage, compare_versions, audit_project, search
+    Toolset("writes", ("writes",), with_writes=True),  # plan_change, apply_change, undo_change, list_changes
 )
 
 TOOLSET_NAMES: tuple[str, ...] = tuple(toolset.name for toolset in TOOLSETS if not toolset.with_writes)

@@ -19,7 +19,8 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
         title="Get Connection",
         annotations=READ_ONLY,
         description="Whether the data is real: the sandbox (sample data) or which account, organisation, region "
-        "and user answer, and which toolsets this server offers. Never shows a token.",
+        "and user answer, which toolsets this server offers, and whether it writes (writes, can_write). Never shows "
+        "a token.",
     )
     async def get_connection() -> Annotated[CallToolResult, ConnectionResult]:
         return as_tool_result(connection.get_connection(lookups, toolsets_on(server)))

@@ -32,17 +32,22 @@ NEVER_OVER_STDIO = (
     "personalize_mcp.auth.commands",
     "personalize_mcp.demo",
     "personalize_mcp.broker",  # `--auth broker` (HTTP)
-    "personalize_mcp.store",  # plans, approvals and logins shared by processes
-    "personalize_mcp.answers.writes",  # `--writes`
-    "personalize_mcp.mcp_server.tools.writes",
+    "personalize_mcp.store.redis_store",
     "authlib",  # a token request (login, refresh) imports it
     "filelock",  # taking the account's lock (refresh, save) imports it
     "jwt",
     "redis",
-    "sqlite3",
     "httpcore2",  # the HTTP client is made by the first upstream request, not at start
     "h11",
     "truststore",
+)
+ONLY_WITH_WRITES = (
+    "personalize_mcp.answers.writes",  # `serve --writes drafts|all`
+    "personalize_mcp.mcp_server.tools.writes",
+    "personalize_mcp.contentstack.personalize_writes",
+    "personalize_mcp.rules.compose",
+    "personalize_mcp.store",  # plans and approvals
+    "sqlite3",
 )
 
 
@@ -74,6 +79,15 @@ async def test_a_stored_account_over_stdio_starts_without_other_modes(home: Path
     modules, tools = await started(home, tmp_path)
     assert len(tools) == 23
     assert {"personalize_mcp.auth.session", "personalize_mcp.mcp_server.tools.insights"} <= set(modules)
+    assert loaded(modules, ("personalize_mcp.sandbox", *NEVER_OVER_STDIO, *ONLY_WITH_WRITES)) == []
+
+
+async def test_writes_on_bring_the_write_code_and_no_other_mode(home: Path, tmp_path: Path) -> None:
+    modules, tools = await started(home, tmp_path, "--writes", "all")
+    assert len(tools) == 27 and {"plan_change", "apply_change", "undo_change", "list_changes"} <= tools
+    assert {"personalize_mcp.mcp_server.tools.writes", "personalize_mcp.contentstack.personalize_writes"} <= set(
+        modules
+    )
     assert loaded(modules, ("personalize_mcp.sandbox", *NEVER_OVER_STDIO)) == []
 
 
@@ -91,11 +105,11 @@ async def test_fewer_toolsets_import_fewer_answers(home: Path, tmp_path: Path) -
         "personalize_mcp.answers.insights",
         "personalize_mcp.rules.evaluate",
     )
-    assert loaded(modules, (*others, "personalize_mcp.sandbox", *NEVER_OVER_STDIO)) == []
+    assert loaded(modules, (*others, "personalize_mcp.sandbox", *NEVER_OVER_STDIO, *ONLY_WITH_WRITES)) == []
 
 
 async def test_the_sandbox_starts_without_reading_accounts(home: Path, tmp_path: Path) -> None:
     modules, tools = await started(home, tmp_path, "--sandbox")
     assert len(tools) == 23 and "personalize_mcp.sandbox.app" in modules
     accounts = ("personalize_mcp.auth.session", "personalize_mcp.auth.store", "personalize_mcp.auth.credentials")
-    assert loaded(modules, (*accounts, *NEVER_OVER_STDIO)) == []
+    assert loaded(modules, (*accounts, *NEVER_OVER_STDIO, *ONLY_WITH_WRITES)) == []

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from personalize_mcp.answers.memo import AccountMemo
 from personalize_mcp.auth.protocol import ConnectionFacts, Credentials
@@ -19,9 +20,11 @@ from personalize_mcp.contentstack.cms import CMSAPI
 from personalize_mcp.contentstack.models.account import Project, Stack
 from personalize_mcp.contentstack.models.audiences import Location
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
-from personalize_mcp.contentstack.personalize_writes import PersonalizeWrites
 from personalize_mcp.runtime.errors import ConfigurationError, InvalidInputError, NotFoundError, bounded, quoted
 from personalize_mcp.runtime.ids import validate_identifier
+
+if TYPE_CHECKING:  # the write calls are imported only when writes are on
+    from personalize_mcp.contentstack.personalize_writes import PersonalizeWrites
 
 _PROJECTS_NAMED = 3
 LOCATIONS_TTL = 24 * 3600.0

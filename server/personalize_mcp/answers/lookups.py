@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from personalize_mcp.answers.account_lookups import AccountLookups
 from personalize_mcp.answers.upstream_errors import (
@@ -38,12 +39,14 @@ from personalize_mcp.contentstack.models.cms_variants import CMSVariant, Variant
 from personalize_mcp.contentstack.models.experiences import Event, Experience
 from personalize_mcp.contentstack.models.versions import Version
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
-from personalize_mcp.contentstack.personalize_writes import PersonalizeWrites
 from personalize_mcp.rules.subjects import ListedAttributes
 from personalize_mcp.runtime.cache import TTLCache
 from personalize_mcp.runtime.concurrency import gather
 from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE
 from personalize_mcp.runtime.errors import NotFoundError, UserFacingError
+
+if TYPE_CHECKING:  # the write calls are imported only when writes are on
+    from personalize_mcp.contentstack.personalize_writes import PersonalizeWrites
 
 logger = logging.getLogger(__name__)
 

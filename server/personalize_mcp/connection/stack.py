@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import httpx2
 
@@ -20,11 +21,13 @@ from personalize_mcp.contentstack.bodies import DEFAULT_MAX_RESPONSE_BYTES as DE
 from personalize_mcp.contentstack.cms import CMSAPI
 from personalize_mcp.contentstack.http import ContentstackHTTP
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
-from personalize_mcp.contentstack.personalize_writes import PersonalizeWrites
 from personalize_mcp.contentstack.ratelimit import RateLimit, RateLimiter
 from personalize_mcp.contentstack.retries import RetryPolicy
 from personalize_mcp.runtime.cache import TTLCache
 from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE
+
+if TYPE_CHECKING:  # the write calls are imported only when writes are on
+    from personalize_mcp.contentstack.personalize_writes import PersonalizeWrites
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +82,15 @@ async def open_lookups(
             deadline=deadline,
             now=connection.now,
             region=connection.settings.region,
-            writes=PersonalizeWrites(http) if write_mode != "off" else None,
+            writes=_write_calls(http) if write_mode != "off" else None,
             write_mode=write_mode,
         )
     finally:
         await http.aclose()
+
+
+def _write_calls(http: ContentstackHTTP) -> PersonalizeWrites:
+    """The write calls over `http`, imported only when writes are on."""
+    from personalize_mcp.contentstack import personalize_writes
+
+    return personalize_writes.PersonalizeWrites(http)

@@ -15,7 +15,7 @@ import difflib
 import logging
 from collections.abc import Callable, Collection, Iterable
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcp.server import MCPServer
 from mcp.server.auth.provider import TokenVerifier
@@ -29,7 +29,6 @@ from pydantic import AnyUrl, ValidationError
 
 from personalize_mcp import __version__
 from personalize_mcp.answers.lookups import Lookups
-from personalize_mcp.answers.writes.service import WriteService
 from personalize_mcp.mcp_server.completions import register_completions
 from personalize_mcp.mcp_server.instructions import instructions_for
 from personalize_mcp.mcp_server.prompts import register_prompts
@@ -39,6 +38,9 @@ from personalize_mcp.mcp_server.tools import TOOLSET_NAMES, chosen_toolsets, reg
 from personalize_mcp.runtime import progress
 from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE, DeadlineExceededError, within_deadline
 from personalize_mcp.runtime.errors import MAX_MESSAGE_CHARS, UserFacingError, bounded, quoted
+
+if TYPE_CHECKING:  # the write tools are imported with their toolset, when writes are on
+    from personalize_mcp.answers.writes.service import WriteService
 
 logger = logging.getLogger(__name__)
 
@@ -226,8 +228,6 @@ def describe_validation_error(tool: str, error: ValidationError) -> str:
         else:
             problems.append(f"{where} is invalid")
     return f"Invalid arguments for {tool}: {'; '.join(problems)}; see the tool's input schema."
-
-
 
 
 def build_server(

@@ -13,13 +13,14 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from personalize_mcp.answers.lookups import Lookups
-from personalize_mcp.answers.writes.journal import Journal
-from personalize_mcp.answers.writes.service import WriteService
 from personalize_mcp.config.writes import WriteSettings
 from personalize_mcp.runtime.errors import ConfigurationError
-from personalize_mcp.store.locate import default_store_url, open_store
+
+if TYPE_CHECKING:
+    from personalize_mcp.answers.lookups import Lookups
+    from personalize_mcp.answers.writes.service import WriteService
 
 
 def write_settings(args: argparse.Namespace) -> WriteSettings:
@@ -48,6 +49,11 @@ async def open_write_service(
     if not settings.enabled:
         yield None
         return
+    # Imported here: with writes off (the default) `serve` starts without the write code and the store.
+    from personalize_mcp.answers.writes.journal import Journal
+    from personalize_mcp.answers.writes.service import WriteService
+    from personalize_mcp.store.locate import default_store_url, open_store
+
     store = open_store(store_url or default_store_url(home))
     try:
         yield WriteService(lookups, settings, store, Journal(home))

@@ -19,7 +19,7 @@ from mcp_types.version import is_version_at_least
 from pydantic import BaseModel, Field
 
 from personalize_mcp.answers.lookups import Lookups
-from personalize_mcp.answers.writes import engine, history, inverse, planner
+from personalize_mcp.answers.writes import history
 from personalize_mcp.answers.writes.confirm import Answer
 from personalize_mcp.answers.writes.history import ChangesResult
 from personalize_mcp.answers.writes.plans import ApplyResult, PlanResult
@@ -74,7 +74,8 @@ class HoldsWrites(Protocol):
 
 def register(server: MCPServer[Any], lookups: Lookups) -> None:
     """The four tools (the `writes` toolset, chosen only with `serve --writes`); each call takes the server's
-    write service, so the tools can be listed (their schemas measured) before one exists."""
+    write service, so the tools can be listed (their schemas measured) before one exists. The planning,
+    undo and apply code is imported by the first call that needs it, not when the server starts."""
 
     def service_of() -> WriteService:
         service = server.write_service if isinstance(server, HoldsWrites) else None
@@ -83,6 +84,8 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
         return service
 
     async def ask(plan_id: str, ctx: Context[Any, Any]) -> Elicit[BaseModel] | str:
+        from personalize_mcp.answers.writes import engine
+
         question = await engine.question(service_of(), plan_id)
         if question is None or not elicitable(ctx):
             return NOT_ASKED
@@ -101,6 +104,8 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
         ctx: Context[Any, Any],
         project_uid: ProjectUid = None,
     ) -> Annotated[CallToolResult, PlanResult]:
+        from personalize_mcp.answers.writes import planner
+
         plan = await planner.plan_change(
             service_of(), project_uid, change, elicitable=elicitable(ctx), client=client_name(ctx)
         )
@@ -121,6 +126,8 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
         ctx: Context[Any, Any],
         confirmation_token: Annotated[str | None, Field(description="The plan's confirmation token.")] = None,
     ) -> Annotated[CallToolResult, ApplyResult]:
+        from personalize_mcp.answers.writes import engine
+
         if isinstance(answer, AcceptedElicitation):
             given = answer.data
             confirmed = (
@@ -142,6 +149,8 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
     async def undo_change(
         change_id: Annotated[str, Field(description="The change to undo.")], ctx: Context[Any, Any]
     ) -> Annotated[CallToolResult, PlanResult]:
+        from personalize_mcp.answers.writes import inverse
+
         plan = await inverse.plan_undo(service_of(), change_id, elicitable=elicitable(ctx), client=client_name(ctx))
         return as_tool_result(plan)
 

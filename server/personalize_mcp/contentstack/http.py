@@ -24,7 +24,7 @@ from personalize_mcp.auth.protocol import Credentials
 from personalize_mcp.config.settings import ConnectionSettings
 from personalize_mcp.contentstack.bodies import DEFAULT_MAX_RESPONSE_BYTES, UpstreamAnswer, parse_json
 from personalize_mcp.contentstack.errors import Api
-from personalize_mcp.contentstack.ratelimit import RateLimiter
+from personalize_mcp.contentstack.ratelimit import Limiter, RateLimiter
 from personalize_mcp.contentstack.retries import RETRYABLE_STATUSES, RetryPolicy, Transient, wait_to_retry
 from personalize_mcp.contentstack.sender import UpstreamSender, loggable, shared_client
 from personalize_mcp.contentstack.upstream_failures import (
@@ -61,7 +61,7 @@ class ContentstackHTTP:
         transport: httpx2.AsyncBaseTransport | None = None,
         timeout: httpx2.Timeout | None = None,
         retry: RetryPolicy | None = None,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self._base_urls = {
@@ -80,7 +80,7 @@ class ContentstackHTTP:
         return self._credentials
 
     @property
-    def limiter(self) -> RateLimiter:
+    def limiter(self) -> Limiter:
         return self._sender.limiter
 
     @property

@@ -17,7 +17,7 @@ import httpx2
 from personalize_mcp import __version__
 from personalize_mcp.contentstack.bodies import ACCEPTED_ENCODINGS, UpstreamAnswer, read_body
 from personalize_mcp.contentstack.errors import Api
-from personalize_mcp.contentstack.ratelimit import RateLimiter
+from personalize_mcp.contentstack.ratelimit import Limiter
 from personalize_mcp.contentstack.retries import Transient, transient_failure
 from personalize_mcp.contentstack.upstream_failures import transport_failed
 
@@ -43,14 +43,14 @@ def shared_client(
 class UpstreamSender:
     """Sends attempts on the shared client, each behind the shared `RateLimiter`, and counts those in flight."""
 
-    def __init__(self, client: httpx2.AsyncClient, *, limiter: RateLimiter, max_response_bytes: int) -> None:
+    def __init__(self, client: httpx2.AsyncClient, *, limiter: Limiter, max_response_bytes: int) -> None:
         self._client = client
         self._limiter = limiter
         self._in_flight = 0
         self._max_response_bytes = max_response_bytes
 
     @property
-    def limiter(self) -> RateLimiter:
+    def limiter(self) -> Limiter:
         return self._limiter
 
     @property

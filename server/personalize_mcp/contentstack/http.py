@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import quote
 
 import httpx2
@@ -23,7 +23,7 @@ import httpx2
 from personalize_mcp.auth.protocol import Credentials
 from personalize_mcp.config.settings import ConnectionSettings
 from personalize_mcp.contentstack.bodies import DEFAULT_MAX_RESPONSE_BYTES, UpstreamAnswer, parse_json
-from personalize_mcp.contentstack.errors import Api
+from personalize_mcp.contentstack.errors import Api, UpstreamError
 from personalize_mcp.contentstack.ratelimit import Limiter, RateLimiter
 from personalize_mcp.contentstack.retries import RETRYABLE_STATUSES, RetryPolicy, Transient, wait_to_retry
 from personalize_mcp.contentstack.sender import UpstreamSender, loggable, shared_client
@@ -39,6 +39,13 @@ logger = logging.getLogger(__name__)
 
 MAX_RENEWALS = 2
 """Token renewals one request may make after 401s (see the module docstring)."""
+
+
+@runtime_checkable
+class WordsItsRefusals(Protocol):
+    """Credentials that say a final 401 or 403 in their own words (a person's login, not an account's)."""
+
+    def refusal(self, api: Api, status: int) -> UpstreamError | None: ...
 
 
 def url_path(*segments: str) -> str:
@@ -157,4 +164,8 @@ class ContentstackHTTP:
                 continue
             if 200 <= status < 300:
                 return response
+            if isinstance(self._credentials, WordsItsRefusals):
+                own = self._credentials.refusal(api, status)
+                if own is not None:
+                    raise own
             raise error_for_status(api, status, self._credentials.account_name)

@@ -21,6 +21,7 @@ from mcp.server import MCPServer
 from mcp.server.auth.provider import TokenVerifier
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.lowlevel.helper_types import ReadResourceContents
+from mcp.server.mcpserver import RequestStateSecurity
 from mcp.server.mcpserver.context import Context
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError, UnexpectedToolError
 from mcp.shared.exceptions import MCPError
@@ -241,11 +242,13 @@ def build_server(
     *,
     auth: AuthSettings | None = None,
     token_verifier: TokenVerifier | None = None,
+    request_state_security: RequestStateSecurity | None = None,
 ) -> PersonalizeMCPServer:
     """The MCP server for one account's lookups (transport-agnostic).
 
     `auth` and `token_verifier` make its Streamable HTTP endpoint an OAuth resource server
-    (see `http_auth`); they change nothing on stdio.
+    (see `http_auth`); they change nothing on stdio. `request_state_security`: keys replicas share
+    for the 2026 protocol's request state (default: one key per process).
     """
     server = PersonalizeMCPServer(
         SERVER_NAME,
@@ -256,6 +259,7 @@ def build_server(
         cache_hints=cache_hints(lookups.cache_ttl),
         auth=auth,
         token_verifier=token_verifier,
+        request_state_security=request_state_security,
     )
     server.deadline = lookups.deadline
     register_tools(server, lookups)

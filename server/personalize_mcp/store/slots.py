@@ -49,6 +49,10 @@ class SlotLedger(Protocol):
         """Slots of `key` taken now (in flight or cooling down)."""
         ...
 
+    async def aclose(self) -> None:
+        """Release connections; the slots stay."""
+        ...
+
 
 def new_slot_id() -> str:
     return uuid.uuid4().hex
@@ -89,3 +93,6 @@ class MemorySlots:
 
     async def in_use(self, key: str) -> int:
         return len(self._live(key, self._clock()))
+
+    async def aclose(self) -> None:
+        return None

@@ -22,9 +22,12 @@ from typing import Any
 from mcp.server import MCPServer
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from personalize_mcp import __version__
+from personalize_mcp.broker.routes import BrokerApp
+from personalize_mcp.broker.settings import READ_SCOPE
 from personalize_mcp.transport.addresses import HEALTH_PATH, MCP_PATH
 from personalize_mcp.transport.cross_origin import CrossOrigin
 from personalize_mcp.transport.http_options import HTTPOptions
@@ -34,14 +37,17 @@ from personalize_mcp.transport.scope_challenge import ScopeChallenge
 from personalize_mcp.transport.session_caps import SessionLimiter
 
 
-def create_http_app(server: MCPServer[Any], options: HTTPOptions) -> ASGIApp:
+def create_http_app(
+    server: MCPServer[Any], options: HTTPOptions, *, authorization_server: list[Route] | None = None
+) -> ASGIApp:
     """Configure `server` for HTTP (time limit, `/healthz`) and return the ASGI app to serve.
 
     Call once per server. The server must have been built with the auth settings and token
-    verifier of `options.oauth` (see `build_server`), or without both.
+    verifier of `options.oauth` or `options.broker` (see `build_server`), or without both.
+    `authorization_server`: the broker's routes (`broker.routes`), answered before the MCP app.
     """
-    if (server.settings.auth is None) != (options.oauth is None):
-        raise ValueError("the server's auth settings do not match options.oauth")
+    if (server.settings.auth is None) != (options.oauth is None and options.broker is None):
+        raise ValueError("the server's auth settings do not match options.oauth / options.broker")
     server.middleware.append(RequestTimeout(options.request_timeout))
     health = {
         "status": "ok",
@@ -50,7 +56,7 @@ def create_http_app(server: MCPServer[Any], options: HTTPOptions) -> ASGIApp:
         "transport": "streamable-http",
         "endpoint": MCP_PATH,
         "stateless": options.stateless,
-        "auth": "oauth" if options.oauth else "none",
+        "auth": "broker" if options.broker else "oauth" if options.oauth else "none",
     }
 
     @server.custom_route(HEALTH_PATH, methods=["GET"])  # type: ignore[untyped-decorator]  # SDK lacks annotations
@@ -78,6 +84,8 @@ def create_http_app(server: MCPServer[Any], options: HTTPOptions) -> ASGIApp:
         )
     if options.oauth is not None and options.oauth.required_scopes:
         app = ScopeChallenge(app, options.oauth.required_scopes)
+    if options.broker is not None:
+        app = ScopeChallenge(BrokerApp(app, authorization_server or []), (READ_SCOPE,))
     if options.allowed_origins:
         app = CrossOrigin(app, options.allowed_origins)
     return RebindingGuard(app, security)

@@ -1,0 +1,286 @@
+"""The SDK's `OAuthAuthorizationServerProvider`, backed by the store: clients, codes, tokens, grants.
+
+`/authorize` never goes to Contentstack directly: it parks the request and sends the browser to our
+consent page (`consent`), whose approval goes to Contentstack, whose answer comes back to our
+callback (`callback`), which names the person, stores their login and only then issues our code
+(`complete`). Our tokens are random strings stored as digests, bound to the grant: an access token
+is honoured only while its login is stored, so forgetting a login (revocation, a replayed code or
+refresh token, a Contentstack grant that died) ends every token of that grant at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable
+
+from mcp.server.auth.provider import (
+    AuthorizationParams,
+    AuthorizeError,
+    OAuthAuthorizationServerProvider,
+    TokenError,
+    construct_redirect_uri,
+)
+from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
+from pydantic import AnyUrl
+
+from personalize_mcp.broker.client_metadata import (
+    ClientMetadataError,
+    ClientMetadataFetcher,
+    client_from_document,
+    is_metadata_url,
+)
+from personalize_mcp.broker.clients import BrokerClient, check_registration
+from personalize_mcp.broker.records import IssuedCode, IssuedToken, Login, PendingAuthorization, UpstreamFlow
+from personalize_mcp.broker.settings import (
+    ACCESS_TOKEN_SECONDS,
+    CODE_SECONDS,
+    REFRESH_TOKEN_SECONDS,
+    SCOPES,
+    BrokerSettings,
+    granted_scopes,
+)
+from personalize_mcp.broker.storage import PENDING_TTL, BrokerStorage
+from personalize_mcp.broker.tokens import (
+    BrokerAccessToken,
+    BrokerAuthorizationCode,
+    BrokerRefreshToken,
+    same_resource,
+    subject_of,
+)
+from personalize_mcp.store.sealing import digest
+
+logger = logging.getLogger(__name__)
+
+METADATA_FETCHES_PER_MINUTE = 60
+
+
+class BrokerProvider(OAuthAuthorizationServerProvider[BrokerAuthorizationCode, BrokerRefreshToken, BrokerAccessToken]):
+    """The SDK's provider protocol over the store (the identity-assertion grant stays the SDK's refusal)."""
+
+    def __init__(
+        self,
+        settings: BrokerSettings,
+        storage: BrokerStorage,
+        *,
+        fetcher: ClientMetadataFetcher | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self.storage = storage
+        self._fetcher = fetcher or ClientMetadataFetcher()
+        self._clock = clock
+
+    # ---- clients ---------------------------------------------------------------------------------
+
+    async def get_client(self, client_id: str) -> BrokerClient | None:
+        if is_metadata_url(client_id):
+            return await self._metadata_client(client_id)
+        raw = await self.storage.client(client_id)
+        return None if raw is None else BrokerClient.model_validate_json(raw)
+
+    async def _metadata_client(self, url: str) -> BrokerClient | None:
+        cached = await self.storage.fetched_client(url)
+        if cached is not None:
+            return BrokerClient.model_validate_json(cached)
+        if await self.storage.count("metadata-fetches", window=60) > METADATA_FETCHES_PER_MINUTE:
+            logger.warning("Not fetching client metadata from %s: too many fetches this minute.", url[:200])
+            return None
+        try:
+            document, ttl = await self._fetcher.fetch(url)
+            client = client_from_document(url, document, SCOPES)
+        except (ClientMetadataError, TimeoutError) as error:
+            logger.info("Client metadata at %s refused: %s", url[:200], error or "it took too long")
+            return None
+        await self.storage.save_fetched_client(url, client.model_dump_json(exclude_none=True).encode(), ttl=ttl)
+        return client
+
+    async def register_client(self, client_info: OAuthClientInformationFull) -> None:
+        check_registration(client_info, SCOPES)
+        secret = client_info.client_secret
+        fields = client_info.model_dump(exclude={"client_secret"})
+        record = BrokerClient.model_validate({**fields, "client_secret_digest": digest(secret) if secret else None})
+        await self.storage.save_client(client_info.client_id, record.model_dump_json(exclude_none=True).encode())
+
+    # ---- authorize: park the request, show our consent page ---------------------------------------
+
+    async def authorize(self, client: OAuthClientInformationFull, params: AuthorizationParams) -> str:
+        resource = params.resource or self.settings.resource_url
+        if not same_resource(resource, self.settings.resource_url):
+            raise AuthorizeError("invalid_target", f"This server issues tokens for {self.settings.resource_url} only.")
+        txn = secrets.token_urlsafe(32)
+        shown = client.display_name if isinstance(client, BrokerClient) else client.client_id
+        await self.storage.save_pending(
+            txn,
+            PendingAuthorization(
+                client_id=client.client_id,
+                client_name=shown,
+                redirect_uri=str(params.redirect_uri),
+                redirect_uri_provided_explicitly=params.redirect_uri_provided_explicitly,
+                scopes=granted_scopes(params.scopes),
+                code_challenge=params.code_challenge,
+                state=params.state,
+                resource=resource,
+                expires_at=self._clock() + PENDING_TTL,
+            ),
+        )
+        return construct_redirect_uri(self.settings.consent_url, txn=txn)
+
+    async def complete(self, flow: UpstreamFlow, login: Login) -> str:
+        """The person is named and of our organisation: store their login, issue our code, back to the client."""
+        await self.storage.save_login(login)
+        code = "pmcp_code_" + secrets.token_urlsafe(32)
+        pending = flow.pending
+        await self.storage.save_code(
+            code,
+            IssuedCode(
+                client_id=pending.client_id,
+                grant_id=login.grant_id,
+                subject=subject_of(login),
+                scopes=login.scopes,
+                code_challenge=pending.code_challenge,
+                redirect_uri=pending.redirect_uri,
+                redirect_uri_provided_explicitly=pending.redirect_uri_provided_explicitly,
+                resource=pending.resource,
+                expires_at=self._clock() + CODE_SECONDS,
+            ),
+            ttl=CODE_SECONDS,
+        )
+        return construct_redirect_uri(pending.redirect_uri, code=code, state=pending.state, iss=self.settings.issuer)
+
+    # ---- codes -----------------------------------------------------------------------------------
+
+    async def load_authorization_code(
+        self, client: OAuthClientInformationFull, authorization_code: str
+    ) -> BrokerAuthorizationCode | None:
+        stored = await self.storage.code(authorization_code)
+        if stored is None:
+            return None
+        issued = stored.record
+        if issued.spent:
+            await self.revoke_grant(issued.grant_id, "an authorization code was presented a second time")
+            return None
+        if issued.client_id != client.client_id:
+            return None
+        return BrokerAuthorizationCode(
+            code=authorization_code,
+            scopes=list(issued.scopes),
+            expires_at=issued.expires_at,
+            client_id=issued.client_id,
+            code_challenge=issued.code_challenge,
+            redirect_uri=AnyUrl(issued.redirect_uri),
+            redirect_uri_provided_explicitly=issued.redirect_uri_provided_explicitly,
+            resource=issued.resource,
+            subject=issued.subject,
+            grant_id=issued.grant_id,
+        )
+
+    async def exchange_authorization_code(
+        self, client: OAuthClientInformationFull, authorization_code: BrokerAuthorizationCode
+    ) -> OAuthToken:
+        stored = await self.storage.code(authorization_code.code)
+        keep = max(authorization_code.expires_at - self._clock(), 1.0)
+        if (
+            stored is None
+            or stored.record.spent
+            or not await self.storage.spend_code(authorization_code.code, stored, ttl=keep)
+        ):
+            raise TokenError("invalid_grant", "The authorization code was already used.")
+        if await self.storage.login(stored.record.grant_id) is None:
+            raise TokenError("invalid_grant", "The sign-in behind this code was revoked.")
+        return await self._issue(stored.record.grant_id, stored.record.subject, client.client_id, stored.record)
+
+    # ---- refresh tokens ----------------------------------------------------------------------------
+
+    async def load_refresh_token(
+        self, client: OAuthClientInformationFull, refresh_token: str
+    ) -> BrokerRefreshToken | None:
+        stored = await self.storage.token("refresh", refresh_token)
+        if stored is None or stored.record.client_id != client.client_id:
+            return None
+        issued = stored.record
+        if issued.rotated:
+            await self.revoke_grant(issued.grant_id, "a refresh token was presented after it had been used")
+            return None
+        if await self.storage.login(issued.grant_id) is None:
+            return None
+        return BrokerRefreshToken(
+            token=refresh_token,
+            client_id=issued.client_id,
+            scopes=list(issued.scopes),
+            expires_at=issued.expires_at,
+            resource=issued.resource,
+            subject=issued.subject,
+            grant_id=issued.grant_id,
+        )
+
+    async def exchange_refresh_token(
+        self, client: OAuthClientInformationFull, refresh_token: BrokerRefreshToken, scopes: list[str]
+    ) -> OAuthToken:
+        stored = await self.storage.token("refresh", refresh_token.token)
+        keep = float((refresh_token.expires_at or 0) - self._clock())
+        if (
+            stored is None
+            or stored.record.rotated
+            or not await self.storage.rotate_refresh(refresh_token.token, stored, ttl=keep)
+        ):
+            raise TokenError("invalid_grant", "The refresh token was already used.")
+        narrowed = stored.record.model_copy(update={"scopes": granted_scopes(scopes)})
+        return await self._issue(stored.record.grant_id, stored.record.subject, client.client_id, narrowed)
+
+    async def _issue(self, grant_id: str, subject: str, client_id: str, basis: IssuedCode | IssuedToken) -> OAuthToken:
+        access = "pmcp_at_" + secrets.token_urlsafe(32)
+        refresh = "pmcp_rt_" + secrets.token_urlsafe(32)
+        now = int(self._clock())
+        scopes = tuple(scope for scope in basis.scopes if scope in SCOPES)
+        for kind, value, lifetime in (
+            ("access", access, ACCESS_TOKEN_SECONDS),
+            ("refresh", refresh, REFRESH_TOKEN_SECONDS),
+        ):
+            issued = IssuedToken(
+                client_id=client_id,
+                grant_id=grant_id,
+                subject=subject,
+                scopes=scopes,
+                resource=basis.resource,
+                expires_at=now + lifetime,
+            )
+            await self.storage.save_token(kind, value, issued, ttl=lifetime)
+        return OAuthToken(
+            access_token=access, expires_in=ACCESS_TOKEN_SECONDS, scope=" ".join(scopes), refresh_token=refresh
+        )
+
+    # ---- access tokens and revocation --------------------------------------------------------------
+
+    async def load_access_token(self, token: str) -> BrokerAccessToken | None:
+        stored = await self.storage.token("access", token)
+        if stored is None or stored.record.expires_at < self._clock():
+            return None
+        issued = stored.record
+        login = await self.storage.login(issued.grant_id)
+        if login is None:
+            return None
+        accepted = BrokerAccessToken(
+            token=token,
+            client_id=issued.client_id,
+            scopes=list(issued.scopes),
+            expires_at=issued.expires_at,
+            resource=issued.resource,
+            subject=issued.subject,
+            claims={"iss": self.settings.issuer},
+            grant_id=issued.grant_id,
+            person=login.record.person,
+            organization_uid=login.record.organization_uid,
+            organization_name=login.record.organization_name,
+        )
+        accepted._login = login
+        return accepted
+
+    async def revoke_token(self, token: BrokerAccessToken | BrokerRefreshToken) -> None:
+        await self.revoke_grant(token.grant_id, "its client revoked a token")
+
+    async def revoke_grant(self, grant_id: str, why: str) -> None:
+        """Forget the login behind a grant: every code and token of ours for it stops working."""
+        if await self.storage.forget_login(grant_id):
+            logger.warning("Ended sign-in %s…: %s.", grant_id[:6], why)

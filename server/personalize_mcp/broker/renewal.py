@@ -146,16 +146,28 @@ class LoginRenewal:
                 return stored.record
             if await self._storage.take_lease(grant_id, self._owner, ttl=self._lease):
                 try:
-                    async with anyio.create_task_group() as group:
-                        group.start_soon(self._keep_lease, grant_id)
-                        try:
-                            return await self._refresh(grant_id)
-                        finally:
-                            group.cancel_scope.cancel()
+                    return await self._refresh_keeping_lease(grant_id)
                 finally:
                     with anyio.CancelScope(shield=True):
                         await self._storage.release_lease(grant_id, self._owner)
             await anyio.sleep(POLL)  # another replica holds the lease: wait for what it writes
+
+    async def _refresh_keeping_lease(self, grant_id: str) -> Login:
+        """`_refresh` while a heartbeat extends the lease (its failure raised as itself, not as a group)."""
+        renewed: Login | None = None
+        failure: Exception | None = None
+        async with anyio.create_task_group() as group:
+            group.start_soon(self._keep_lease, grant_id)
+            try:
+                renewed = await self._refresh(grant_id)
+            except Exception as error:
+                failure = error
+            finally:
+                group.cancel_scope.cancel()
+        if failure is not None:
+            raise failure
+        assert renewed is not None
+        return renewed
 
     async def _keep_lease(self, grant_id: str) -> None:
         while True:

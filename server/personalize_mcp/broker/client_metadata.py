@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 import anyio
 import httpx2
+from mcp.server.auth.provider import RegistrationError
 from mcp.shared.auth import OAuthClientMetadata
 from pydantic import ValidationError
 
@@ -146,7 +147,10 @@ def client_from_document(url: str, document: dict[str, Any], default_scopes: tup
         metadata = OAuthClientMetadata.model_validate({k: v for k, v in document.items() if k != "client_id"})
     except ValidationError:
         raise ClientMetadataError("The client metadata document is not valid client metadata.") from None
-    check_redirect_uris(metadata.redirect_uris)
+    try:
+        check_redirect_uris(metadata.redirect_uris)
+    except RegistrationError as refused:
+        raise ClientMetadataError(refused.error_description or "Its redirect URIs are not acceptable.") from None
     if "authorization_code" not in metadata.grant_types:
         raise ClientMetadataError("The client metadata document must allow the authorization_code grant.")
     return BrokerClient(

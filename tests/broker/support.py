@@ -87,11 +87,12 @@ class Broker:
                 self.process.wait()
 
 
-def start_broker(
-    sandbox_origin: str, *flags: str, home: str | None = None, port: int | None = None, **env: str
+def launch_broker(
+    sandbox_origin: str, *flags: str, home: str | None = None, public_origin: str | None = None, **env: str
 ) -> Broker:
-    port = port or free_port()
-    origin = f"http://127.0.0.1:{port}"
+    """Start the process (not waiting for it): `public_origin` is the URL people reach every replica at."""
+    port = free_port()
+    origin = public_origin or f"http://127.0.0.1:{port}"
     registered = httpx2.post(
         f"{sandbox_origin}/_sandbox/apps/{BROKER_CLIENT_ID}/redirect-uris",
         json={"redirect_uri": f"{origin}/oauth/callback"},
@@ -107,13 +108,16 @@ def start_broker(
         stderr=stderr,
         env=broker_env(sandbox_origin, home or tempfile.mkdtemp(prefix="broker-home-"), **env),
     )
-    broker = Broker(process, port, stderr)
+    return Broker(process, port, stderr)
+
+
+def wait_until_serving(broker: Broker) -> Broker:
     deadline = time.monotonic() + 60
     while True:
-        if process.poll() is not None:
-            raise AssertionError(f"broker exited with {process.returncode}: {broker.log()[-3000:]}")
+        if broker.process.poll() is not None:
+            raise AssertionError(f"broker exited with {broker.process.returncode}: {broker.log()[-3000:]}")
         try:
-            if httpx2.get(f"{origin}/healthz", timeout=1).status_code == 200:
+            if httpx2.get(f"{broker.origin}/healthz", timeout=1).status_code == 200:
                 return broker
         except httpx2.HTTPError:
             pass
@@ -121,6 +125,17 @@ def start_broker(
             broker.stop(signal.SIGKILL)
             raise AssertionError(f"broker did not start: {broker.log()[-3000:]}")
         time.sleep(0.05)
+
+
+def start_broker(sandbox_origin: str, *flags: str, **options: str) -> Broker:
+    return wait_until_serving(launch_broker(sandbox_origin, *flags, **options))
+
+
+def start_replicas(count: int, sandbox_origin: str, *flags: str, **env: str) -> list[Broker]:
+    """`count` replicas behind one public URL (the first's), started side by side."""
+    first = launch_broker(sandbox_origin, *flags, **env)
+    others = [launch_broker(sandbox_origin, *flags, public_origin=first.origin, **env) for _ in range(count - 1)]
+    return [wait_until_serving(replica) for replica in (first, *others)]
 
 
 @dataclass
@@ -225,7 +240,8 @@ def oauth_provider(broker: Broker, person: Person, tokens: MemoryTokens | None =
 async def signed_in(
     broker: Broker, person: Person, *, mode: str = "auto", tokens: MemoryTokens | None = None
 ) -> AsyncIterator[Client]:
-    """An MCP client that signs `person` in on its first request (a 401), then talks as them."""
+    """An MCP client that signs `person` in on its first request (a 401), then talks as them; with the
+    `tokens` of an earlier client it goes on with those (another replica, the same sign-in)."""
     async with (
         httpx2.AsyncClient(auth=oauth_provider(broker, person, tokens), timeout=60) as http,
         Client(streamable_http_client(broker.url, http_client=http), mode=mode) as client,

@@ -132,10 +132,14 @@ async def test_many_callers_on_three_replicas_make_one_refresh(
     async def caller(renewal: LoginRenewal) -> None:
         got.append((await renewal.renew(login.grant_id, rejected=login.access_token)).access_token)
 
-    async with replicas[0].renewals(), replicas[1].renewals(), replicas[2].renewals():
-        async with anyio.create_task_group() as group:
-            for index in range(30):
-                group.start_soon(caller, replicas[index % 3])
+    async with (
+        replicas[0].renewals(),
+        replicas[1].renewals(),
+        replicas[2].renewals(),
+        anyio.create_task_group() as group,
+    ):
+        for index in range(30):
+            group.start_soon(caller, replicas[index % 3])
     assert refreshes(sandbox) == before + 1
     assert len(set(got)) == 1 and login.access_token not in got
     stored = await storage.login(login.grant_id)

@@ -36,7 +36,9 @@ class PersonCredentials:
         self._renewal = renewal
         self._clock = clock
         self._latest: OrderedDict[str, Login] = OrderedDict()
-        """The newest login this process has seen per grant (a renewal's result outlives its request)."""
+        """The newest login this process has seen per grant, so a call needs no store read for it: the
+        bearer check already proved the grant alive, and a token Contentstack refuses is renewed from
+        the store (where another replica may have put a newer one)."""
 
     def __repr__(self) -> str:
         return "PersonCredentials()"
@@ -63,13 +65,6 @@ class PersonCredentials:
         token = self._token()
         return token.organization_uid if token is not None else None
 
-    def _newest(self, token: BrokerAccessToken) -> Login | None:
-        seen = token.login.record if token.login is not None else None
-        remembered = self._latest.get(token.grant_id)
-        if remembered is None or (seen is not None and seen.updated_at > remembered.updated_at):
-            return seen
-        return remembered
-
     def _remember(self, login: Login) -> None:
         self._latest[login.grant_id] = login
         self._latest.move_to_end(login.grant_id)
@@ -78,8 +73,11 @@ class PersonCredentials:
 
     async def access_token(self) -> str:
         token = self._required()
-        login = self._newest(token)
-        if login is None or not self._renewal.usable(login, token.grant_id):
+        login = self._latest.get(token.grant_id)
+        if login is None:  # the first call of this grant in this process: read it once
+            login = await self._renewal.stored(token.grant_id)
+            self._remember(login)
+        if not self._renewal.usable(login, token.grant_id):
             login = await self._renewal.renew(token.grant_id)
             self._remember(login)
         return login.access_token
@@ -94,7 +92,7 @@ class PersonCredentials:
         token = self._token()
         if token is None:
             return ConnectionFacts(connected=False, problem=NOT_SIGNED_IN)
-        login = self._newest(token)
+        login = self._latest.get(token.grant_id)
         return ConnectionFacts(
             connected=True,
             account=token.person.shown,

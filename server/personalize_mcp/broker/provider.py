@@ -41,7 +41,7 @@ from personalize_mcp.broker.settings import (
     BrokerSettings,
     granted_scopes,
 )
-from personalize_mcp.broker.storage import PENDING_TTL, BrokerStorage
+from personalize_mcp.broker.storage import PENDING_TTL, TOKEN_PREFIXES, BrokerStorage
 from personalize_mcp.broker.tokens import (
     BrokerAccessToken,
     BrokerAuthorizationCode,
@@ -187,9 +187,10 @@ class BrokerProvider(OAuthAuthorizationServerProvider[BrokerAuthorizationCode, B
             or not await self.storage.spend_code(authorization_code.code, stored, ttl=keep)
         ):
             raise TokenError("invalid_grant", "The authorization code was already used.")
-        if await self.storage.login(stored.record.grant_id) is None:
+        login = await self.storage.login(stored.record.grant_id)
+        if login is None:
             raise TokenError("invalid_grant", "The sign-in behind this code was revoked.")
-        return await self._issue(stored.record.grant_id, stored.record.subject, client.client_id, stored.record)
+        return await self._issue(login.record, client.client_id, stored.record)
 
     # ---- refresh tokens ----------------------------------------------------------------------------
 
@@ -203,7 +204,7 @@ class BrokerProvider(OAuthAuthorizationServerProvider[BrokerAuthorizationCode, B
         if issued.rotated:
             await self.revoke_grant(issued.grant_id, "a refresh token was presented after it had been used")
             return None
-        if await self.storage.login(issued.grant_id) is None:
+        if issued.person is None:  # issued before tokens named their person: sign in again
             return None
         return BrokerRefreshToken(
             token=refresh_token,
@@ -226,12 +227,17 @@ class BrokerProvider(OAuthAuthorizationServerProvider[BrokerAuthorizationCode, B
             or not await self.storage.rotate_refresh(refresh_token.token, stored, ttl=keep)
         ):
             raise TokenError("invalid_grant", "The refresh token was already used.")
+        login = await self.storage.login(stored.record.grant_id)
+        if login is None:
+            raise TokenError("invalid_grant", "The sign-in behind this refresh token ended.")
         narrowed = stored.record.model_copy(update={"scopes": granted_scopes(scopes)})
-        return await self._issue(stored.record.grant_id, stored.record.subject, client.client_id, narrowed)
+        return await self._issue(login.record, client.client_id, narrowed)
 
-    async def _issue(self, grant_id: str, subject: str, client_id: str, basis: IssuedCode | IssuedToken) -> OAuthToken:
-        access = "pmcp_at_" + secrets.token_urlsafe(32)
-        refresh = "pmcp_rt_" + secrets.token_urlsafe(32)
+    async def _issue(self, login: Login, client_id: str, basis: IssuedCode | IssuedToken) -> OAuthToken:
+        """A new access and refresh token for `login`'s grant; each names the grant (`storage.token_key`)."""
+        grant_id = login.grant_id
+        access = f"{TOKEN_PREFIXES['access']}{grant_id}.{secrets.token_urlsafe(32)}"
+        refresh = f"{TOKEN_PREFIXES['refresh']}{grant_id}.{secrets.token_urlsafe(32)}"
         now = int(self._clock())
         scopes = tuple(scope for scope in basis.scopes if scope in SCOPES)
         for kind, value, lifetime in (
@@ -241,10 +247,13 @@ class BrokerProvider(OAuthAuthorizationServerProvider[BrokerAuthorizationCode, B
             issued = IssuedToken(
                 client_id=client_id,
                 grant_id=grant_id,
-                subject=subject,
+                subject=subject_of(login),
                 scopes=scopes,
                 resource=basis.resource,
                 expires_at=now + lifetime,
+                person=login.person,
+                organization_uid=login.organization_uid,
+                organization_name=login.organization_name,
             )
             await self.storage.save_token(kind, value, issued, ttl=lifetime)
         return OAuthToken(
@@ -254,14 +263,14 @@ class BrokerProvider(OAuthAuthorizationServerProvider[BrokerAuthorizationCode, B
     # ---- access tokens and revocation --------------------------------------------------------------
 
     async def load_access_token(self, token: str) -> BrokerAccessToken | None:
+        """One read: a token is stored while its grant lives (`forget_grant` deletes them all)."""
         stored = await self.storage.token("access", token)
         if stored is None or stored.record.expires_at < self._clock():
             return None
         issued = stored.record
-        login = await self.storage.login(issued.grant_id)
-        if login is None:
+        if issued.person is None or issued.organization_uid is None:
             return None
-        accepted = BrokerAccessToken(
+        return BrokerAccessToken(
             token=token,
             client_id=issued.client_id,
             scopes=list(issued.scopes),
@@ -270,17 +279,15 @@ class BrokerProvider(OAuthAuthorizationServerProvider[BrokerAuthorizationCode, B
             subject=issued.subject,
             claims={"iss": self.settings.issuer},
             grant_id=issued.grant_id,
-            person=login.record.person,
-            organization_uid=login.record.organization_uid,
-            organization_name=login.record.organization_name,
+            person=issued.person,
+            organization_uid=issued.organization_uid,
+            organization_name=issued.organization_name,
         )
-        accepted._login = login
-        return accepted
 
     async def revoke_token(self, token: BrokerAccessToken | BrokerRefreshToken) -> None:
         await self.revoke_grant(token.grant_id, "its client revoked a token")
 
     async def revoke_grant(self, grant_id: str, why: str) -> None:
-        """Forget the login behind a grant: every code and token of ours for it stops working."""
-        if await self.storage.forget_login(grant_id):
+        """Forget the login behind a grant and every token of ours for it; its codes stop working too."""
+        if await self.storage.forget_grant(grant_id):
             logger.warning("Ended sign-in %s…: %s.", grant_id[:6], why)

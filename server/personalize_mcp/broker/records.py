@@ -125,5 +125,8 @@ class IssuedToken(Record):
     scopes: tuple[str, ...]
     resource: str | None = None
     expires_at: int
+    person: Person | None = None
+    organization_uid: str | None = None
+    organization_name: str | None = None
     rotated: bool = False
     """A refresh token already exchanged: presenting it again revokes the grant (OAuth 2.1 §4.3.1)."""

@@ -103,6 +103,13 @@ class LoginRenewal:
         """Fresh enough, and not a token this process saw Contentstack reject."""
         return not login.stale(self._clock()) and login.access_token not in self._rejected.get(grant_id, ())
 
+    async def stored(self, grant_id: str) -> Login:
+        """The login as stored now (no renewal)."""
+        stored = await self._storage.login(grant_id)
+        if stored is None:
+            raise ReauthenticationRequiredError(SIGNED_OUT)
+        return stored.record
+
     async def renew(self, grant_id: str, *, rejected: str | None = None) -> Login:
         """A usable login for `grant_id`; `rejected`: the access token Contentstack just refused (401)."""
         if rejected is not None:
@@ -185,7 +192,7 @@ class LoginRenewal:
         if self.usable(login, grant_id):
             return login
         if not login.refresh_token:
-            await self._storage.replace_login(stored, None)
+            await self._storage.forget_grant(grant_id)
             raise ReauthenticationRequiredError(GRANT_DEAD)
         oauth = OAuthClient(self._settings.app_for(login.scopes), transport=self._transport, clock=self._clock)
         with anyio.CancelScope(shield=True):
@@ -195,7 +202,7 @@ class LoginRenewal:
                 if not error.grant_is_dead:
                     raise
                 logger.warning("Contentstack refused the refresh token of %s: the sign-in ends.", login.person.shown)
-                await self._storage.replace_login(stored, None)
+                await self._storage.forget_grant(grant_id)
                 raise ReauthenticationRequiredError(GRANT_DEAD) from None
             renewed = login.renewed(
                 access_token=tokens.access_token.get_secret_value(),

@@ -6,13 +6,15 @@
 | `broker:pending:{digest(txn)}` | an `/authorize` waiting for consent | 10 minutes |
 | `broker:flow:{digest(state)}` | an approved flow gone to Contentstack, sealed | 10 minutes, taken once |
 | `broker:code:{digest(code)}` | our authorization code | 5 minutes (then kept spent) |
-| `broker:access:{digest(token)}` | our access token | its lifetime |
-| `broker:refresh:{digest(token)}` | our refresh token (kept rotated) | its lifetime |
+| `broker:access:{grant_id}:{digest(token)}` | our access token (who it speaks for) | its lifetime |
+| `broker:refresh:{grant_id}:{digest(token)}` | our refresh token (kept rotated) | its lifetime |
 | `broker:login:{grant_id}` | a person's Contentstack login, sealed | 30 days after its last renewal |
 | `broker:lease:{grant_id}` | who is renewing that login right now | a few seconds, renewed while alive |
 
 Only digests of our own tokens, codes, client secrets, consent transactions and states are used as
-keys or stored: a copy of the store grants nothing. Contentstack's tokens and PKCE verifiers are
+keys or stored: a copy of the store grants nothing. A token of ours names its grant
+(`pmcp_at_{grant_id}.{random}`), so accepting it is one read, and ending a grant (`forget_grant`)
+finds and deletes every token issued for it. Contentstack's tokens and PKCE verifiers are
 sealed with the record's key bound in (`store.sealing`).
 """
 
@@ -33,6 +35,7 @@ CLIENT_TTL = 90 * 24 * 3600.0
 PENDING_TTL = 600.0
 FLOW_TTL = 600.0
 LOGIN_TTL = 30 * 24 * 3600.0
+TOKEN_PREFIXES = {"access": "pmcp_at_", "refresh": "pmcp_rt_"}
 
 
 class Stored(Generic[M]):
@@ -109,21 +112,31 @@ class BrokerStorage:
         spent = seen.record.model_copy(update={"spent": True})
         return await self.store.compare_and_set(f"{PREFIX}code:{digest(code)}", seen.raw, _json(spent), ttl=ttl)
 
+    @staticmethod
+    def token_key(kind: str, token: str) -> str | None:
+        """`broker:{kind}:{grant_id}:{digest}` for a token of ours (`pmcp_at_{grant}.{random}`); None otherwise.
+
+        The grant in the key lets one prefix scan find every token of a grant when it ends."""
+        grant_id, separator, _ = token.removeprefix(TOKEN_PREFIXES[kind]).partition(".")
+        if not token.startswith(TOKEN_PREFIXES[kind]) or not separator or not grant_id:
+            return None
+        return f"{PREFIX}{kind}:{grant_id}:{digest(token)}"
+
     async def save_token(self, kind: str, token: str, issued: IssuedToken, *, ttl: float) -> None:
-        await self.store.set(f"{PREFIX}{kind}:{digest(token)}", _json(issued), ttl=ttl)
+        key = self.token_key(kind, token)
+        assert key is not None
+        await self.store.set(key, _json(issued), ttl=ttl)
 
     async def token(self, kind: str, token: str) -> Stored[IssuedToken] | None:
-        raw = await self.store.get(f"{PREFIX}{kind}:{digest(token)}")
+        key = self.token_key(kind, token)
+        raw = await self.store.get(key) if key is not None else None
         return None if raw is None else Stored(raw, _parse(IssuedToken, raw))
 
     async def rotate_refresh(self, token: str, seen: Stored[IssuedToken], *, ttl: float) -> bool:
         """Mark a refresh token used; only one of two concurrent exchanges succeeds."""
         rotated = seen.record.model_copy(update={"rotated": True})
-        key = f"{PREFIX}refresh:{digest(token)}"
-        return await self.store.compare_and_set(key, seen.raw, _json(rotated), ttl=max(ttl, 1.0))
-
-    async def delete_token(self, kind: str, token: str) -> None:
-        await self.store.delete(f"{PREFIX}{kind}:{digest(token)}")
+        key = self.token_key("refresh", token)
+        return key is not None and await self.store.compare_and_set(key, seen.raw, _json(rotated), ttl=max(ttl, 1.0))
 
     # ---- logins --------------------------------------------------------------------------------
 
@@ -151,8 +164,13 @@ class BrokerStorage:
             return Stored(sealed, login)
         return None
 
-    async def forget_login(self, grant_id: str) -> bool:
-        return await self.store.delete(self.login_key(grant_id))
+    async def forget_grant(self, grant_id: str) -> bool:
+        """End a grant: its login and every token of ours issued for it (True when the login was there)."""
+        present = await self.store.delete(self.login_key(grant_id))
+        for kind in ("access", "refresh"):
+            for key in await self.store.keys(f"{PREFIX}{kind}:{grant_id}:"):
+                await self.store.delete(key)
+        return present
 
     # ---- the renewal lease ----------------------------------------------------------------------
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from mcp.server.auth.provider import AccessToken, AuthorizationCode, RefreshToken
-from pydantic import PrivateAttr
 
 from personalize_mcp.broker.records import Login, Person
-from personalize_mcp.broker.storage import Stored
 
 
 class BrokerAuthorizationCode(AuthorizationCode):
@@ -24,12 +22,6 @@ class BrokerAccessToken(AccessToken):
     person: Person
     organization_uid: str
     organization_name: str | None = None
-    _login: Stored[Login] | None = PrivateAttr(default=None)
-
-    @property
-    def login(self) -> Stored[Login] | None:
-        """The login as it was read to accept this request (spares the tool call a second read)."""
-        return self._login
 
 
 def subject_of(login: Login) -> str:

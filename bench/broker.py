@@ -4,12 +4,15 @@
     python bench/broker.py --calls 200
 
 1. **Tool-call time, broker against today's mode.** One sandbox process (no injected latency, its
-   rate limit off); `serve --transport http` with a stored account (today's single-login mode) and
-   `serve --transport http --auth broker` with one person signed in through the SDK client's OAuth
-   provider (SQLite store, the default; and a Redis store). The same SDK client (2026-07-28, no
-   session) calls `list_projects` back to back: *cold* with `--no-cache` (one upstream GET per call,
-   calls spaced below 10/s so the limiter never waits), *warm* as shipped (answered from the cache).
-   Median milliseconds per call; goal: broker ≤ 1.1 × today's.
+   rate limit off); today's mode is `serve --transport http` with a stored account, on loopback
+   without authentication and as today's shared server (`--oauth-issuer`: a JWT from a local issuer
+   checked on every request); ours is `serve --transport http --auth broker` with one person signed
+   in through the SDK client's OAuth provider (SQLite store, the default; and a Redis store). The
+   same SDK client (2026-07-28, no session) calls `list_projects` back to back: *cold* with
+   `--no-cache` (one upstream GET per call, calls spaced below 10/s so the limiter never waits),
+   *warm* as shipped (answered from the cache).
+   Median milliseconds per call, median of alternating rounds (the machine is shared); goal:
+   broker ≤ 1.1 × today's.
 2. **Upstream requests per second across three replicas under a burst.** Three processes sharing
    Contentstack's limit of 10 requests/s per organisation and API get 30 calls each at once, each
    from its own client and for its own variant group (`list_variants`: 90 distinct CMS GETs, none
@@ -48,6 +51,7 @@ from tests.broker.support import (
     start_broker,
     start_replicas,
 )
+from tests.http.support import Issuer, serve_asgi_in_thread
 from tests.redis_server import running_redis
 
 from personalize_mcp.sandbox.data import BIG_STACK_API_KEY, MAIN_USER_UID, SandboxData, seed_data
@@ -73,8 +77,12 @@ def brokers(box: Sandbox, count: int, *flags: str) -> Iterator[list[Broker]]:
 
 
 @asynccontextmanager
-async def todays_client(url: str) -> AsyncIterator[Client]:
-    async with httpx2.AsyncClient(timeout=60) as http, Client(streamable_http_client(url, http_client=http)) as client:
+async def todays_client(url: str, token: str | None = None) -> AsyncIterator[Client]:
+    headers = {"authorization": f"Bearer {token}"} if token else None
+    async with (
+        httpx2.AsyncClient(timeout=60, headers=headers) as http,
+        Client(streamable_http_client(url, http_client=http)) as client,
+    ):
         yield client
 
 
@@ -91,25 +99,45 @@ async def per_call_ms(client: Client, calls: int, spacing: float) -> float:
     return statistics.median(times)
 
 
-async def call_times(box: Sandbox, home: Path, calls: int, redis_url: str) -> None:
-    print(f"\n1. tool-call time, broker / today's mode ({calls} calls of list_projects, median ms)")
+async def todays_mode(home: Path, flags: list[str], calls: int, spacing: float, issuer: Issuer | None) -> float:
+    """`serve --transport http` with the stored account: on loopback without auth, or as today's shared
+    server (`--oauth-issuer`: a JWT checked per request, then the one stored login for everyone)."""
+    port = free_port()
+    command, env = ours_http(home, port)
+    auth = ["--oauth-issuer", issuer.issuer] if issuer else []
+    with http_server([*command, *flags, *auth], env, port) as url:
+        token = issuer.token(aud=url) if issuer else None
+        async with todays_client(url, token) as client:
+            return await per_call_ms(client, calls, spacing)
+
+
+async def broker_mode(box: Sandbox, flags: list[str], calls: int, spacing: float) -> float:
+    with brokers(box, 1, *flags) as (broker,):
+        async with signed_in(broker, Person(MAIN_USER_UID)) as client:
+            return await per_call_ms(client, calls, spacing)
+
+
+async def call_times(box: Sandbox, home: Path, calls: int, rounds: int, redis_url: str) -> None:
+    print(f"\n1. tool-call time ({calls} calls of list_projects, median ms; median of {rounds} alternating rounds)")
     box.rate_limit(None)
-    for label, flags, spacing in (("cold (--no-cache)", ["--no-cache"], 0.11), ("warm (cached)", [], 0.0)):
-        port = free_port()
-        command, env = ours_http(home, port)
-        with http_server([*command, *flags], env, port) as url:
-            async with todays_client(url) as client:
-                today = await per_call_ms(client, calls, spacing)
-        figures = {}
-        for store, extra in (("sqlite", []), ("redis", ["--store", redis_url])):
-            with brokers(box, 1, *flags, *extra) as (broker,):
-                async with signed_in(broker, Person(MAIN_USER_UID)) as client:
-                    figures[store] = await per_call_ms(client, calls, spacing)
-        for store, value in figures.items():
-            ratio = value / today
-            mark = "ok  " if ratio <= 1.1 else "MISS"
-            figure = f"{value:6.2f} ms vs today's {today:6.2f} ms = {ratio:.2f}x (<= 1.1)"
-            print(f"   {mark} {label:<18} broker ({store:<6}) {figure}")
+    issuer = Issuer(issuer="http://127.0.0.1")
+    with serve_asgi_in_thread(issuer.asgi_app()) as origin:
+        issuer.issuer = origin
+        for label, flags, spacing in (("cold (--no-cache)", ["--no-cache"], 0.11), ("warm (cached)", [], 0.0)):
+            runs: dict[str, list[float]] = {}
+            for _ in range(rounds):
+                runs.setdefault("today, loopback", []).append(await todays_mode(home, flags, calls, spacing, None))
+                runs.setdefault("today, JWT", []).append(await todays_mode(home, flags, calls, spacing, issuer))
+                runs.setdefault("broker, SQLite", []).append(await broker_mode(box, flags, calls, spacing))
+                redis_flags = [*flags, "--store", redis_url]
+                runs.setdefault("broker, Redis", []).append(await broker_mode(box, redis_flags, calls, spacing))
+            figures = {name: statistics.median(values) for name, values in runs.items()}
+            print(f"   {label}: " + ", ".join(f"{name} {value:.2f}" for name, value in figures.items()))
+            for broker_name in ("broker, SQLite", "broker, Redis"):
+                for today_name in ("today, loopback", "today, JWT"):
+                    ratio = figures[broker_name] / figures[today_name]
+                    mark = "ok  " if ratio <= 1.1 else "MISS"
+                    print(f"   {mark} {label:<18} {broker_name:<15} / {today_name:<16} = {ratio:.2f}x (<= 1.1)")
 
 
 def busiest_second(times: list[float]) -> int:
@@ -178,7 +206,8 @@ async def replicas(box: Sandbox, home: Path, per_server: int, redis_url: str) ->
         mark = "ok  " if busiest <= 10 and refused == 0 and failed == 0 else "MISS"
         print(
             f"   {mark} ours: 3 brokers on one Redis, shared limiter: {sent} requests in {seconds:.1f} s "
-            f"({sent / seconds:.1f}/s), busiest second {busiest} (<= 10), {refused} answered 429 (0), {failed} calls failed"
+            f"({sent / seconds:.1f}/s), busiest second {busiest} (<= 10), {refused} answered 429 (0), "
+            f"{failed} calls failed"
         )
 
 
@@ -193,7 +222,7 @@ async def main(args: argparse.Namespace) -> None:
         account_home(box) as home,
     ):
         if "1" in args.only:
-            await call_times(box, home, args.calls, redis_url)
+            await call_times(box, home, args.calls, args.rounds, redis_url)
         if "2" in args.only:
             await replicas(box, home, args.burst, redis_url)
 
@@ -201,6 +230,7 @@ async def main(args: argparse.Namespace) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=60)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of (1)")
     parser.add_argument("--burst", type=int, default=30, help="concurrent calls per server in (2)")
     parser.add_argument("--only", default="1,2")
     anyio.run(main, parser.parse_args())

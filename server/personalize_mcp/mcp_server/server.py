@@ -109,6 +109,11 @@ class PersonalizeMCPServer(MCPServer[Any]):
                 raise ToolError(bounded(cause.message)) from None
             raise ToolError(bounded(str(error))) from error
 
+    def changing_tools(self) -> frozenset[str]:
+        """Tools whose `readOnlyHint` is false (they change Contentstack): over HTTP they need the write scope."""
+        tools = self._tool_manager.list_tools()
+        return frozenset(t.name for t in tools if t.annotations is not None and t.annotations.read_only_hint is False)
+
     async def read_resource(
         self, uri: AnyUrl | str, context: Context[Any, Any] | None = None
     ) -> Iterable[ReadResourceContents] | InputRequiredResult:

@@ -30,7 +30,7 @@ from personalize_mcp.mcp_server.server import SERVER_NAME, build_server
 from personalize_mcp.runtime.collector import settle_after_start_up
 from personalize_mcp.store.locate import open_store
 from personalize_mcp.store.sealing import REQUEST_STATE
-from personalize_mcp.transport.http_app import create_http_app
+from personalize_mcp.transport.http_app import AuthorizationServer, create_http_app
 from personalize_mcp.transport.http_options import HTTPOptions
 from personalize_mcp.transport.lookup_options import LookupOptions
 from personalize_mcp.transport.shared_state import SharedState, open_limiter
@@ -75,6 +75,7 @@ async def serve_broker(options: HTTPOptions, state: SharedState, sock: socket.so
         provider = BrokerProvider(broker, storage)
         renewal = LoginRenewal(broker, storage)
         connection = Connection(settings=broker.app, credentials=PersonCredentials(renewal))
+        verifier = GrantTokenVerifier(provider)
         async with (
             open_limiter(state) as limiter,
             renewal.renewals(),
@@ -89,12 +90,16 @@ async def serve_broker(options: HTTPOptions, state: SharedState, sock: socket.so
             server = build_server(
                 lookups,
                 auth=broker_auth_settings(broker),
-                token_verifier=GrantTokenVerifier(provider),
+                token_verifier=verifier,
                 request_state_security=RequestStateSecurity(keys=keys.derived(REQUEST_STATE), audience=SERVER_NAME),
             )
             consent = ConsentEndpoint(broker, storage)
-            routes = broker_routes(provider, consent, CallbackEndpoint(broker, provider, consent))
-            app = create_http_app(server, options, authorization_server=routes)
+            authorization_server = AuthorizationServer(
+                routes=broker_routes(provider, consent, CallbackEndpoint(broker, provider, consent)),
+                verifier=verifier,
+                changing_tools=server.changing_tools,
+            )
+            app = create_http_app(server, options, authorization_server=authorization_server)
             settle_after_start_up()
             await serve_http(app, options, sock, answers=describe_broker(broker, state))
     finally:

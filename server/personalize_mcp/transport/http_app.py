@@ -17,9 +17,12 @@ by every session; nothing here owns them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from mcp.server import MCPServer
+from mcp.server.auth.provider import TokenVerifier
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -27,7 +30,7 @@ from starlette.types import ASGIApp
 
 from personalize_mcp import __version__
 from personalize_mcp.broker.routes import BrokerApp
-from personalize_mcp.broker.settings import READ_SCOPE
+from personalize_mcp.broker.settings import READ_SCOPE, SCOPES, WRITE_SCOPE
 from personalize_mcp.transport.addresses import HEALTH_PATH, MCP_PATH
 from personalize_mcp.transport.cross_origin import CrossOrigin
 from personalize_mcp.transport.http_options import HTTPOptions
@@ -35,16 +38,27 @@ from personalize_mcp.transport.rebinding import RebindingGuard, transport_securi
 from personalize_mcp.transport.request_timeout import RequestTimeout
 from personalize_mcp.transport.scope_challenge import ScopeChallenge
 from personalize_mcp.transport.session_caps import SessionLimiter
+from personalize_mcp.transport.write_scope import WriteScopeGate
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorizationServer:
+    """With `--auth broker`: the broker's routes (answered before the MCP app), the verifier of its
+    tokens and which tools change Contentstack (those need the write scope)."""
+
+    routes: list[Route]
+    verifier: TokenVerifier
+    changing_tools: Callable[[], frozenset[str]]
 
 
 def create_http_app(
-    server: MCPServer[Any], options: HTTPOptions, *, authorization_server: list[Route] | None = None
+    server: MCPServer[Any], options: HTTPOptions, *, authorization_server: AuthorizationServer | None = None
 ) -> ASGIApp:
     """Configure `server` for HTTP (time limit, `/healthz`) and return the ASGI app to serve.
 
     Call once per server. The server must have been built with the auth settings and token
-    verifier of `options.oauth` or `options.broker` (see `build_server`), or without both.
-    `authorization_server`: the broker's routes (`broker.routes`), answered before the MCP app.
+    verifier of `options.oauth` or `options.broker` (see `build_server`), or without both;
+    `authorization_server` is required with `options.broker`.
     """
     if (server.settings.auth is None) != (options.oauth is None and options.broker is None):
         raise ValueError("the server's auth settings do not match options.oauth / options.broker")
@@ -85,7 +99,17 @@ def create_http_app(
     if options.oauth is not None and options.oauth.required_scopes:
         app = ScopeChallenge(app, options.oauth.required_scopes)
     if options.broker is not None:
-        app = ScopeChallenge(BrokerApp(app, authorization_server or []), (READ_SCOPE,))
+        if authorization_server is None:
+            raise ValueError("--auth broker needs its authorization server's routes")
+        gated = WriteScopeGate(
+            app,
+            authorization_server.verifier,
+            authorization_server.changing_tools,
+            write_scope=WRITE_SCOPE,
+            scopes=SCOPES,
+            resource_metadata=f"{options.broker.public_url}/.well-known/oauth-protected-resource{MCP_PATH}",
+        )
+        app = ScopeChallenge(BrokerApp(gated, authorization_server.routes), (READ_SCOPE,))
     if options.allowed_origins:
         app = CrossOrigin(app, options.allowed_origins)
     return RebindingGuard(app, security)

@@ -111,3 +111,20 @@ def test_refused_at_start_with_exit_2(flags: list[str], env: dict[str, str], wor
     lines = completed.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("personalize-mcp: ")
     assert_one_sentence(lines[0].removeprefix("personalize-mcp: "))
+
+
+def test_every_broker_and_store_flag_is_in_the_readme() -> None:
+    import argparse
+    import re
+
+    from personalize_mcp.cli.broker_arguments import add_broker_arguments, add_store_arguments
+
+    parser = argparse.ArgumentParser(add_help=False)
+    add_broker_arguments(parser)
+    add_store_arguments(parser)
+    flags = set(re.findall(r"--[a-z][a-z-]+", parser.format_help()))
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Serving over HTTP", 1)[1].split("\n## Tools", 1)[0]
+    assert {"--auth", "--public-url", "--organization-uid", "--store", "--rate-limiter"} <= flags
+    assert not sorted(flag for flag in flags if f"`{flag}" not in section)
+    assert "PERSONALIZE_MCP_SECRET_KEYS" in readme.split("## Configuration", 1)[1]

@@ -8,7 +8,8 @@ Contentstack login. One module per job:
 * `records`, `storage` — what is kept (logins sealed, our tokens as digests) and under which keys;
 * `clients`, `client_metadata`, `client_auth` — registered clients (loopback redirects on any port),
   Client ID Metadata Documents fetched safely, client secrets checked against their digests;
-* `provider`        — the SDK's `OAuthAuthorizationServerProvider`: codes, tokens, rotation, revocation;
+* `provider`, `tokens`, `client_book` — the SDK's `OAuthAuthorizationServerProvider` (codes, tokens,
+  rotation, revocation), our token models and the accepted-token memo, the clients it knows;
 * `pages`, `consent`, `callback` — our consent page (CSRF and browser binding against the confused
   deputy), and Contentstack's answer turned into the person's login and our code;
 * `person`          — who consented (`GET /v3/user`), and whether they belong to the organisation;

@@ -25,13 +25,11 @@ from mcp.server.auth.provider import (
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
 from pydantic import AnyUrl
 
+from personalize_mcp.broker.client_book import ClientBook
 from personalize_mcp.broker.client_metadata import (
-    ClientMetadataError,
     ClientMetadataFetcher,
-    client_from_document,
-    is_metadata_url,
 )
-from personalize_mcp.broker.clients import BrokerClient, check_registration
+from personalize_mcp.broker.clients import BrokerClient
 from personalize_mcp.broker.records import IssuedCode, IssuedToken, Login, PendingAuthorization, UpstreamFlow
 from personalize_mcp.broker.settings import (
     ACCESS_TOKEN_SECONDS,
@@ -43,17 +41,16 @@ from personalize_mcp.broker.settings import (
 )
 from personalize_mcp.broker.storage import PENDING_TTL, TOKEN_PREFIXES, BrokerStorage
 from personalize_mcp.broker.tokens import (
+    AcceptedTokens,
     BrokerAccessToken,
     BrokerAuthorizationCode,
     BrokerRefreshToken,
     same_resource,
     subject_of,
 )
-from personalize_mcp.store.sealing import digest
 
 logger = logging.getLogger(__name__)
 
-METADATA_FETCHES_PER_MINUTE = 60
 
 
 class BrokerProvider(OAuthAuthorizationServerProvider[BrokerAuthorizationCode, BrokerRefreshToken, BrokerAccessToken]):
@@ -69,39 +66,17 @@ class BrokerProvider(OAuthAuthorizationServerProvider[BrokerAuthorizationCode, B
     ) -> None:
         self.settings = settings
         self.storage = storage
-        self._fetcher = fetcher or ClientMetadataFetcher()
+        self.clients = ClientBook(storage, fetcher or ClientMetadataFetcher())
         self._clock = clock
+        self._accepted = AcceptedTokens()
 
     # ---- clients ---------------------------------------------------------------------------------
 
     async def get_client(self, client_id: str) -> BrokerClient | None:
-        if is_metadata_url(client_id):
-            return await self._metadata_client(client_id)
-        raw = await self.storage.client(client_id)
-        return None if raw is None else BrokerClient.model_validate_json(raw)
-
-    async def _metadata_client(self, url: str) -> BrokerClient | None:
-        cached = await self.storage.fetched_client(url)
-        if cached is not None:
-            return BrokerClient.model_validate_json(cached)
-        if await self.storage.count("metadata-fetches", window=60) > METADATA_FETCHES_PER_MINUTE:
-            logger.warning("Not fetching client metadata from %s: too many fetches this minute.", url[:200])
-            return None
-        try:
-            document, ttl = await self._fetcher.fetch(url)
-            client = client_from_document(url, document, SCOPES)
-        except (ClientMetadataError, TimeoutError) as error:
-            logger.info("Client metadata at %s refused: %s", url[:200], error or "it took too long")
-            return None
-        await self.storage.save_fetched_client(url, client.model_dump_json(exclude_none=True).encode(), ttl=ttl)
-        return client
+        return await self.clients.get(client_id)
 
     async def register_client(self, client_info: OAuthClientInformationFull) -> None:
-        check_registration(client_info, SCOPES)
-        secret = client_info.client_secret
-        fields = client_info.model_dump(exclude={"client_secret"})
-        record = BrokerClient.model_validate({**fields, "client_secret_digest": digest(secret) if secret else None})
-        await self.storage.save_client(client_info.client_id, record.model_dump_json(exclude_none=True).encode())
+        await self.clients.register(client_info)
 
     # ---- authorize: park the request, show our consent page ---------------------------------------
 
@@ -263,7 +238,21 @@ class BrokerProvider(OAuthAuthorizationServerProvider[BrokerAuthorizationCode, B
     # ---- access tokens and revocation --------------------------------------------------------------
 
     async def load_access_token(self, token: str) -> BrokerAccessToken | None:
-        """One read: a token is stored while its grant lives (`forget_grant` deletes them all)."""
+        """One read: a token is stored while its grant lives (`forget_grant` deletes them all).
+
+        A token accepted here is remembered for `ACCEPTED_SECONDS`, so a person's burst of calls costs
+        one read; a grant this process ends is forgotten at once, one another replica ends within
+        those seconds (a JWT, by comparison, stays valid until it expires).
+        """
+        remembered = self._accepted.get(token, now=self._clock())
+        if remembered is not None:
+            return remembered
+        found = await self._load_access_token(token)
+        if found is not None:
+            self._accepted.keep(token, found)
+        return found
+
+    async def _load_access_token(self, token: str) -> BrokerAccessToken | None:
         stored = await self.storage.token("access", token)
         if stored is None or stored.record.expires_at < self._clock():
             return None
@@ -287,7 +276,12 @@ class BrokerProvider(OAuthAuthorizationServerProvider[BrokerAuthorizationCode, B
     async def revoke_token(self, token: BrokerAccessToken | BrokerRefreshToken) -> None:
         await self.revoke_grant(token.grant_id, "its client revoked a token")
 
+    def forget_accepted(self, grant_id: str) -> None:
+        """A grant ended elsewhere in this process (a dead Contentstack login): stop believing its tokens."""
+        self._accepted.forget_grant(grant_id)
+
     async def revoke_grant(self, grant_id: str, why: str) -> None:
         """Forget the login behind a grant and every token of ours for it; its codes stop working too."""
+        self.forget_accepted(grant_id)
         if await self.storage.forget_grant(grant_id):
             logger.warning("Ended sign-in %s…: %s.", grant_id[:6], why)

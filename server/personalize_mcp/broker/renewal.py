@@ -77,13 +77,16 @@ class LoginRenewal:
         clock: Callable[[], datetime] = utc_now,
         lease: float = LEASE,
         heartbeat: float = HEARTBEAT,
+        grant_ended: Callable[[str], None] = lambda grant_id: None,
     ) -> None:
+        """`grant_ended` hears of every grant this renewal forgets (the provider then stops accepting its tokens)."""
         self._settings = settings
         self._storage = storage
         self._transport = transport
         self._clock = clock
         self._lease = lease
         self._heartbeat = heartbeat
+        self._grant_ended = grant_ended
         self._owner = uuid.uuid4().hex
         self._running: dict[str, _Renewal] = {}
         self._rejected: dict[str, deque[str]] = {}
@@ -176,6 +179,10 @@ class LoginRenewal:
         assert renewed is not None
         return renewed
 
+    async def _forget(self, grant_id: str) -> None:
+        self._grant_ended(grant_id)
+        await self._storage.forget_grant(grant_id)
+
     async def _keep_lease(self, grant_id: str) -> None:
         while True:
             await anyio.sleep(self._heartbeat)
@@ -192,7 +199,7 @@ class LoginRenewal:
         if self.usable(login, grant_id):
             return login
         if not login.refresh_token:
-            await self._storage.forget_grant(grant_id)
+            await self._forget(grant_id)
             raise ReauthenticationRequiredError(GRANT_DEAD)
         oauth = OAuthClient(self._settings.app_for(login.scopes), transport=self._transport, clock=self._clock)
         with anyio.CancelScope(shield=True):
@@ -202,7 +209,7 @@ class LoginRenewal:
                 if not error.grant_is_dead:
                     raise
                 logger.warning("Contentstack refused the refresh token of %s: the sign-in ends.", login.person.shown)
-                await self._storage.forget_grant(grant_id)
+                await self._forget(grant_id)
                 raise ReauthenticationRequiredError(GRANT_DEAD) from None
             renewed = login.renewed(
                 access_token=tokens.access_token.get_secret_value(),

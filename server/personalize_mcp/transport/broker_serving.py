@@ -73,7 +73,7 @@ async def serve_broker(options: HTTPOptions, state: SharedState, sock: socket.so
     try:
         storage = BrokerStorage(store, keys.sealer())
         provider = BrokerProvider(broker, storage)
-        renewal = LoginRenewal(broker, storage)
+        renewal = LoginRenewal(broker, storage, grant_ended=provider.forget_accepted)
         connection = Connection(settings=broker.app, credentials=PersonCredentials(renewal))
         verifier = GrantTokenVerifier(provider)
         async with (

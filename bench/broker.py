@@ -133,6 +133,8 @@ async def call_times(box: Sandbox, home: Path, calls: int, rounds: int, redis_ur
                 runs.setdefault("broker, Redis", []).append(await broker_mode(box, redis_flags, calls, spacing))
             figures = {name: statistics.median(values) for name, values in runs.items()}
             print(f"   {label}: " + ", ".join(f"{name} {value:.2f}" for name, value in figures.items()))
+            spread = ", ".join(f"{name} {min(v):.2f}-{max(v):.2f}" for name, v in runs.items())
+            print(f"   {'':<18} spread of the rounds: {spread}")
             for broker_name in ("broker, SQLite", "broker, Redis"):
                 for today_name in ("today, loopback", "today, JWT"):
                     ratio = figures[broker_name] / figures[today_name]
@@ -230,7 +232,7 @@ async def main(args: argparse.Namespace) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=60)
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of (1)")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of (1)")
     parser.add_argument("--burst", type=int, default=30, help="concurrent calls per server in (2)")
     parser.add_argument("--only", default="1,2")
     anyio.run(main, parser.parse_args())

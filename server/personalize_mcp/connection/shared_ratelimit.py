@@ -4,7 +4,8 @@ The same rule as `contentstack.ratelimit.RateLimiter`, whose docstring argues it
 slot from the moment it is sent until `window + margin` seconds after its answer, so any `window`
 seconds of Contentstack's clock see at most `requests` of ours, whichever replica sent them. The
 slots live in a `SlotLedger` (Redis, Lua, Redis's clock); a replica that dies mid-request loses its
-slots after `lease` seconds.
+slots after `lease` seconds. A slot is released in the background once its answer is read, so the
+answer does not wait for the ledger (the hold then starts a moment late: never early).
 
 Within a replica, requests for one key queue here first (FIFO, as in the one-process limiter) and
 only the head asks the ledger, so a burst of a hundred local requests costs the ledger one poll at a
@@ -18,8 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Hashable
+from collections.abc import AsyncIterator, Coroutine, Hashable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import anyio
 
@@ -67,11 +69,20 @@ class SharedRateLimiter:
             yield
         finally:
             self._in_flight[key] -= 1
-            with anyio.CancelScope(shield=True):  # a cancelled request's slot must still start cooling
-                try:
-                    await self._ledger.release(shared, taken, hold=self._limit.hold)
-                except StoreError as error:  # the lease frees it in the end
-                    logger.warning("Could not release a rate-limit slot: %s", error.message)
+            # In the background: the answer need not wait for it, and a cancelled request's slot still
+            # starts cooling. It starts a moment later than the answer arrived: never too early.
+            self._background_task(self._release(shared, taken))
+
+    async def _release(self, shared: str, slot: str) -> None:
+        try:
+            await self._ledger.release(shared, slot, hold=self._limit.hold)
+        except StoreError as error:  # the lease frees it in the end
+            logger.warning("Could not release a rate-limit slot: %s", error.message)
+
+    def _background_task(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _acquire(self, key: Hashable, shared: str, reason: str) -> str:
         queue = self._queues.setdefault(key, anyio.Lock())  # anyio's Lock wakes waiters in order
@@ -88,9 +99,7 @@ class SharedRateLimiter:
 
     def pause(self, key: Hashable, seconds: float) -> None:
         """Pause `key` for every replica; the write runs in the background (the caller sleeps meanwhile)."""
-        task = asyncio.get_running_loop().create_task(self._pause(self.ledger_key(key), seconds))
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        self._background_task(self._pause(self.ledger_key(key), seconds))
 
     async def _pause(self, shared: str, seconds: float) -> None:
         try:

@@ -127,4 +127,4 @@ def test_every_broker_and_store_flag_is_in_the_readme() -> None:
     section = readme.split("## Serving over HTTP", 1)[1].split("\n## Tools", 1)[0]
     assert {"--auth", "--public-url", "--organization-uid", "--store", "--rate-limiter"} <= flags
     assert not sorted(flag for flag in flags if f"`{flag}" not in section)
-    assert "PERSONALIZE_MCP_SECRET_KEYS" in readme.split("## Configuration", 1)[1]
+    assert "`PERSONALIZE_MCP_SECRET_KEYS`" in readme.split("## Deploying", 1)[1].split("\n## ", 1)[0]

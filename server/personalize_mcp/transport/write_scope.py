@@ -38,6 +38,8 @@ class WriteScopeGate:
         self.app = app
         self.verifier = verifier
         self.changing_tools = changing_tools
+        self._changing: frozenset[str] | None = None
+        """The changing tools, read at the first request (every tool is registered before serving)."""
         self.write_scope = write_scope
         self.challenge = (
             f'Bearer error="insufficient_scope", error_description="Required scope: {write_scope}", '
@@ -45,7 +47,10 @@ class WriteScopeGate:
         ).encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"].rstrip("/") != MCP_PATH:
+        if self._changing is None:
+            self._changing = self.changing_tools()
+        mcp_post = scope["type"] == "http" and scope["method"] == "POST" and scope["path"].rstrip("/") == MCP_PATH
+        if not mcp_post or not self._changing:  # nothing to guard: never touch the body
             await self.app(scope, receive, send)
             return
         messages, body = await _read_body(receive)
@@ -56,7 +61,7 @@ class WriteScopeGate:
 
     async def _lacks_write_scope(self, scope: Scope, body: bytes) -> bool:
         tool = _called_tool(body)
-        if tool is None or tool not in self.changing_tools():
+        if tool is None or tool not in (self._changing or ()):
             return False
         header = dict(scope.get("headers", [])).get(b"authorization", b"").decode("latin-1")
         if not header.lower().startswith("bearer "):

@@ -109,9 +109,10 @@ def sandbox(*flags: str) -> Iterator[Sandbox]:
 
 
 @contextmanager
-def account_home(box: Sandbox) -> Iterator[Path]:
+def account_home(box: Sandbox, *, writes: bool = False) -> Iterator[Path]:
     """A PERSONALIZE_MCP_HOME holding one logged-in account whose hosts are the sandbox's: what
-    `personalize-mcp login` leaves behind, so `serve` runs exactly as for a user."""
+    `personalize-mcp login` (`--writes`: with personalize:manage) leaves behind, so `serve` runs exactly as
+    for a user."""
     with tempfile.TemporaryDirectory(prefix="personalize-mcp-bench-") as folder:
         now = datetime.now(UTC)
         AccountStore(Path(folder)).save(
@@ -122,6 +123,7 @@ def account_home(box: Sandbox) -> Iterator[Path]:
                     cma_base_url=box.urls.cma,
                     app_base_url=box.urls.app,
                     token_url=box.urls.token_url,
+                    scopes=("personalize:read", "personalize:manage") if writes else None,
                 ),
                 access_token=SecretStr(SANDBOX_ACCESS_TOKEN),
                 expires_at=now + timedelta(days=1),

@@ -83,7 +83,7 @@ async def test_priority_ranks_every_experience_and_flags_the_one_left_out(client
     ]
     first = result["experiences"][0]
     assert (first["name"], first["type"], first["status"]) == ("Pricing page CTA test", "AB_TEST", "ACTIVE")
-    assert "1 experience(s) are not in the priority list" in result["note"]
+    assert "1 experience is not in the priority list" in result["note"]
 
 
 async def test_priority_accepts_a_bare_array_of_objects(client: Client, sandbox: Sandbox) -> None:
@@ -184,6 +184,9 @@ async def test_get_connection_of_a_stored_account_names_it_and_never_the_token(
         "region": "eu",
         "user": data.MAIN_USER_EMAIL,
         "token_expires_at": result["token_expires_at"],
+        "writes": "off",  # serve --writes (third release): off unless turned on
+        "can_write": False,  # the login asked for no personalize:manage (login --writes)
+        "toolsets": ["core", "catalogue", "results", "simulation", "insights"],
     }
     assert datetime.fromisoformat(result["token_expires_at"]) > datetime.now(UTC)
     assert await call_ok(client, "list_projects")  # the stored login really answers

@@ -184,11 +184,13 @@ async def test_custom_attribute_names_make_rules_readable(client: Client) -> Non
     )
 
 
-async def test_a_rule_on_a_deleted_attribute_keeps_its_uid(client: Client) -> None:
+async def test_a_rule_on_a_deleted_attribute_keeps_its_uid_and_says_why(client: Client) -> None:
     result = await call_ok(
         client, "get_single_audience", {"project_uid": WEB, "audience_uid": data.VIP_TIER_AUDIENCE_UID}
     )
-    assert result["audience"]["rules"] == f'custom attribute "{data.LOYALTY_TIER_ATTRIBUTE_UID}" equals 3'
+    assert result["audience"]["rules"] == (
+        f'custom attribute "{data.LOYALTY_TIER_ATTRIBUTE_UID}" (deleted attribute) equals 3'
+    )
 
 
 async def test_rules_keep_uids_when_the_project_lists_no_attributes(client: Client, sandbox: Sandbox) -> None:

@@ -300,7 +300,7 @@ async def test_search_without_a_project_is_bounded_and_says_what_it_left_out(
     monkeypatch.setattr(search, "MAX_PROJECTS", 1)
     monkeypatch.setattr(search, "MAX_STACKS", 2)
     result = await call_ok(client, "search", {"query": "a"})
-    assert "2 more project(s)" in result["skipped"] and "2 more stack(s)" in result["skipped"]
+    assert "3 more projects" in result["skipped"] and "2 more stacks" in result["skipped"]
     assert {h["project_uid"] for h in result["results"]} <= {None, WEB}
 
 

@@ -129,8 +129,13 @@ def test_demo_runs_every_action_and_exits_zero() -> None:
     calls = [line.strip() for line in out.splitlines() if line.startswith("   get_variant_audiences(")]
     assert len(calls) >= 3
     for shown in calls:
-        assert "stack_api_key='" in shown and "variant_group_uid='" in shown and "variant_uid='" in shown, shown
-    assert f"   get_all_versions(project_uid='{data.WEB_PROJECT_UID}', experience_uid=" in out
+        assert 'stack_api_key="' in shown and 'variant_group_uid="' in shown and 'variant_uid="' in shown, shown
+    assert f'   get_all_versions(project_uid="{data.WEB_PROJECT_UID}", experience_uid=' in out
+    # The writes section (serve --sandbox --writes all): a plan, its confirmation, the apply, the journal, the undo.
+    writes = out.split("== Plan a Change", 1)[1]
+    assert "the edit is live at" in writes and "'Mobile Visitors'" in writes.split("asked:", 1)[1]
+    assert 'device type equals "MOBILE" AND country does not equal "AU"' in writes.split("read now:", 1)[1]
+    assert "== List Changes" in writes and "undone by chg-" in writes
 
 
 def test_a_client_closing_stdout_ends_the_server_quietly() -> None:

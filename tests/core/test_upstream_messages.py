@@ -93,7 +93,7 @@ async def test_project_names_in_the_choose_one_sentence_are_escaped_and_few(sand
     assert len(message) <= MAX_MESSAGE_CHARS, message
     assert "\n" not in message
     assert "'Shop\\nIgnore previou…' (evil00)" in message
-    assert "and 30 more" in message  # 30 of them, and the organisation's own three
+    assert f"and {30 + len(data.MAIN_ORG_PROJECT_UIDS) - 3} more" in message  # 30 of them, and the organisation's own
     assert "call list_projects" in message
 
 

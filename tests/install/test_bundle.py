@@ -34,6 +34,7 @@ import personalize_mcp
 from personalize_mcp.auth.account import OrganizationInfo, StoredAccount, StoredConnection
 from personalize_mcp.auth.store import AccountStore
 from personalize_mcp.config.settings import ConnectionOverrides, ServerSettings, default_home
+from personalize_mcp.config.toolsets import TOOLSET_NAMES
 from personalize_mcp.sandbox import SANDBOX_ACCESS_TOKEN, data, sandbox_base_urls
 from tests.conftest import Sandbox
 from tests.helpers import CONTRACT_TOOLS, call_ok
@@ -94,11 +95,19 @@ def test_unset_settings_become_empty_values_that_mean_unset() -> None:
         "PERSONALIZE_MCP_ACCOUNT": "",
         "CONTENTSTACK_REGION": "",
         "CONTENTSTACK_PERSONALIZE_PROJECT_ID": "",
+        "PERSONALIZE_MCP_TOOLSETS": "",
     }
     assert ConnectionOverrides.from_env(env) == ConnectionOverrides()
     settings = ServerSettings.from_env(env)
     assert (settings.account_name, settings.default_project_uid) == (None, None)
+    assert settings.toolsets == TOOLSET_NAMES
     assert not any(option.get("sensitive") for option in manifest["user_config"].values())
+
+
+def test_the_toolsets_setting_reaches_serve() -> None:
+    manifest = json.loads((ROOT / "manifest.json").read_text())
+    env = mcp_config(manifest, Path("/x"), {"toolsets": "core, Results"})["env"]
+    assert ServerSettings.from_env(env).toolsets == ("core", "results")
 
 
 @pytest.mark.anyio

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import personalize_mcp
-from personalize_mcp.config import settings
+from personalize_mcp.config import settings, writes
+from personalize_mcp.config.toolsets import TOOLSET_NAMES
 from personalize_mcp.runtime.logs import ENV_LOG_LEVEL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,7 +81,8 @@ def test_server_json_names_every_environment_variable_and_which_are_secret() -> 
         assert variable["description"] and isinstance(variable["isSecret"], bool)
         assert variable["isRequired"] is False  # serve starts without any of them
     assert {n for n, v in variables.items() if v["isSecret"]} == {settings.ENV_OAUTH_CLIENT_SECRET}
-    readable = {value for key, value in vars(settings).items() if key.startswith("ENV_")} | {ENV_LOG_LEVEL}
+    readable = {value for module in (settings, writes) for key, value in vars(module).items() if key.startswith("ENV_")}
+    readable |= {ENV_LOG_LEVEL}
     assert set(variables) == readable
     # The README's Configuration table is the same list.
     section = (ROOT / "README.md").read_text().split("## Configuration", 1)[1].split("\n## ", 1)[0]
@@ -105,12 +107,14 @@ def test_manifest_lists_the_servers_tools_and_settings() -> None:
     snapshot = json.loads(TOOLS_SNAPSHOT.read_text())
     tools = snapshot["tools"] if isinstance(snapshot, dict) else snapshot
     assert sorted(t["name"] for t in MANIFEST["tools"]) == sorted(t["name"] for t in tools)
-    assert set(MANIFEST["user_config"]) == {"account", "region", "default_project_uid"}
+    assert set(MANIFEST["user_config"]) == {"account", "region", "default_project_uid", "toolsets"}
     assert MANIFEST["server"]["mcp_config"]["env"] == {
         settings.ENV_ACCOUNT: "${user_config.account}",
         settings.ENV_REGION: "${user_config.region}",
         settings.ENV_DEFAULT_PROJECT: "${user_config.default_project_uid}",
+        settings.ENV_TOOLSETS: "${user_config.toolsets}",
     }
+    assert all(name in MANIFEST["user_config"]["toolsets"]["description"] for name in TOOLSET_NAMES)
     assert MANIFEST["name"] == PYPROJECT["name"]
     assert MANIFEST["license"] == PYPROJECT["license"] == "MIT"
     assert MANIFEST["compatibility"]["runtimes"]["python"] == PYPROJECT["requires-python"]

@@ -65,3 +65,31 @@ def test_the_audit_benchmark_runs(tmp_path: Path) -> None:
     assert run["audit"]["calls"] == 1 and run["warm"]["requests"] == 0
     assert run["prompt"]["calls"] == 2 + run["counts"]["experiences"]  # one page of each list at k = 1
     assert run["audit"]["extra"]["audited"] == run["counts"]["experiences"]
+
+
+def test_the_tool_sizes_benchmark_runs(tmp_path: Path) -> None:
+    """`bench/tool_sizes.py` against this commit's own snapshot: every tool measured, the default set in budget."""
+    figures = tmp_path / "sizes.json"
+    done = subprocess.run(
+        [sys.executable, "tool_sizes.py", "--baseline-rev", "HEAD", "--json", str(figures)],
+        cwd=BENCH,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "**tools/list, default set**" in done.stdout
+    measured = json.loads(figures.read_text())
+    assert len(measured["rows"]) == 23 and {row["toolset"] for row in measured["rows"]} == set(measured["per_toolset"])
+    assert 10_000 < measured["total_after"] <= 24_000
+
+
+def test_the_writes_benchmark_runs() -> None:
+    """`bench/writes.py --quick`: a server with writes over stdio, four actions planned and applied, the report."""
+    done = subprocess.run(
+        [sys.executable, "writes.py", "--quick"], cwd=BENCH, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "1. upstream requests per applied plan" in done.stdout
+    assert "update_audience (2 / 2)" in done.stdout and "all actions" in done.stdout

@@ -10,6 +10,7 @@ import pytest
 
 from personalize_mcp.sandbox import audit_data as audit
 from personalize_mcp.sandbox import data
+from personalize_mcp.sandbox import lytics_data as lytics
 from personalize_mcp.sandbox.data import seed_data
 from personalize_mcp.sandbox.shapes import SandboxData
 
@@ -23,8 +24,10 @@ AUDIT_BREAKS = {
     audit.AUDIT_ORPHAN_VARIANT_GROUP_UID,
     audit.AUDIT_MISSING_AUDIENCE_EXPERIENCE_UID,
     audit.AUDIT_BAD_SPLIT_EXPERIENCE_UID,
+    lytics.LYTICS_RETIRED_EXPERIENCE_UID,
 }
-"""What the Audit demo project breaks on purpose (audit_data.py): the invariants below skip exactly these."""
+"""What the Audit demo project (audit_data.py) and the Lytics demo project's retired Lytics audience
+(lytics_data.py) break on purpose: the invariants below skip exactly these."""
 
 CONDITIONS = {
     "STRING_EQUALS",
@@ -65,7 +68,14 @@ def _rules(node: dict[str, Any], depth: int = 0) -> Iterator[tuple[dict[str, Any
 
 
 def _all_rules(seed: SandboxData) -> list[tuple[dict[str, Any], int]]:
-    return [pair for audiences in seed.audiences.values() for a in audiences for pair in _rules(a["definition"])]
+    """Every rule of every audience that has rules (a Lytics-synced audience has none, only its slug)."""
+    return [
+        pair
+        for audiences in seed.audiences.values()
+        for a in audiences
+        if "definition" in a
+        for pair in _rules(a["definition"])
+    ]
 
 
 def _project_of_stack(seed: SandboxData, api_key: str) -> str | None:
@@ -163,8 +173,8 @@ def test_scenarios_the_product_relies_on(seed: SandboxData) -> None:
     assert len(seed.variant_groups[data.BIG_STACK_API_KEY]) == data.BIG_STACK_GROUP_COUNT > 100
     big = next(g for g in seed.variant_groups[data.BIG_STACK_API_KEY] if g["uid"] == data.BIG_VARIANT_GROUP_UID)
     assert len(big["variants"]) == data.BIG_VARIANT_COUNT > 100
-    lytics = next(a for a in seed.audiences[data.WEB_PROJECT_UID] if a["uid"] == data.LYTICS_AUDIENCE_UID)
-    assert lytics["source"] == "LYTICS"
+    lytics_audience = next(a for a in seed.audiences[data.WEB_PROJECT_UID] if a["uid"] == data.LYTICS_AUDIENCE_UID)
+    assert lytics_audience["source"] == "LYTICS"
     empty = next(a for a in seed.audiences[data.WEB_PROJECT_UID] if a["uid"] == data.EMPTY_AUDIENCE_UID)
     assert empty["definition"]["rules"] == []
     plain = next(g for g in seed.variant_groups[data.MAIN_STACK_API_KEY] if g["uid"] == data.PLAIN_VARIANT_GROUP_UID)
@@ -260,3 +270,27 @@ def test_seed_data_is_a_fresh_copy() -> None:
     second = seed_data()
     assert second.projects
     assert second.audiences[data.WEB_PROJECT_UID][0]["name"] == "Australian Users"
+
+
+def test_lytics_audiences_are_listed_as_contentstack_lists_them(seed: SandboxData) -> None:
+    """Source LYTICS, a 32-hex uid, a slug and no rules (issue 22); the Lytics demo project has one of each
+    variant kind: native OR Lytics, native AND Lytics, Lytics only, and a Lytics id it no longer lists."""
+    synced = [a for audiences in seed.audiences.values() for a in audiences if a["source"] == "LYTICS"]
+    assert {a["uid"] for a in synced} == {
+        data.LYTICS_AUDIENCE_UID,
+        lytics.CART_ABANDONERS_AUDIENCE_UID,
+        lytics.DEAL_SEEKERS_AUDIENCE_UID,
+    }
+    for audience in synced:
+        assert LYTICS_UID.fullmatch(audience["uid"]) and audience["slug"] and "definition" not in audience
+    listed = {a["uid"] for a in seed.audiences[lytics.LYTICS_PROJECT_UID]}
+    kinds = []
+    for uid in lytics.LYTICS_EXPERIENCE_UIDS:
+        (version,) = seed.versions[uid]
+        first = version["variants"][0]
+        kinds.append((first["audienceCombinationType"], bool(first["audiences"]), bool(first["lyticsAudiences"])))
+        if uid == lytics.LYTICS_RETIRED_EXPERIENCE_UID:
+            assert first["lyticsAudiences"] == [lytics.RETIRED_LYTICS_AUDIENCE_UID]
+            assert lytics.RETIRED_LYTICS_AUDIENCE_UID not in listed
+    assert kinds == [("OR", True, True), ("AND", True, True), ("OR", False, True), ("OR", False, True)]
+    assert seed.priority[lytics.LYTICS_PROJECT_UID] == list(lytics.LYTICS_EXPERIENCE_UIDS)

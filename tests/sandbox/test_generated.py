@@ -51,7 +51,7 @@ def test_counts_follow_k_and_can_be_overridden(account: GeneratedAccount) -> Non
     )
     assert len(big["variants"]) == 500
     assert counts["catalog_groups"] == len(data.variant_groups[BIG_STACK_API_KEY]) == 24 + 1
-    assert len(data.projects) == counts["projects"] == 4 + 2  # the seed's four (Audit demo too), k / 10
+    assert len(data.projects) == counts["projects"] == 5 + 2  # the seed's five (Audit and Lytics demo too), k / 10
     small = generate(ScaleSpec.of(20, audiences=7, experiences=3, big_group_variants=1)).counts
     assert (small["audiences"], small["experiences"], small["big_group_variants"]) == (7, 3, 1)
     with pytest.raises(ValueError, match="unknown counts"):

@@ -57,7 +57,7 @@ async def test_projects_are_a_bare_array_of_the_token_organisation(client: httpx
     assert response.status_code == 200
     projects = response.json()
     assert isinstance(projects, list)
-    assert {p["name"] for p in projects} == {"Web", "Mobile App", "Audit demo"}
+    assert {p["name"] for p in projects} == {"Web", "Mobile App", "Audit demo", "Lytics demo"}
     assert {p["organizationUid"] for p in projects} == {MAIN_ORG_UID}
 
     second = (await client.get("/personalize/projects", headers=bearer(SANDBOX_SECOND_ORG_ACCESS_TOKEN))).json()
@@ -168,6 +168,11 @@ async def test_mixed_up_base_urls_and_sloppy_paths_are_404(client: httpx2.AsyncC
     assert response.status_code == 404
 
 
-async def test_writes_are_not_served(client: httpx2.AsyncClient) -> None:
+async def test_writes_are_served_and_check_their_body(client: httpx2.AsyncClient) -> None:
+    """Writes exist since the third release (tests/sandbox/test_writes.py); an empty body names the field."""
     response = await client.post("/personalize/audiences", headers=bearer(**WEB), json={})
-    assert response.status_code == 405
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"name": ["personalize.AUDIENCES.NAME_REQUIRED"]}
+    unknown = await client.patch("/personalize/audiences", headers=bearer(**WEB), json={})
+    assert unknown.status_code == 404
+    assert unknown.json()["message"] == "Cannot PATCH /audiences"

@@ -19,6 +19,7 @@ from personalize_mcp.contentstack.cms import CMSAPI
 from personalize_mcp.contentstack.models.account import Project, Stack
 from personalize_mcp.contentstack.models.audiences import Location
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
+from personalize_mcp.contentstack.personalize_writes import PersonalizeWrites
 from personalize_mcp.runtime.errors import ConfigurationError, InvalidInputError, NotFoundError, bounded, quoted
 from personalize_mcp.runtime.ids import validate_identifier
 
@@ -36,6 +37,16 @@ class AccountLookups(AccountMemo):
     _deadline: float | None
     _now: Callable[[], datetime] | None
     _region: str | None
+    _writes: PersonalizeWrites | None
+    write_mode: str
+    """`serve --writes`: off, drafts or all (get_connection says it)."""
+
+    @property
+    def writes(self) -> PersonalizeWrites:
+        """The write calls, over the same HTTP path and login as the reads (only when writes are on)."""
+        if self._writes is None:
+            raise ConfigurationError("Writes are off on this server; start it with `serve --writes drafts` or `all`.")
+        return self._writes
 
     @property
     def cache_ttl(self) -> float:

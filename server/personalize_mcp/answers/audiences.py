@@ -10,8 +10,9 @@ from personalize_mcp.answers.lookups import Lookups
 from personalize_mcp.answers.paging import Catalogue, Paged, list_args
 from personalize_mcp.answers.shapes import ResultModel
 from personalize_mcp.contentstack.models.audiences import Audience
-from personalize_mcp.rules.model import PRESET_REFS, Node, attribute_refs, parse_audience
-from personalize_mcp.rules.render import render_definition, render_tree
+from personalize_mcp.rules.audience import audience_tree
+from personalize_mcp.rules.model import PRESET_REFS, Node, attribute_refs
+from personalize_mcp.rules.render import render_tree
 from personalize_mcp.runtime.errors import InvalidInputError, NotFoundError, UserFacingError
 from personalize_mcp.runtime.ids import validate_identifier
 
@@ -38,13 +39,19 @@ class SingleAudienceResult(ResultModel):
     audience: AudienceInfo = Field(description="The audience, with its rules in plain words.")
 
 
+def audience_rules(audience: Audience) -> Node | None:
+    """The tree an audience is read by: its definition, or a Lytics audience's membership of its slug
+    (`rules.audience`); None only for a native audience without rules."""
+    return audience_tree(audience.uid, audience.definition, audience.source, audience.slug)
+
+
 def audience_view(audience: Audience, attribute_names: Mapping[str, str] | None = None) -> AudienceInfo:
     return AudienceInfo(
         uid=audience.uid,
         name=audience.name,
         description=audience.description or None,
         source=audience.source,
-        rules=render_definition(audience.definition, attribute_names),
+        rules=render_tree(audience_rules(audience), attribute_names),
     )
 
 
@@ -73,9 +80,10 @@ def resolve_in(catalogue: Catalogue[AudienceInfo], uids: Iterable[str]) -> list[
 
 
 def audience_trees(lookups: Lookups, project: str, audiences: list[Audience]) -> dict[str, Node | None]:
-    """Each audience's rules parsed once per cached list (None: no rules, everyone), for every reader."""
+    """Each audience's rules parsed once per cached list (`audience_rules`; None: a native audience without
+    rules, everyone), for every reader."""
     return lookups.derived(
-        ("audience-trees", project), (audiences,), lambda: {a.uid: parse_audience(a.definition) for a in audiences}
+        ("audience-trees", project), (audiences,), lambda: {a.uid: audience_rules(a) for a in audiences}
     )
 
 

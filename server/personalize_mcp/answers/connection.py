@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from pydantic import Field
@@ -21,10 +22,17 @@ class ConnectionResult(ResultModel):
     token_expires_at: datetime | None = Field(
         default=None, description="When the current access token expires (it renews itself); null for the sandbox."
     )
+    writes: str = Field(default="off", description="serve --writes: off, drafts (only what no visitor sees) or all.")
+    can_write: bool = Field(default=False, description="true: the login may write (it holds personalize:manage).")
     note: str | None = Field(default=None, exclude_if=omitted_when_none, description="What to know or do.")
+    toolsets: list[str] = Field(
+        default_factory=list,
+        description="The toolsets this server offers (serve --toolsets): core, catalogue, results, simulation, "
+        "insights; a tool of another one is not available here.",
+    )
 
 
-def get_connection(lookups: Lookups) -> ConnectionResult:
+def get_connection(lookups: Lookups, toolsets: Sequence[str] = ()) -> ConnectionResult:
     facts = lookups.connection_facts()
     note = facts.problem
     if facts.sandbox:
@@ -38,5 +46,8 @@ def get_connection(lookups: Lookups) -> ConnectionResult:
         region=facts.region,
         user=facts.user,
         token_expires_at=facts.token_expires_at,
+        writes=lookups.write_mode,
+        can_write=facts.can_write,
         note=note,
+        toolsets=list(toolsets),
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
 
@@ -38,6 +38,8 @@ from personalize_mcp.contentstack.models.cms_variants import CMSVariant, Variant
 from personalize_mcp.contentstack.models.experiences import Event, Experience
 from personalize_mcp.contentstack.models.versions import Version
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
+from personalize_mcp.contentstack.personalize_writes import PersonalizeWrites
+from personalize_mcp.rules.subjects import ListedAttributes
 from personalize_mcp.runtime.cache import TTLCache
 from personalize_mcp.runtime.concurrency import gather
 from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE
@@ -51,6 +53,15 @@ ATTRIBUTES_REFUSAL_SECONDS = 300.0
 """How long a definite refusal of `GET /attributes` is believed before the API is asked again."""
 _STACK_ERRORS = (UpstreamNotFoundError, UpstreamRejectedError, PermissionDeniedError)
 _NO_NAMES: Mapping[str, str] = MappingProxyType({})
+
+
+def listed_names(attributes: Sequence[Attribute]) -> Mapping[str, str]:
+    """Custom attribute uid -> name; from a list that holds any attribute, `ListedAttributes`, so a rule on an
+    attribute the list lacks says it was deleted (an empty list proves nothing: some APIs list none)."""
+    names = {a.uid: name for a in attributes if (name := a.display_name)}
+    if not attributes:
+        return names
+    return ListedAttributes(names, [*(a.uid for a in attributes), *(a.key for a in attributes if a.key)])
 
 
 class Lookups(AccountLookups):
@@ -67,8 +78,12 @@ class Lookups(AccountLookups):
         deadline: float | None = DEFAULT_DEADLINE,
         now: Callable[[], datetime] | None = None,
         region: str | None = None,
+        writes: PersonalizeWrites | None = None,
+        write_mode: str = "off",
     ) -> None:
         self._personalize = personalize
+        self._writes = writes
+        self.write_mode = write_mode
         self._region = region
         self._now = now
         self._cms = cms
@@ -86,9 +101,11 @@ class Lookups(AccountLookups):
 
     # ---- Personalize ---------------------------------------------------------------------------
 
-    async def audiences(self, project_uid: str) -> list[Audience]:
+    async def audiences(self, project_uid: str, *, fresh: bool = False) -> list[Audience]:
         try:
-            return await self._cached(("audiences", project_uid), lambda: self._personalize.list_audiences(project_uid))
+            return await self._cached(
+                ("audiences", project_uid), lambda: self._personalize.list_audiences(project_uid), fresh=fresh
+            )
         except _STACK_ERRORS as error:
             raise await project_error(self, project_uid, error, "audiences") from None
 
@@ -119,32 +136,30 @@ class Lookups(AccountLookups):
                 self._attributes_refused[refusal_key] = self._clock() + self.attribute_refusal_seconds
             logger.info("Custom attribute names unavailable for project %s (%s)", project_uid, type(error).__name__)
             return _NO_NAMES
-        return self.derived(
-            ("attribute-names", project_uid),
-            (attributes,),
-            lambda: {a.uid: name for a in attributes if (name := a.display_name)},
-        )
+        return self.derived(("attribute-names", project_uid), (attributes,), lambda: listed_names(attributes))
 
-    async def attributes(self, project_uid: str) -> list[Attribute]:
+    async def attributes(self, project_uid: str, *, fresh: bool = False) -> list[Attribute]:
         """Every attribute of the project, preset and custom (the same cached read as `attribute_names`)."""
         try:
             return await self._cached(
-                ("attributes", project_uid), lambda: self._personalize.list_attributes(project_uid)
+                ("attributes", project_uid), lambda: self._personalize.list_attributes(project_uid), fresh=fresh
             )
         except _STACK_ERRORS as error:
             raise await project_error(self, project_uid, error, "attributes") from None
 
-    async def events(self, project_uid: str) -> list[Event]:
+    async def events(self, project_uid: str, *, fresh: bool = False) -> list[Event]:
         try:
-            return await self._cached(("events", project_uid), lambda: self._personalize.list_events(project_uid))
+            return await self._cached(
+                ("events", project_uid), lambda: self._personalize.list_events(project_uid), fresh=fresh
+            )
         except _STACK_ERRORS as error:
             raise await project_error(self, project_uid, error, "events") from None
 
-    async def priority(self, project_uid: str) -> list[str]:
+    async def priority(self, project_uid: str, *, fresh: bool = False) -> list[str]:
         """Experience uids, highest priority first (`GET /experiences-priority`)."""
         try:
             return await self._cached(
-                ("priority", project_uid), lambda: self._personalize.get_experiences_priority(project_uid)
+                ("priority", project_uid), lambda: self._personalize.get_experiences_priority(project_uid), fresh=fresh
             )
         except _STACK_ERRORS as error:
             raise await project_error(self, project_uid, error, "experience priority") from None
@@ -154,10 +169,10 @@ class Lookups(AccountLookups):
         audiences, names = await gather(lambda: self.audiences(project_uid), lambda: self.attribute_names(project_uid))
         return audiences, names
 
-    async def experiences(self, project_uid: str) -> list[Experience]:
+    async def experiences(self, project_uid: str, *, fresh: bool = False) -> list[Experience]:
         try:
             return await self._cached(
-                ("experiences", project_uid), lambda: self._personalize.list_experiences(project_uid)
+                ("experiences", project_uid), lambda: self._personalize.list_experiences(project_uid), fresh=fresh
             )
         except _STACK_ERRORS as error:
             raise await project_error(self, project_uid, error, "experiences") from None
@@ -169,9 +184,9 @@ class Lookups(AccountLookups):
         except UpstreamError:
             return []
 
-    async def experience(self, project_uid: str, experience_uid: str) -> Experience:
-        """One experience: from a fresh cached list when there is one, else its own GET."""
-        listed: list[Experience] = self._fresh(("experiences", project_uid)) or []
+    async def experience(self, project_uid: str, experience_uid: str, *, fresh: bool = False) -> Experience:
+        """One experience: from a fresh cached list when there is one (unless `fresh`), else its own GET."""
+        listed: list[Experience] = [] if fresh else self._fresh(("experiences", project_uid)) or []
         found = next((e for e in listed if e.uid == experience_uid), None)
         if found is not None:
             return found
@@ -179,15 +194,17 @@ class Lookups(AccountLookups):
             return await self._cached(
                 ("experience", project_uid, experience_uid),
                 lambda: self._personalize.get_experience(project_uid, experience_uid),
+                fresh=fresh,
             )
         except _STACK_ERRORS as error:
             raise await experience_error(self, project_uid, experience_uid, error) from None
 
-    async def versions(self, project_uid: str, experience_uid: str) -> list[Version]:
+    async def versions(self, project_uid: str, experience_uid: str, *, fresh: bool = False) -> list[Version]:
         try:
             return await self._cached(
                 ("versions", project_uid, experience_uid),
                 lambda: self._personalize.list_versions(project_uid, experience_uid),
+                fresh=fresh,
             )
         except _STACK_ERRORS as error:
             raise await experience_error(self, project_uid, experience_uid, error) from None

@@ -27,9 +27,15 @@ class AccountMemo:
         self._partial: dict[Hashable, list[Any]] = {}
         """Items of CMS walks still under way, by cache key: what a completion may offer before the end."""
 
-    async def _cached(self, key: tuple[str, ...], fetch: Callable[[], Awaitable[T]], *, ttl: float | None = None) -> T:
+    async def _cached(
+        self, key: tuple[str, ...], fetch: Callable[[], Awaitable[T]], *, ttl: float | None = None, fresh: bool = False
+    ) -> T:
         # Keyed by account too: one cache must never hand an account another's data.
-        return await self._cache.get((self._account_name(), *key), fetch, ttl=ttl)
+        return await self._cache.get((self._account_name(), *key), fetch, ttl=ttl, fresh=fresh)
+
+    def forget(self, key: tuple[str, ...]) -> None:
+        """Drop one cached read (a write made it stale): the next read of it asks upstream."""
+        self._cache.invalidate((self._account_name(), *key))
 
     def _fresh(self, key: tuple[str, ...]) -> Any:
         """A list already cached (and fresh) under `key`, so a single item need not be fetched."""

@@ -15,6 +15,7 @@ from personalize_mcp.answers.paging import Catalogue, Paged, list_args
 from personalize_mcp.answers.shapes import ResultModel
 from personalize_mcp.contentstack.models.experiences import Experience
 from personalize_mcp.runtime.concurrency import gather
+from personalize_mcp.runtime.plurals import count, is_are
 
 
 class RankedExperience(ResultModel):
@@ -79,11 +80,14 @@ async def get_experiences_priority(
     remarks = []
     if unlisted:
         remarks.append(
-            f"{unlisted} experience(s) are not in the priority list (listed last, rank null): set their priority "
-            "in Contentstack Personalize"
+            f"{count(unlisted, 'experience')} {is_are(unlisted)} not in the priority list (listed last, rank null): "
+            f"set {'its' if unlisted == 1 else 'their'} priority in Contentstack Personalize"
         )
     if unknown:
-        remarks.append(f"{unknown} uid(s) in the priority list name no experience of the project")
+        remarks.append(
+            f"{count(unknown, 'uid')} in the priority list {'names' if unknown == 1 else 'name'} no experience of "
+            "the project"
+        )
     if remarks:
         note = "; ".join(remarks) + "." + (f" {note}" if note else "")
     return PriorityResult(

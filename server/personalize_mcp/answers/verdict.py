@@ -22,6 +22,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from personalize_mcp.runtime.plurals import count
+
 MIN_IMPRESSIONS = 1000
 MIN_CONVERSIONS = 30
 WINNER_P2BB = 0.95
@@ -92,10 +94,10 @@ def decide(
     if impressions < MIN_IMPRESSIONS and conversions < MIN_CONVERSIONS:
         return Verdict(
             INSUFFICIENT_DATA,
-            f"{impressions:,} impressions and {conversions:,} conversions are below Contentstack's minimum for "
-            f"insights ({MIN_IMPRESSIONS:,} impressions or {MIN_CONVERSIONS} conversions): it needs "
-            f"{MIN_IMPRESSIONS - impressions:,} more impressions or {MIN_CONVERSIONS - conversions:,} more "
-            "conversions.",
+            f"{count(impressions, 'impression', grouped=True)} and {count(conversions, 'conversion', grouped=True)} "
+            f"are below Contentstack's minimum for insights ({MIN_IMPRESSIONS:,} impressions or {MIN_CONVERSIONS} "
+            f"conversions): it needs {count(MIN_IMPRESSIONS - impressions, 'more impression', grouped=True)} or "
+            f"{count(MIN_CONVERSIONS - conversions, 'more conversion', grouped=True)}.",
         )
     scored = [a for a in arms if a.p2bb is not None]
     best = max(scored, key=lambda a: a.p2bb or 0.0, default=None)
@@ -112,7 +114,8 @@ def decide(
             )
         return Verdict(
             INCONCLUSIVE,
-            f"There is enough data ({impressions:,} impressions, {conversions:,} conversions) but no leader: {detail}.",
+            f"There is enough data ({count(impressions, 'impression', grouped=True)}, "
+            f"{count(conversions, 'conversion', grouped=True)}) but no leader: {detail}.",
         )
     p2bb = best.p2bb
     converts = _converts(best, control)

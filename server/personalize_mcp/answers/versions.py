@@ -23,6 +23,7 @@ from personalize_mcp.contentstack.models.versions import Version, VersionVariant
 from personalize_mcp.runtime.concurrency import gather
 from personalize_mcp.runtime.errors import InvalidInputError, quoted
 from personalize_mcp.runtime.ids import validate_identifier
+from personalize_mcp.runtime.plurals import count, is_are
 
 ACTIVE = "ACTIVE"
 DRAFT = "DRAFT"
@@ -101,7 +102,8 @@ def fit_versions(versions: Sequence[Version], room: int) -> tuple[list[VersionIn
         kept.append(view)
     shown = {v.uid for v in kept}
     return [v for v in views if v.uid in shown], (
-        f"{len(kept)} of {len(views)} versions are listed (ACTIVE, DRAFT and PAUSED first), without audience uids"
+        f"{len(kept)} of {count(len(views), 'version')} {is_are(len(kept))} listed (ACTIVE, DRAFT and PAUSED first), "
+        "without audience uids"
     )
 
 

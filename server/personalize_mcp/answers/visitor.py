@@ -54,7 +54,8 @@ def parse_visitor(raw: object, now: datetime | None = None) -> Visitor:
     unknown = [key for key in data if key not in FIELDS]
     if unknown:
         shown = ", ".join(repr(k[:40]) for k in unknown[:5])
-        raise InvalidInputError(f"visitor has unknown field(s) {shown}; the fields are: {', '.join(FIELDS)}.")
+        noun = "an unknown field" if len(unknown) == 1 else "unknown fields"
+        raise InvalidInputError(f"visitor has {noun} {shown}; the fields are: {', '.join(FIELDS)}.")
     presets: dict[str, str | None] = {}
     for name in TEXT_FIELDS:
         if name in data:

@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, Val
 
 from personalize_mcp.config.settings import ConnectionOverrides
 from personalize_mcp.runtime.errors import ConfigurationError
+from personalize_mcp.runtime.plurals import is_are
 
 FILE_FORMAT = 1
 DEFAULT_ACCOUNT_NAME = "default"
@@ -169,7 +170,10 @@ class StoredAccount(BaseModel):
             # The validation message would quote the offending input, which may be a token:
             # name the fields only.
             fields = sorted({".".join(str(p) for p in e["loc"]) for e in error.errors()})
-            raise AccountFileInvalid(f"field(s) {', '.join(fields)} are missing or invalid") from None
+            raise AccountFileInvalid(
+                f"{'field' if len(fields) == 1 else 'fields'} {', '.join(fields)} {is_are(len(fields))} missing or "
+                "invalid"
+            ) from None
 
 
 class AccountFileInvalid(ValueError):

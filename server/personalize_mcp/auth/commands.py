@@ -31,6 +31,7 @@ def run_login(args: argparse.Namespace) -> int:
         region=args.region,
         open_browser=not args.no_browser,
         timeout=args.timeout,
+        writes=args.writes,
     )
     asyncio.run(login(request, env=os.environ, store=_store()))
     return 0

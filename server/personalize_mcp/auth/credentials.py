@@ -113,6 +113,7 @@ class StoredAccountCredentials:
             region=account.region,
             user=user.email or user.name or user.uid,
             token_expires_at=account.expires_at,
+            scopes=account.connection.scopes,
         )
 
     async def access_token(self) -> str:

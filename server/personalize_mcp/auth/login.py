@@ -29,6 +29,7 @@ from personalize_mcp.auth.account import (
 from personalize_mcp.auth.identity import who_logged_in
 from personalize_mcp.auth.listener import Outcome, RedirectListener, RedirectTarget
 from personalize_mcp.auth.oauth import OAuthClient, TokenEndpointError
+from personalize_mcp.auth.protocol import WRITE_SCOPE
 from personalize_mcp.auth.store import AccountStore
 from personalize_mcp.config.regions import DEFAULT_REGION, normalize_region
 from personalize_mcp.config.settings import ConnectionOverrides, ConnectionSettings
@@ -47,6 +48,8 @@ class LoginRequest:
     region: str | None = None
     open_browser: bool = True
     timeout: float = DEFAULT_TIMEOUT_SECONDS
+    writes: bool = False
+    """Also ask for `personalize:manage` (`login --writes`), which `serve --writes` needs."""
 
 
 def open_in_browser(url: str) -> bool:
@@ -88,6 +91,9 @@ async def login(
 
     region_flag = normalize_region(request.region, source="--region") if request.region else None
     explicit = ConnectionOverrides(region=region_flag).over(ConnectionOverrides.from_env(env))
+    if request.writes:
+        asked = ConnectionSettings.resolve(explicit).scopes
+        explicit = replace(explicit, scopes=tuple(dict.fromkeys([*asked, WRITE_SCOPE])))
     settings = ConnectionSettings.resolve(explicit)
     target = RedirectTarget.parse(settings.redirect_uri)
     authorization = OAuthClient(settings, transport=transport).authorization_request()
@@ -207,9 +213,10 @@ def _summary(account: StoredAccount, *, replaced: bool, is_default: bool) -> str
     organisation = describe_organization(org.uid, org.name)
     stored = "replaced the stored account" if replaced else "stored as account"
     default = " (the default account)" if is_default else ""
+    writes = " with write access (personalize:manage)" if WRITE_SCOPE in (account.connection.scopes or ()) else ""
     return (
         f"Logged in as {describe_user(account.user)} to organisation {organisation} in region "
-        f"{account.region or DEFAULT_REGION}; {stored} '{account.name}'{default}."
+        f"{account.region or DEFAULT_REGION}{writes}; {stored} '{account.name}'{default}."
     )
 
 

@@ -13,6 +13,7 @@ from typing import Protocol
 from personalize_mcp.runtime.errors import NotConnectedError, ReauthenticationRequiredError
 
 NOT_CONNECTED_MESSAGE = "No Contentstack account is connected; run `personalize-mcp login`."
+WRITE_SCOPE = "personalize:manage"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,13 @@ class ConnectionFacts:
     token_expires_at: datetime | None = None
     problem: str | None = None
     """Why nothing is connected (the sentence every tool answers with), when `connected` is false."""
+    scopes: tuple[str, ...] | None = None
+    """The OAuth scopes the login asked for (None: not known); writes need `personalize:manage`."""
+
+    @property
+    def can_write(self) -> bool:
+        """True when the login was granted `personalize:manage` (`personalize-mcp login --writes`)."""
+        return self.connected and self.scopes is not None and WRITE_SCOPE in self.scopes
 
 
 class Credentials(Protocol):

@@ -21,12 +21,19 @@ from mcp.server.auth.middleware.auth_context import get_access_token
 from personalize_mcp.auth.protocol import ConnectionFacts
 from personalize_mcp.broker.records import Login, utc_now
 from personalize_mcp.broker.renewal import LoginRenewal
+from personalize_mcp.broker.settings import UPSTREAM_MANAGE, WRITE_SCOPE
 from personalize_mcp.broker.tokens import BrokerAccessToken
 from personalize_mcp.contentstack.errors import Api, AuthenticationFailedError, PermissionDeniedError, UpstreamError
 from personalize_mcp.runtime.errors import NotConnectedError
 
 NOT_SIGNED_IN = "Nobody is signed in on this request; connect through an MCP client, which will ask you to sign in."
 _REMEMBERED_LOGINS = 4096
+
+
+def upstream_scopes(token: BrokerAccessToken, login: Login | None) -> tuple[str, ...]:
+    """The Contentstack scopes this request may use: `personalize:manage` only with our write scope too."""
+    granted = login.upstream_scopes if login is not None else ("personalize:read", UPSTREAM_MANAGE)
+    return granted if WRITE_SCOPE in token.scopes else tuple(s for s in granted if s != UPSTREAM_MANAGE)
 
 
 class PersonCredentials:
@@ -100,6 +107,7 @@ class PersonCredentials:
             organization_name=token.organization_name,
             user=token.person.shown,
             token_expires_at=login.expires_at if login is not None else None,
+            scopes=upstream_scopes(token, login),
         )
 
     def refusal(self, api: Api, status: int) -> UpstreamError | None:

@@ -8,6 +8,8 @@ from personalize_mcp import __version__
 from personalize_mcp.cli.broker_arguments import add_broker_arguments, add_store_arguments
 from personalize_mcp.cli.http_arguments import add_http_arguments
 from personalize_mcp.cli.resilience_arguments import add_resilience_arguments
+from personalize_mcp.cli.toolset_arguments import add_toolset_arguments
+from personalize_mcp.cli.writes_arguments import add_writes_arguments
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-browser", action="store_true", help="print the authorize URL without opening a browser (default: open it)"
     )
     login.add_argument(
+        "--writes",
+        action="store_true",
+        help="also ask Contentstack for personalize:manage, which `serve --writes` needs (default: read scopes only)",
+    )
+    login.add_argument(
         "--timeout",
         type=float,
         default=300.0,
@@ -57,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="make NAME the default account (default: only list them)",
     )
+
+    approve = sub.add_parser("approve", help="approve one destructive plan from a terminal (writes)")
+    approve.add_argument("plan_id", metavar="PLAN_ID", help="the plan_id plan_change or undo_change answered")
+    approve.add_argument("--yes", action="store_true", help="approve without asking (default: show the plan, ask)")
 
     logout = sub.add_parser("logout", help="forget a stored account's tokens")
     logout.add_argument("--account", default=None, help="account to forget (default: the default account)")
@@ -87,7 +98,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="override the account's region: na, eu, au, azure-na, azure-eu, gcp-na, gcp-eu "
         "(default: CONTENTSTACK_REGION, else the region stored at login)",
     )
+    add_toolset_arguments(parser)
     add_resilience_arguments(parser)
+    add_writes_arguments(parser)
     add_http_arguments(parser)
     add_broker_arguments(parser)
     add_store_arguments(parser)

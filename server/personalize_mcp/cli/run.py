@@ -1,4 +1,4 @@
-"""`personalize-mcp [serve|demo|login|accounts|logout]`: parse, then run the chosen subcommand.
+"""`personalize-mcp [serve|demo|login|accounts|logout|approve]`: parse, then run the chosen subcommand.
 
 Each subcommand lives in its own module, imported when chosen so that starting the stdio server
 does not pay for the login machinery (and the other way round).
@@ -55,6 +55,10 @@ def _dispatch(command: str, args: argparse.Namespace) -> int:
         from personalize_mcp.demo import run_demo
 
         return run_demo(args)
+    if command == "approve":
+        from personalize_mcp.cli.approve import run_approve
+
+        return run_approve(args)
     from personalize_mcp.auth import commands
 
     if command == "login":

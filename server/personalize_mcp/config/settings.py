@@ -17,6 +17,7 @@ from typing import Any
 import platformdirs
 
 from personalize_mcp.config.regions import DEFAULT_REGION, get_region, normalize_region
+from personalize_mcp.config.toolsets import TOOLSET_NAMES, parse_toolsets
 from personalize_mcp.runtime.errors import ConfigurationError
 from personalize_mcp.runtime.ids import is_identifier
 
@@ -33,6 +34,7 @@ ENV_OAUTH_SCOPES = "CONTENTSTACK_OAUTH_SCOPES"
 ENV_DEFAULT_PROJECT = "CONTENTSTACK_PERSONALIZE_PROJECT_ID"
 ENV_HOME = "PERSONALIZE_MCP_HOME"
 ENV_ACCOUNT = "PERSONALIZE_MCP_ACCOUNT"
+ENV_TOOLSETS = "PERSONALIZE_MCP_TOOLSETS"
 
 # Contentstack's public "Contentstack CLI" app, the one its own SDKs and CLI fall back to.
 CLI_APP_UID = "6400aa06db64de001a31c8a9"
@@ -192,13 +194,29 @@ class ServerSettings:
     account_name: str | None = None
     home: Path = field(default_factory=default_home)
     sandbox: bool = False
+    toolsets: tuple[str, ...] = TOOLSET_NAMES
+    """The toolsets to offer (`--toolsets`, else `PERSONALIZE_MCP_TOOLSETS`, else all)."""
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str], *, account: str | None = None, sandbox: bool = False) -> ServerSettings:
+    def from_env(
+        cls,
+        env: Mapping[str, str],
+        *,
+        account: str | None = None,
+        sandbox: bool = False,
+        toolsets: str | None = None,
+    ) -> ServerSettings:
         chosen = account or env.get(ENV_ACCOUNT, "").strip() or None
         return cls(
             default_project_uid=default_project_uid(env),
             account_name=chosen,
             home=default_home(env),
             sandbox=sandbox,
+            toolsets=_toolsets(toolsets, env),
         )
+
+
+def _toolsets(flag: str | None, env: Mapping[str, str]) -> tuple[str, ...]:
+    if flag is not None:
+        return parse_toolsets(flag, source="--toolsets")
+    return parse_toolsets(env.get(ENV_TOOLSETS), source=ENV_TOOLSETS)

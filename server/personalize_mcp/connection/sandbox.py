@@ -12,7 +12,7 @@ from datetime import datetime
 
 import httpx2
 
-from personalize_mcp.auth.protocol import ConnectionFacts, StaticCredentials
+from personalize_mcp.auth.protocol import WRITE_SCOPE, ConnectionFacts, StaticCredentials
 from personalize_mcp.config.settings import ConnectionOverrides, ConnectionSettings
 from personalize_mcp.connection.stack import Connection
 from personalize_mcp.sandbox import SANDBOX_ACCESS_TOKEN, create_sandbox_app, sandbox_base_urls
@@ -20,6 +20,8 @@ from personalize_mcp.sandbox.analytics_data import sandbox_now
 from personalize_mcp.sandbox.data import MAIN_ORG_UID, SANDBOX_ORGANIZATION_NAMES, SANDBOX_USER_EMAILS
 
 IN_PROCESS_ORIGIN = "http://sandbox.invalid"
+SANDBOX_SCOPES = ("personalize:read", WRITE_SCOPE, "cm.stacks.management:read", "organization:read", "user:read")
+"""The sandbox's demo login may do everything, writes included (`serve --sandbox --writes all`)."""
 
 
 def sandbox_connection(
@@ -29,6 +31,7 @@ def sandbox_connection(
     organization_uid: str = MAIN_ORG_UID,
     account_name: str = "sandbox",
     now: Callable[[], datetime] = sandbox_now,
+    scopes: tuple[str, ...] = SANDBOX_SCOPES,
 ) -> Connection:
     """In-process when `origin` is None, else the sandbox served at `origin` (e.g. on loopback).
 
@@ -48,12 +51,12 @@ def sandbox_connection(
         token,
         organization_uid=organization_uid,
         account_name=account_name,
-        facts=sandbox_facts(account_name, organization_uid),
+        facts=sandbox_facts(account_name, organization_uid, scopes),
     )
     return Connection(settings=settings, credentials=credentials, transport=transport, now=now)
 
 
-def sandbox_facts(account_name: str, organization_uid: str) -> ConnectionFacts:
+def sandbox_facts(account_name: str, organization_uid: str, scopes: tuple[str, ...] = ()) -> ConnectionFacts:
     """The sandbox says it is the sandbox: sample data, not the user's account."""
     return ConnectionFacts(
         connected=True,
@@ -63,4 +66,5 @@ def sandbox_facts(account_name: str, organization_uid: str) -> ConnectionFacts:
         organization_name=SANDBOX_ORGANIZATION_NAMES.get(organization_uid),
         region="sandbox",
         user=SANDBOX_USER_EMAILS.get(organization_uid),
+        scopes=scopes or SANDBOX_SCOPES,
     )

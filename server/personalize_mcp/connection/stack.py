@@ -20,6 +20,7 @@ from personalize_mcp.contentstack.bodies import DEFAULT_MAX_RESPONSE_BYTES as DE
 from personalize_mcp.contentstack.cms import CMSAPI
 from personalize_mcp.contentstack.http import ContentstackHTTP
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
+from personalize_mcp.contentstack.personalize_writes import PersonalizeWrites
 from personalize_mcp.contentstack.ratelimit import Limiter, RateLimit, RateLimiter
 from personalize_mcp.contentstack.retries import RetryPolicy
 from personalize_mcp.runtime.cache import TTLCache
@@ -49,11 +50,13 @@ async def open_lookups(
     retry: RetryPolicy | None = None,
     http_timeout: httpx2.Timeout | None = None,
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    write_mode: str = "off",
 ) -> AsyncIterator[Lookups]:
     """The lookups of one account (what every answer reads through); the HTTP client is closed on exit.
 
     `cache_ttl`: seconds lookups are reused (0: never; concurrent identical lookups still share
-    one request). `deadline`: seconds one tool call may take in all (None: unlimited).
+    one request). `deadline`: seconds one tool call may take in all (None: unlimited). `write_mode`:
+    `serve --writes` (off: no write client at all).
     `rate_limit`, `retry`, `http_timeout`, `max_response_bytes`: the HTTP core's defaults (10
     requests/s per organisation and API; 3 attempts; 5 s connect, 10 s read; 16 MiB per answer)
     unless given. `limiter`: one the replicas share (`shared_ratelimit`), instead of this process's own.
@@ -77,6 +80,8 @@ async def open_lookups(
             deadline=deadline,
             now=connection.now,
             region=connection.settings.region,
+            writes=PersonalizeWrites(http) if write_mode != "off" else None,
+            write_mode=write_mode,
         )
     finally:
         await http.aclose()

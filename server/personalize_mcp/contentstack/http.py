@@ -7,12 +7,15 @@ adopt a token another process stored, which upstream may reject as well); 429s a
 another attempt are retried as `retries` says, never waiting past the tool call's deadline; each
 attempt is sent by `sender`, its body read bounded and decompressed (`bodies`); every failure
 becomes a typed `UpstreamError` whose sentence (`upstream_failures`) never quotes an upstream body
-or a token. The path takes the HTTP method as a parameter (`_request`); `get_json` is its one
-caller today.
+or a token. The path takes the HTTP method as a parameter (`_request`): `get_json` reads, `send_json`
+writes. A write is sent again only when it certainly did not reach the service -- a refused connection,
+a 429, a 401 before renewal -- never after a timeout, a dropped connection or a 5xx, whose outcome is
+open (`write_failures.WriteOutcomeUnknownError`); a refusal names its dotted code when it has one.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
@@ -33,12 +36,16 @@ from personalize_mcp.contentstack.upstream_failures import (
     header_rejected,
     retries_exhausted,
 )
+from personalize_mcp.contentstack.write_failures import outcome_unknown, write_failure
 from personalize_mcp.runtime.deadline import sleep_within_deadline
 
 logger = logging.getLogger(__name__)
 
 MAX_RENEWALS = 2
 """Token renewals one request may make after 401s (see the module docstring)."""
+
+
+_UNANSWERED = {Transient.READ_TIMEOUT: "got no answer in time", Transient.RESET: "lost its connection"}
 
 
 @runtime_checkable
@@ -120,6 +127,18 @@ class ContentstackHTTP:
         """
         return parse_json(api, await self._request("GET", api, path, headers, params))
 
+    async def send_json(
+        self, method: str, api: Api, path: str, *, body: object = None, headers: Mapping[str, str] | None = None
+    ) -> Any:
+        """A write (`POST`, `PUT`, `DELETE`) with `body` as JSON; the answer's JSON, or None when it has no body.
+
+        Retried only when it certainly did not reach the service (see the module docstring).
+        """
+        content = None if body is None else json.dumps(body, separators=(",", ":")).encode()
+        extra = {"content-type": "application/json"} if content is not None else {}
+        answer = await self._request(method, api, path, {**extra, **(headers or {})}, None, content=content)
+        return parse_json(api, answer) if answer.body.strip() else None
+
     async def _request(
         self,
         method: str,
@@ -127,22 +146,33 @@ class ContentstackHTTP:
         path: str,
         headers: Mapping[str, str] | None,
         params: Mapping[str, str | int] | None,
+        *,
+        content: bytes | None = None,
     ) -> UpstreamAnswer:
         """The first 2xx answer to `method` on `path`, after renewals and retries; else its typed failure."""
         url = self._base_urls[api] + path
         key = self.limit_key(api)
+        write = method != "GET"
         token = await self._credentials.access_token()
         renewals = 0
         attempt = 0
         while True:
             attempt += 1
             outcome = await self._sender.send(
-                method, api, key, url, headers={"authorization": f"Bearer {token}", **(headers or {})}, params=params
+                method,
+                api,
+                key,
+                url,
+                headers={"authorization": f"Bearer {token}", **(headers or {})},
+                params=params,
+                content=content,
             )
             if isinstance(outcome, Transient):
                 logger.warning(
                     "%s %s %s failed (%s), attempt %d", api.display_name, method, loggable(url), outcome.name, attempt
                 )
+                if write and outcome is not Transient.CONNECT:
+                    raise outcome_unknown(api, method, _UNANSWERED[outcome])
                 if attempt >= self._retry.max_attempts:
                     raise retries_exhausted(api, outcome, attempt)
                 await sleep_within_deadline(self._retry.backoff(attempt), f"its {api.display_name} {outcome.value}")
@@ -156,7 +186,7 @@ class ContentstackHTTP:
                 token = await self._credentials.refresh(token)
                 attempt -= 1  # a renewal is not a failed attempt
                 continue
-            if status in RETRYABLE_STATUSES and attempt < self._retry.max_attempts:
+            if status in RETRYABLE_STATUSES and attempt < self._retry.max_attempts and (not write or status == 429):
                 delay = await wait_to_retry(self._retry, self.limiter, key, api, response, attempt)
                 logger.info(
                     "%s %s %s -> %d, retrying in %.2f s", api.display_name, method, loggable(url), status, delay
@@ -164,8 +194,10 @@ class ContentstackHTTP:
                 continue
             if 200 <= status < 300:
                 return response
-            if isinstance(self._credentials, WordsItsRefusals):
+            if status in (401, 403) and isinstance(self._credentials, WordsItsRefusals):
                 own = self._credentials.refusal(api, status)
                 if own is not None:
                     raise own
+            if write and status != 401:
+                raise write_failure(api, method, status, response.body, self._credentials.account_name)
             raise error_for_status(api, status, self._credentials.account_name)

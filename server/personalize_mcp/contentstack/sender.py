@@ -67,6 +67,7 @@ class UpstreamSender:
         *,
         headers: Mapping[str, str],
         params: Mapping[str, str | int] | None,
+        content: bytes | None = None,
     ) -> UpstreamAnswer | Transient:
         """One attempt through the rate limiter's slot for `key`: the answer, or which transient failure it met."""
         self._in_flight += 1
@@ -77,7 +78,7 @@ class UpstreamSender:
                 f"{self._limiter.limit.requests} per second",
             ):
                 started = time.perf_counter()
-                request = self._client.build_request(method, url, headers=headers, params=params)
+                request = self._client.build_request(method, url, headers=headers, params=params, content=content)
                 response = await self._client.send(request, stream=True)
                 try:
                     body = await read_body(api, response, self._max_response_bytes)

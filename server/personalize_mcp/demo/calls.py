@@ -1,13 +1,17 @@
-"""The demo's client side: the server it starts, one tool call that must answer, an error's text."""
+"""The demo's client side: the server it starts, one tool call (printed under its heading exactly as sent), an
+error's text."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from typing import Any
 
 from mcp import Client, StdioServerParameters
 from mcp_types import CallToolResult, TextContent
+
+from personalize_mcp.demo.printer import Printer
 
 
 class DemoError(Exception):
@@ -21,9 +25,28 @@ def server_parameters() -> StdioServerParameters:
 
 
 def signature(name: str, arguments: dict[str, Any] | None = None) -> str:
-    """The call as made, every argument included, so a reader can repeat it in any client."""
-    shown = ", ".join(f"{key}={value!r}" for key, value in (arguments or {}).items())
+    """The call as made, every argument included and written as the JSON that was sent (`true`, `"AU"`),
+    so a reader can repeat it in any client."""
+    shown = ", ".join(f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in (arguments or {}).items())
     return f"{name}({shown})"
+
+
+async def shown_call(
+    p: Printer, client: Client, title: str, name: str, arguments: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Call a tool that must answer, then print the section's heading with that very call: the heading cannot
+    differ from what was sent, since both come from the same `arguments`."""
+    result = await call(client, name, arguments)
+    p.heading(title, signature(name, arguments))
+    return result
+
+
+async def shown_result(
+    p: Printer, client: Client, title: str, name: str, arguments: dict[str, Any] | None = None
+) -> CallToolResult:
+    """Like `shown_call` for a call whose error is part of the story: the heading, then the result as it came."""
+    p.heading(title, signature(name, arguments))
+    return await client.call_tool(name, arguments or {})
 
 
 async def call(client: Client, name: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -2,31 +2,29 @@
 
 from __future__ import annotations
 
-from mcp import Client
+from typing import Any
 
-from personalize_mcp.demo.calls import call
-from personalize_mcp.demo.printer import Printer, cell
+from personalize_mcp.demo.calls import shown_call
+from personalize_mcp.demo.context import Demo
 
 
-async def show_catalogue(p: Printer, client: Client, project_uid: str) -> None:
-    connection = await call(client, "get_connection")
-    p.heading("Get Connection", "get_connection()")
+async def show_catalogue(demo: Demo) -> None:
+    p, client = demo.p, demo.client
+    connection = await shown_call(p, client, "Get Connection", "get_connection")
     for key in ("sandbox", "account", "organization_name", "region", "user", "note"):
-        p.line(f"{key + ':':<20}{cell(connection.get(key), 80)}")
+        p.field(key, connection.get(key))
 
-    attributes = await call(client, "list_attributes", {"project_uid": project_uid})
-    p.heading("List Attributes", f"list_attributes(project_uid={project_uid!r})")
+    project: dict[str, Any] = {"project_uid": demo.project_uid}
+    attributes = await shown_call(p, client, "List Attributes", "list_attributes", project)
     p.table(
         ["KIND", "KEY", "NAME", "UID"],
         [[a["kind"], a.get("key"), a.get("name"), a["uid"]] for a in attributes["attributes"]],
     )
 
-    events = await call(client, "list_events", {"project_uid": project_uid})
-    p.heading("List Events", f"list_events(project_uid={project_uid!r})")
+    events = await shown_call(p, client, "List Events", "list_events", project)
     p.table(["KEY", "DESCRIPTION", "UID"], [[e.get("key"), e.get("description"), e["uid"]] for e in events["events"]])
 
-    priority = await call(client, "get_experiences_priority", {"project_uid": project_uid})
-    p.heading("Get Experiences Priority", f"get_experiences_priority(project_uid={project_uid!r})")
+    priority = await shown_call(p, client, "Get Experiences Priority", "get_experiences_priority", project)
     p.table(
         ["RANK", "NAME", "TYPE", "STATUS", "IN LIST"],
         [
@@ -35,10 +33,9 @@ async def show_catalogue(p: Printer, client: Client, project_uid: str) -> None:
         ],
     )
     if priority.get("note"):
-        p.line(priority["note"])
+        p.text(priority["note"])
 
-    regions = await call(client, "list_locations", {"kind": "region", "country_code": "AU"})
-    p.heading("List Locations", "list_locations(kind='region', country_code='AU')")
+    regions = await shown_call(p, client, "List Locations", "list_locations", {"kind": "region", "country_code": "AU"})
     p.table(
         ["CODE", "NAME", "COUNTRY"], [[r.get("code"), r["name"], r.get("country_code")] for r in regions["locations"]]
     )

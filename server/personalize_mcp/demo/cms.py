@@ -7,27 +7,26 @@ from typing import Any
 
 from mcp import Client
 
-from personalize_mcp.demo.calls import call, signature, text_of
+from personalize_mcp.demo.calls import call, shown_call, shown_result, text_of
+from personalize_mcp.demo.context import Demo
 from personalize_mcp.demo.printer import Printer
 
 
-async def show_cms(p: Printer, client: Client, project: dict[str, Any], experience: dict[str, Any]) -> None:
-    """The stack is the project's connected one; the group, the one linked to `experience` if any."""
-    stacks = (await call(client, "list_stacks"))["stacks"]
-    p.heading("List Stacks", signature("list_stacks"))
+async def show_cms(demo: Demo) -> None:
+    """The stack is the project's connected one; the group, the one linked to the demo's experience if any."""
+    p, client, experience = demo.p, demo.client, demo.experience
+    stacks = (await shown_call(p, client, "List Stacks", "list_stacks"))["stacks"]
     p.table(["API KEY", "NAME", "MASTER LOCALE"], [[s["api_key"], s["name"], s.get("master_locale")] for s in stacks])
-    stack_key = project.get("connected_stack_api_key") or stacks[0]["api_key"]
+    stack_key = demo.project.get("connected_stack_api_key") or stacks[0]["api_key"]
 
     arguments: dict[str, Any] = {"stack_api_key": stack_key}
-    groups = (await call(client, "list_variant_groups", arguments))["variant_groups"]
-    p.heading("List Variant Groups", signature("list_variant_groups", arguments))
+    groups = (await shown_call(p, client, "List Variant Groups", "list_variant_groups", arguments))["variant_groups"]
     p.table(["UID", "NAME", "EXPERIENCE"], [[g["uid"], g["name"], g.get("experience_uid")] for g in groups])
     group = next((g for g in groups if g.get("experience_uid") == experience["uid"]), None)
     group = group or next(g for g in groups if g.get("experience_uid"))
 
     arguments = {"stack_api_key": stack_key, "variant_group_uid": group["uid"]}
-    variants = await call(client, "list_variants", arguments)
-    p.heading("List Variants", signature("list_variants", arguments))
+    variants = await shown_call(p, client, "List Variants", "list_variants", arguments)
     p.table(
         ["UID", "NAME", "ALIAS", "SHORT UID"],
         [[v["uid"], v["name"], v.get("alias"), v.get("variant_short_uid")] for v in variants["variants"]],
@@ -49,9 +48,9 @@ async def show_cms(p: Printer, client: Client, project: dict[str, Any], experien
                 "variant_group_uid": plain["uid"],
                 "variant_uid": plain_variants[0]["uid"],
             }
-            result = await client.call_tool("get_variant_audiences", arguments)
-            p.heading("A clear error — a plain CMS variant group", signature("get_variant_audiences", arguments))
-            p.line(text_of(result))
+            title = "A clear error — a plain CMS variant group"
+            result = await shown_result(p, client, title, "get_variant_audiences", arguments)
+            p.text(text_of(result))
 
 
 async def _variant_audiences(
@@ -64,16 +63,13 @@ async def _variant_audiences(
     }
     if draft:
         arguments["draft"] = True
-    p.heading(
-        f"Get Audience(s) of a Variant — {variant['name']}{' (draft)' if draft else ''}",
-        signature("get_variant_audiences", arguments),
-    )
-    result = await client.call_tool("get_variant_audiences", arguments)
+    title = f"Get Audience(s) of a Variant — {variant['name']}{' (draft)' if draft else ''}"
+    result = await shown_result(p, client, title, "get_variant_audiences", arguments)
     if result.is_error:
-        p.line(f"(tool error) {text_of(result)}")
+        p.text(f"(tool error) {text_of(result)}")
         return
     answer = result.structured_content or {}
-    p.line(
+    p.text(
         f"Experience {answer.get('experience_name')!r}, {answer['version']['status']} version "
         f"{answer['version']['uid']}, variant {answer['variant']['name']!r}; audiences combined with "
         f"{answer.get('audience_combination') or '-'}:"

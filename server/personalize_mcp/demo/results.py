@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
-from mcp import Client
-
 from personalize_mcp.answers.verdict import percent
-from personalize_mcp.demo.calls import call
-from personalize_mcp.demo.printer import Printer
+from personalize_mcp.demo.calls import call, shown_call, signature
+from personalize_mcp.demo.context import Demo
+from personalize_mcp.runtime.plurals import count
 
 
-async def show_experiment_results(
-    p: Printer, client: Client, project_uid: str, experiences: Sequence[dict[str, Any]]
-) -> None:
-    test = next((e for e in experiences if e["type"] == "AB_TEST" and e["status"] == "ACTIVE"), None)
+async def show_experiment_results(demo: Demo) -> None:
+    test = next((e for e in demo.experiences if e["type"] == "AB_TEST" and e["status"] == "ACTIVE"), None)
     if test is None:
         return
-    arguments = {"project_uid": project_uid, "experience_uid": test["uid"]}
-    results = await call(client, "get_experiment_results", arguments)
-    p.heading(f"Get Experiment Results — {test['name']}", f"get_experiment_results(experience_uid={test['uid']!r})")
+    p = demo.p
+    arguments = {"project_uid": demo.project_uid, "experience_uid": test["uid"]}
+    title = f"Get Experiment Results — {test['name']}"
+    results = await shown_call(p, demo.client, title, "get_experiment_results", arguments)
     metric = results.get("metric") or {}
-    p.line(
+    p.text(
         f"{results['version']['status']} version {results['version']['uid']} ({results['version_choice']}); "
         f"metric: {metric.get('name') or metric.get('key') or '-'}; "
         f"{results['days_since_activation']} complete days since activation ({results['activated_at_source']})"
@@ -43,12 +38,15 @@ async def show_experiment_results(
             for v in results["variants"]
         ],
     )
-    p.line(f"Verdict: {results['verdict'].upper()} — {results['verdict_reason']}")
+    p.text(f"Verdict: {results['verdict'].upper()} — {results['verdict_reason']}")
     ratio = results.get("sample_ratio")
     if ratio:
-        p.line(f"Sample ratio: {ratio['explanation']}")
-    series = await call(client, "get_experiment_timeseries", arguments)
-    p.line(f"Time series: {series['total']} daily points (UTC), each the sum of its hours; get_experiment_timeseries.")
+        p.text(f"Sample ratio: {ratio['explanation']}")
+    series = await call(demo.client, "get_experiment_timeseries", arguments)
+    p.text(
+        f"Time series: {signature('get_experiment_timeseries', arguments)} answers "
+        f"{count(series['total'], 'daily point')} (UTC), each the sum of its hours."
+    )
 
 
 def _percent(value: float | None, *, scale: float = 100.0, digits: int = 1, signed: bool = False) -> str:

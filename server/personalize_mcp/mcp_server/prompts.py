@@ -5,11 +5,17 @@ and what to answer. Prompts make no upstream request, so getting one never fails
 Contentstack; their arguments are validated like tool arguments, and a missing or invalid one is
 an invalid-params error (-32602) with one sentence. Their arguments complete like the resource
 variables (see `mcp_completions`); their types and checks are in `prompt_arguments`.
+
+A prompt must never tell a model to call a tool it cannot see: each declares the tools its text
+names (`PromptSpec.needs`), and is offered only when `serve --toolsets` offers them all; an optional
+argument that brings in another tool (a visitor to check) is left off the prompt without it.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from mcp.server import MCPServer
@@ -33,54 +39,30 @@ from personalize_mcp.mcp_server.prompt_arguments import (
 )
 
 
-def register_prompts(server: MCPServer[Any]) -> None:
-    server.add_prompt(
-        CheckedPrompt.from_function(
-            explain_variant_audiences,
-            name="explain_variant_audiences",
-            title="Explain who sees a variant",
-            description="Explain in plain words which visitors see a CMS entry variant: the audiences of its "
-            "linked Personalize variant in the ACTIVE version, and optionally what the DRAFT changes.",
+@dataclass(frozen=True, slots=True)
+class PromptSpec:
+    """A prompt, and the tools its text sends a model to: it is offered only with all of them."""
+
+    render: Callable[..., str]
+    title: str
+    description: str
+    needs: frozenset[str]
+    optional: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Optional arguments that bring more tools in: offered only with those tools too."""
+
+
+def register_prompts(server: MCPServer[Any], tools: Collection[str]) -> None:
+    """The prompts whose tools are all among `tools`."""
+    offered = set(tools)
+    for spec in PROMPTS:
+        if not spec.needs <= offered:
+            continue
+        prompt = CheckedPrompt.from_function(
+            spec.render, name=spec.render.__name__, title=spec.title, description=spec.description
         )
-    )
-    server.add_prompt(
-        CheckedPrompt.from_function(
-            why_not_variant,
-            name="why_not_variant",
-            title="Why doesn't this visitor see …?",
-            description="Explain why a described visitor does (or does not) see an experience's variant: a local "
-            "simulation of every experience in priority order, and the failing or undecided rules of the "
-            "variant's audiences.",
-        )
-    )
-    server.add_prompt(
-        CheckedPrompt.from_function(
-            review_experience,
-            name="review_experience",
-            title="Review an experience",
-            description="Review a Personalize experience: its versions, who sees each variant, what changes "
-            "between the DRAFT and the ACTIVE version, and how it is doing (results and verdict).",
-        )
-    )
-    server.add_prompt(
-        CheckedPrompt.from_function(
-            explain_audience,
-            name="explain_audience",
-            title="Explain an audience",
-            description="Explain who is in a Personalize audience, in plain words, and which experiences and "
-            "variants target it.",
-        )
-    )
-    server.add_prompt(
-        CheckedPrompt.from_function(
-            audit_project,
-            name="audit_project",
-            title="Audit a project",
-            description="Audit a Personalize project with one audit_project call: broken targeting, A/B splits, "
-            "unreachable variants, experiences without an ACTIVE version or priority, CMS links, unused audiences, "
-            "attributes and events, and what each draft changes.",
-        )
-    )
+        unusable = {argument for argument, needs in spec.optional.items() if not needs <= offered}
+        prompt.arguments = [argument for argument in prompt.arguments or [] if argument.name not in unusable]
+        server.add_prompt(prompt)
 
 
 def explain_variant_audiences(
@@ -244,3 +226,46 @@ def audit_project(project_uid: ProjectUid) -> str:
 
 def _args(arguments: dict[str, Any]) -> str:
     return json.dumps(arguments, separators=(", ", ": "))
+
+
+PROMPTS: tuple[PromptSpec, ...] = (
+    PromptSpec(
+        explain_variant_audiences,
+        title="Explain who sees a variant",
+        description="Explain in plain words which visitors see a CMS entry variant: the audiences of its "
+        "linked Personalize variant in the ACTIVE version, and optionally what the DRAFT changes.",
+        needs=frozenset({"get_variant_audiences"}),
+        optional={"visitor": frozenset({"explain_audience_match"})},
+    ),
+    PromptSpec(
+        why_not_variant,
+        title="Why doesn't this visitor see …?",
+        description="Explain why a described visitor does (or does not) see an experience's variant: a local "
+        "simulation of every experience in priority order, and the failing or undecided rules of the "
+        "variant's audiences.",
+        needs=frozenset({"simulate_visitor", "get_all_versions", "explain_audience_match"}),
+    ),
+    PromptSpec(
+        review_experience,
+        title="Review an experience",
+        description="Review a Personalize experience: its versions, who sees each variant, what changes "
+        "between the DRAFT and the ACTIVE version, and how it is doing (results and verdict).",
+        needs=frozenset({"get_single_experience", "get_all_versions", "get_experiment_results"}),
+    ),
+    PromptSpec(
+        explain_audience,
+        title="Explain an audience",
+        description="Explain who is in a Personalize audience, in plain words, and which experiences and "
+        "variants target it.",
+        needs=frozenset({"get_single_audience", "get_all_experiences", "get_all_versions"}),
+    ),
+    PromptSpec(
+        audit_project,
+        title="Audit a project",
+        description="Audit a Personalize project with one audit_project call: broken targeting, A/B splits, "
+        "unreachable variants, experiences without an ACTIVE version or priority, CMS links, unused audiences, "
+        "attributes and events, and what each draft changes.",
+        needs=frozenset({"audit_project", "compare_versions"}),
+    ),
+)
+"""Every prompt, in the order prompts/list shows them."""

@@ -7,12 +7,15 @@ by the same action, so a client that reads `personalize://projects` and a model 
 that). A URI naming a project, stack or variant group that does not exist is the protocol's
 resource-not-found error (-32602, SEP-2164), never empty contents; any other failure is a
 `ResourceError` carrying our one sentence.
+
+Each resource names the tool whose answer it is, and is offered only with that tool (`serve
+--toolsets`): its description sends a model to the tool.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from mcp.server import CacheHint, MCPServer
@@ -63,14 +66,16 @@ def cache_hints(lookup_ttl_seconds: float) -> dict[CacheableMethod, CacheHint]:
 
 ProjectList = Callable[[Lookups, str], Awaitable[BaseModel]]
 """A list tool's answer for one project (its first page: the same JSON as the tool's)."""
+Decorator = Callable[[Callable[..., Awaitable[str]]], Callable[..., Awaitable[str]]]
 
-PROJECT_LISTS: tuple[tuple[str, str, str, str, ProjectList], ...] = (
+PROJECT_LISTS: tuple[tuple[str, str, str, str, str, ProjectList], ...] = (
     (
         AUDIENCES_TEMPLATE,
         "project-audiences",
         "Audiences of a Project",
         "Every audience of a Personalize project: uid, name, description, source (LYTICS for synced "
         "audiences) and its rules in plain words; the same JSON as the get_all_audiences tool.",
+        "get_all_audiences",
         get_all_audiences,
     ),
     (
@@ -80,6 +85,7 @@ PROJECT_LISTS: tuple[tuple[str, str, str, str, ProjectList], ...] = (
         "Every experience of a Personalize project: uid, name, type (SEGMENTED or AB_TEST), status, "
         "short uid, latest version, audience uids and linked CMS variant group; the same JSON as the "
         "get_all_experiences tool.",
+        "get_all_experiences",
         get_all_experiences,
     ),
     (
@@ -88,6 +94,7 @@ PROJECT_LISTS: tuple[tuple[str, str, str, str, ProjectList], ...] = (
         "Attributes of a Project",
         "The attributes audiences can target, PRESET and CUSTOM (uid, key, name, description, kind); "
         "the same JSON as the list_attributes tool.",
+        "list_attributes",
         list_attributes,
     ),
     (
@@ -95,6 +102,7 @@ PROJECT_LISTS: tuple[tuple[str, str, str, str, ProjectList], ...] = (
         "project-events",
         "Events of a Project",
         "The project's conversion events (uid, key, description); the same JSON as the list_events tool.",
+        "list_events",
         list_events,
     ),
     (
@@ -103,59 +111,69 @@ PROJECT_LISTS: tuple[tuple[str, str, str, str, ProjectList], ...] = (
         "Experience Priority of a Project",
         "The project's experiences in priority order (rank 1 = highest; those left out of the "
         "priority list last, flagged); the same JSON as the get_experiences_priority tool.",
+        "get_experiences_priority",
         get_experiences_priority,
     ),
 )
-"""The resources of one project, registered alike: template, name, title, description, answer."""
+"""The resources of one project, registered alike: template, name, title, description, the tool it
+needs (whose answer it is) and that answer."""
 
 
-def register_resources(server: MCPServer[Any], lookups: Lookups) -> None:
-    @server.resource(
+def register_resources(server: MCPServer[Any], lookups: Lookups, tools: Collection[str]) -> None:
+    """The resources whose tool is among `tools`."""
+
+    def resource(needs: str, uri: str, *, name: str, title: str, description: str) -> Decorator:
+        if needs not in tools:
+            return lambda read: read  # not offered: left unregistered
+        return server.resource(uri, name=name, title=title, description=description, mime_type=JSON_MIME_TYPE)
+
+    @resource(
+        "list_projects",
         PROJECTS_URI,
         name="projects",
         title="Personalize Projects",
         description="Every Personalize project of the connected organisation (uid, name, description, connected "
         "stack API key); the same JSON as the list_projects tool. A project's uid fills {project_uid} in "
         "personalize://projects/{project_uid}/audiences and .../experiences.",
-        mime_type=JSON_MIME_TYPE,
     )
     async def projects() -> str:
         return await _read(lambda: list_projects(lookups))
 
-    for template, name, title, description, answer in PROJECT_LISTS:
-        _register_project_list(server, lookups, template, name, title, description, answer)
+    for template, name, title, description, needs, answer in PROJECT_LISTS:
+        if needs in tools:
+            _register_project_list(server, lookups, template, name, title, description, answer)
 
-    @server.resource(
+    @resource(
+        "list_stacks",
         STACKS_URI,
         name="stacks",
         title="CMS Stacks",
         description="The CMS stacks of the connected organisation (api_key, name, uid, master locale); the same "
         "JSON as the list_stacks tool. A stack's api_key fills {stack_api_key} in "
         "contentstack://stacks/{stack_api_key}/variant-groups.",
-        mime_type=JSON_MIME_TYPE,
     )
     async def stacks() -> str:
         return await _read(lambda: list_stacks(lookups))
 
-    @server.resource(
+    @resource(
+        "list_variant_groups",
         VARIANT_GROUPS_TEMPLATE,
         name="stack-variant-groups",
         title="Variant Groups of a Stack",
         description="Every variant group of a CMS stack: uid, name, the linked Personalize experience and project "
         "(null for a plain CMS group) and its content types; the same JSON as the list_variant_groups tool.",
-        mime_type=JSON_MIME_TYPE,
     )
     async def variant_groups(stack_api_key: str) -> str:
         stack = _identifier("stack_api_key", stack_api_key)
         return await _read(lambda: list_variant_groups(lookups, stack))
 
-    @server.resource(
+    @resource(
+        "list_variants",
         VARIANTS_TEMPLATE,
         name="variant-group-variants",
         title="Variants of a Variant Group",
         description="Every variant of a CMS variant group: uid, name, alias and the short uid of the linked "
         "Personalize variant; the same JSON as the list_variants tool.",
-        mime_type=JSON_MIME_TYPE,
     )
     async def variants(stack_api_key: str, variant_group_uid: str) -> str:
         stack = _identifier("stack_api_key", stack_api_key)

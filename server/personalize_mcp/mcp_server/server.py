@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
@@ -30,10 +30,13 @@ from pydantic import AnyUrl, ValidationError
 
 from personalize_mcp import __version__
 from personalize_mcp.answers.lookups import Lookups
+from personalize_mcp.answers.writes.service import WriteService
 from personalize_mcp.mcp_server.completions import register_completions
+from personalize_mcp.mcp_server.instructions import instructions_for
 from personalize_mcp.mcp_server.prompts import register_prompts
 from personalize_mcp.mcp_server.resources import cache_hints, register_resources
-from personalize_mcp.mcp_server.tools import register_tools
+from personalize_mcp.mcp_server.schema import compact_input_schema
+from personalize_mcp.mcp_server.tools import TOOLSET_NAMES, chosen_toolsets, register_tools
 from personalize_mcp.runtime import progress
 from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE, DeadlineExceededError, within_deadline
 from personalize_mcp.runtime.errors import MAX_MESSAGE_CHARS, UserFacingError, bounded, quoted
@@ -42,35 +45,6 @@ logger = logging.getLogger(__name__)
 
 SERVER_NAME = "contentstack-personalize"
 
-INSTRUCTIONS = """\
-Read-only access to a Contentstack Personalize account: projects, audiences (with their rules in
-plain words), experiences, their versions, variants and priority, the attributes and events they
-use, and which audiences see a CMS entry variant.
-
-Call get_connection first when it matters whether the data is real: sandbox true means the
-built-in sample data, not the user's account.
-
-Ids come from the list tools: list_projects gives project_uid; get_all_experiences gives
-experience_uid; get_all_audiences gives audience_uid; list_attributes and list_events give
-attribute and event uids; list_stacks gives stack_api_key; list_variant_groups gives
-variant_group_uid; list_variants gives variant_uid. project_uid may be omitted when a default
-project is configured or the organisation has one project.
-
-Lists are paged: each answer has total and next_cursor; call again with cursor=next_cursor (and
-the same other arguments) for more, or narrow with query (and the tool's filters).
-
-Who sees a CMS variant: list_stacks -> list_variant_groups -> list_variants -> get_variant_audiences.
-What an experience shows to whom: get_all_experiences -> get_all_versions (audiences resolved).
-Which experience wins an entry: get_experiences_priority.
-Is an experiment working, can its winner ship: get_experiment_results (by day: get_experiment_timeseries).
-What a described visitor would see, and why not: simulate_visitor (every experience in priority
-order) and explain_audience_match (one audience, rule by rule) -- local simulations, never the Edge.
-Where an audience, attribute or event is used: find_usage; what a draft changes: compare_versions;
-everything wrong with a project in one call: audit_project; find anything by name or uid: search.
-The same lookup lists are resources (personalize://projects, contentstack://stacks and templates
-below them), and prompts explain a variant's audiences, review an experience or audit a project.
-"""
-
 
 class PersonalizeMCPServer(MCPServer[Any]):
     """`MCPServer` whose failures always read as one actionable sentence, within the deadline."""
@@ -78,6 +52,26 @@ class PersonalizeMCPServer(MCPServer[Any]):
     deadline: float | None = DEFAULT_DEADLINE
     """Seconds one tool call, resource read or prompt may take, upstream retries and waits
     included (None: no limit)."""
+    toolsets_on: tuple[str, ...] = ()
+    """The toolsets whose tools this server offers (`serve --toolsets`), in table order."""
+    write_service: WriteService | None = None
+    """What the write tools act through (`serve --writes drafts|all`); None: writes are off."""
+    write_tools: frozenset[str] = frozenset()
+    """The tools the write toolsets registered (over HTTP they need the write scope)."""
+
+    def add_tool(self, fn: Callable[..., Any], name: str | None = None, *args: Any, **kwargs: Any) -> None:
+        """Every tool's published input schema is compacted here, once (see `schema`)."""
+        super().add_tool(fn, name, *args, **kwargs)
+        tool = self._tool_manager.get_tool(name or fn.__name__)
+        if tool is not None:
+            tool.parameters = compact_input_schema(tool.parameters)
+
+    def tool_names(self) -> set[str]:
+        return {tool.name for tool in self._tool_manager.list_tools()}
+
+    def set_instructions(self, text: str) -> None:
+        """Instructions written once the tools are known (the SDK takes them only when constructed)."""
+        self._lowlevel_server.instructions = text
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
@@ -110,9 +104,10 @@ class PersonalizeMCPServer(MCPServer[Any]):
             raise ToolError(bounded(str(error))) from error
 
     def changing_tools(self) -> frozenset[str]:
-        """Tools whose `readOnlyHint` is false (they change Contentstack): over HTTP they need the write scope."""
+        """The write tools, and any tool that is not read-only: over HTTP they need the write scope."""
         tools = self._tool_manager.list_tools()
-        return frozenset(t.name for t in tools if t.annotations is not None and t.annotations.read_only_hint is False)
+        changing = {t.name for t in tools if t.annotations is not None and t.annotations.read_only_hint is False}
+        return frozenset(changing | self.write_tools)
 
     async def read_resource(
         self, uri: AnyUrl | str, context: Context[Any, Any] | None = None
@@ -242,24 +237,31 @@ def describe_validation_error(tool: str, error: ValidationError) -> str:
     return f"Invalid arguments for {tool}: {'; '.join(problems)}; see the tool's input schema."
 
 
+
+
 def build_server(
     lookups: Lookups,
     *,
     auth: AuthSettings | None = None,
     token_verifier: TokenVerifier | None = None,
+    toolsets: Collection[str] = TOOLSET_NAMES,
+    write_service: WriteService | None = None,
     request_state_security: RequestStateSecurity | None = None,
 ) -> PersonalizeMCPServer:
     """The MCP server for one account's lookups (transport-agnostic).
 
     `auth` and `token_verifier` make its Streamable HTTP endpoint an OAuth resource server
-    (see `http_auth`); they change nothing on stdio. `request_state_security`: keys replicas share
-    for the 2026 protocol's request state (default: one key per process).
+    (see `http_auth`); they change nothing on stdio. `toolsets` names the toolsets to offer
+    (`serve --toolsets`, checked by the settings): resources, prompts and instructions that need
+    a tool outside them are left out too. `write_service`: the four write tools (`serve --writes
+    drafts|all`), which come with it and never with `toolsets` alone; without it none is listed.
+    `request_state_security`: keys replicas share for the 2026 request state (default: per process).
     """
+    chosen = chosen_toolsets(toolsets, writes=write_service is not None)
     server = PersonalizeMCPServer(
         SERVER_NAME,
         title="Contentstack Personalize",
         description="Answers questions about a Contentstack Personalize account.",
-        instructions=INSTRUCTIONS,
         version=__version__,
         cache_hints=cache_hints(lookups.cache_ttl),
         auth=auth,
@@ -267,8 +269,15 @@ def build_server(
         request_state_security=request_state_security,
     )
     server.deadline = lookups.deadline
-    register_tools(server, lookups)
-    register_resources(server, lookups)
-    register_prompts(server)
+    server.toolsets_on = tuple(toolset.name for toolset in chosen)
+    server.write_service = write_service
+    register_tools(server, lookups, [toolset for toolset in chosen if not toolset.with_writes])
+    reads = set(server.tool_names())
+    register_tools(server, lookups, [toolset for toolset in chosen if toolset.with_writes])
+    tools = server.tool_names()
+    server.write_tools = frozenset(tools) - reads
+    server.set_instructions(instructions_for(tools))
+    register_resources(server, lookups, tools)
+    register_prompts(server, tools)
     register_completions(server, lookups)
     return server

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from personalize_mcp.rules.audience import EVERYONE_BECAUSE, EVERYONE_WHY
 from personalize_mcp.rules.conditions.check import TIME_CONDITIONS, Found, RuleCheck
 from personalize_mcp.rules.conditions.display import human
 from personalize_mcp.rules.conditions.lytics import check_lytics
@@ -43,7 +44,7 @@ from personalize_mcp.rules.conditions.query import check_query
 from personalize_mcp.rules.conditions.scalar import check_scalar
 from personalize_mcp.rules.conditions.times import check_time
 from personalize_mcp.rules.model import AttributeKind, Combination, Node, Rule, Unrecognised
-from personalize_mcp.rules.render import render_tree
+from personalize_mcp.rules.render import EVERYONE, render_tree
 from personalize_mcp.rules.subjects import subject_of
 from personalize_mcp.rules.three_valued import MAX_WHY_CHARS, Outcome, combine_outcomes, group_because, invert
 from personalize_mcp.rules.trace import MAX_TRACE_STEPS, Evaluation, Step
@@ -58,11 +59,11 @@ MAX_RULE_CHARS = 200
 def evaluate(tree: Node | None, visitor: Visitor, attributes: AttributeIndex | None = None) -> Evaluation:
     """The tree's result for `visitor` with a trace in reading order (a combination before its rules).
 
-    `tree` None is an audience without rules: everyone. Total: any tree gives an answer.
+    `tree` None is a native audience without rules: everyone, as assumed (`rules.audience`). Total: any tree
+    gives an answer.
     """
     if tree is None:
-        step = Step(0, "everyone (no rules)", True, "an audience without rules matches every visitor")
-        return Evaluation(True, "no rules: everyone", (step,), ())
+        return Evaluation(True, EVERYONE_WHY, (Step(0, EVERYONE, True, EVERYONE_BECAUSE),), ())
     run = _Run(visitor, attributes or AttributeIndex())
     outcome = run.node(tree, 0)
     return Evaluation(
@@ -107,9 +108,12 @@ class _Run:
         return self.unrecognised(node, depth)
 
     def unrecognised(self, node: Unrecognised, depth: int) -> Outcome:
-        because = (
-            "rules nested too deeply to read" if node.too_deep else "a rule this server cannot read, so it is undecided"
-        )
+        if node.note is not None:
+            because = f"{node.note}, so it is undecided"
+        elif node.too_deep:
+            because = "rules nested too deeply to read"
+        else:
+            because = "a rule this server cannot read, so it is undecided"
         self.add(Step(depth, render_tree(node, self.attributes.names), None, because))
         return Outcome(None, because)
 
@@ -118,15 +122,20 @@ class _Run:
         at = self.add(Step(depth, text, None, ""))
         if node.malformed:
             outcome = Outcome(None, "a rule group this server cannot read")
+        elif not node.children and node.inverted:
+            outcome = Outcome(True, "an inverted group without rules matches no visitor")  # inverted below
         elif not node.children:
-            outcome = Outcome(True, "a group without rules matches everyone")
+            outcome = Outcome(True, EVERYONE_WHY if depth == 0 else "a group without rules matches everyone")
         else:
             children = [self.node(child, depth + 1) for child in node.children]
             outcome = combine_outcomes(node.operator, children, truncated=node.truncated)
         if node.inverted:
             outcome = invert(outcome)
         if at is not None:
-            self.steps[at] = Step(depth, text, outcome.result, group_because(node, outcome))
+            everyone = outcome.why == EVERYONE_WHY and not node.inverted
+            self.steps[at] = Step(
+                depth, text, outcome.result, EVERYONE_BECAUSE if everyone else group_because(node, outcome)
+            )
         return outcome
 
     def rule(self, rule: Rule, depth: int) -> Outcome:

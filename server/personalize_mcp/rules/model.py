@@ -115,9 +115,11 @@ class Combination:
 
 @dataclass(frozen=True, slots=True)
 class Unrecognised:
-    """A node that is neither a rule nor a combination (or lies past `MAX_DEPTH`)."""
+    """A node that is neither a rule nor a combination (or lies past `MAX_DEPTH`), or an audience whose rules
+    cannot be known (`note` says why: a Lytics audience without a slug, `rules.audience`)."""
 
     too_deep: bool = False
+    note: str | None = None
 
 
 Node = Combination | Rule | Unrecognised

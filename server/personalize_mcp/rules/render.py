@@ -163,6 +163,8 @@ class _Renderer:
             return self.combination(node, depth)
         if isinstance(node, Rule):
             return _Rendered(self.spend(_rule_text(node, self.names)), compound=False)
+        if node.note is not None:
+            return _Rendered(self.spend(f"({node.note})"), compound=False)
         return _Rendered(self.spend(_TOO_DEEP if node.too_deep else UNRECOGNISED_RULE), compound=False)
 
     def combination(self, node: Combination, depth: int) -> _Rendered:

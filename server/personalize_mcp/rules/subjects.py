@@ -7,7 +7,7 @@ attribute is named the same way in a rule and in the reason it failed.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from personalize_mcp.rules.model import (
@@ -25,6 +25,20 @@ from personalize_mcp.rules.wording import quote
 
 AttributeNames = Mapping[str, str]
 """Custom attribute uid -> its name (from the project's `GET /attributes`)."""
+
+DELETED_ATTRIBUTE = "(deleted attribute)"
+
+
+class ListedAttributes(dict[str, str]):
+    """Attribute names read from the project's whole attribute list (`listed`: every uid and key in it), so a
+    custom attribute a rule names and the list lacks was deleted: the rule then says so, `DELETED_ATTRIBUTE`."""
+
+    __slots__ = ("listed",)
+
+    def __init__(self, names: Mapping[str, str], listed: Iterable[str]) -> None:
+        super().__init__(names)
+        self.listed = frozenset(listed)
+
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
@@ -59,7 +73,11 @@ def subject_of(attribute: Attribute, condition: str | None, options: object, nam
         if label is None and ref is not None and ref in names and names[ref].strip():
             label = names[ref].strip()
         label = label or attribute.text(("key", "ref", "uid"))
-        base = Subject(f"custom attribute {quote(label)}" if label else "unknown custom attribute")
+        deleted = isinstance(names, ListedAttributes) and ref is not None and ref not in names.listed
+        base = Subject(
+            (f"custom attribute {quote(label)}" if label else "unknown custom attribute")
+            + (f" {DELETED_ATTRIBUTE}" if deleted else "")
+        )
     elif kind is AttributeKind.LYTICS:
         base = _lytics_subject(attribute, condition)
     elif kind is AttributeKind.PRESET:

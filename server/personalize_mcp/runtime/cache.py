@@ -38,13 +38,22 @@ class TTLCache:
         self._clock = clock
         self._entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._flights: dict[Hashable, _Flight] = {}
+        self._generations: dict[Hashable, int] = {}
+        """Bumped by `invalidate`: a read begun before it does not store its (possibly stale) answer."""
 
-    async def get(self, key: Hashable, fetch: Callable[[], Awaitable[T]], *, ttl: float | None = None) -> T:
+    async def get(
+        self, key: Hashable, fetch: Callable[[], Awaitable[T]], *, ttl: float | None = None, fresh: bool = False
+    ) -> T:
         """The cached value for `key`, or the result of one shared call to `fetch`.
 
         `ttl` keeps this value longer than the cache's own TTL (lists that hardly ever change, such as
-        countries); a cache with TTL 0 (`--no-cache`) still keeps nothing.
+        countries); a cache with TTL 0 (`--no-cache`) still keeps nothing. `fresh`: call `fetch` now, neither
+        reusing a cached value nor joining a read begun earlier, and keep what it answers (a write's plan
+        and apply read this way).
         """
+        if fresh:
+            self.invalidate(key)
+            return await self._lead(key, fetch, ttl, alone=True)
         while True:
             cached = self._entries.get(key)
             if cached is not None and cached[0] > self._clock():
@@ -61,9 +70,13 @@ class TTLCache:
                 return result
             # The leader was cancelled or out of time: try again, possibly as the new leader.
 
-    async def _lead(self, key: Hashable, fetch: Callable[[], Awaitable[T]], ttl: float | None = None) -> T:
+    async def _lead(
+        self, key: Hashable, fetch: Callable[[], Awaitable[T]], ttl: float | None = None, *, alone: bool = False
+    ) -> T:
         flight = _Flight()
-        self._flights[key] = flight
+        generation = self._generations.get(key, 0)
+        if not alone:
+            self._flights[key] = flight
         try:
             value = await fetch()
         except (anyio.get_cancelled_exc_class(), DeadlineExceededError):
@@ -75,10 +88,12 @@ class TTLCache:
         else:
             flight.value = value
             flight.finished = True
-            self._store(key, value, ttl)
+            if self._generations.get(key, 0) == generation:  # not made stale by a write meanwhile
+                self._store(key, value, ttl)
             return value
         finally:
-            del self._flights[key]
+            if self._flights.get(key) is flight:
+                del self._flights[key]
             flight.done.set()
 
     def peek(self, key: Hashable) -> Any | None:
@@ -95,6 +110,15 @@ class TTLCache:
         self._entries.move_to_end(key)
         while len(self._entries) > self._max_entries:
             self._entries.popitem(last=False)
+
+    def invalidate(self, key: Hashable) -> None:
+        """Forget `key`: the next read asks upstream, and a read already under way keeps its answer to itself
+        (a later caller does not join it either)."""
+        self._entries.pop(key, None)
+        self._generations[key] = self._generations.get(key, 0) + 1
+        self._flights.pop(key, None)
+        while len(self._generations) > 4 * self._max_entries:
+            self._generations.pop(next(iter(self._generations)))
 
     def clear(self) -> None:
         self._entries.clear()

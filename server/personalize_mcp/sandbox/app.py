@@ -18,6 +18,7 @@ from personalize_mcp.sandbox.gate import ApiGate, WithState
 from personalize_mcp.sandbox.oauth import app_host_routes, token
 from personalize_mcp.sandbox.personalize import personalize_routes
 from personalize_mcp.sandbox.state import SandboxState
+from personalize_mcp.sandbox.writes import write_routes
 
 PERSONALIZE_PREFIX = "/personalize"
 CMA_PREFIX = "/cma"
@@ -77,7 +78,7 @@ def create_sandbox_app(state: SandboxState | None = None) -> Starlette:
             Mount(
                 PERSONALIZE_PREFIX,
                 ApiGate(
-                    Router([*personalize_routes(), *analytics_routes()], redirect_slashes=False),
+                    Router([*personalize_routes(), *write_routes(), *analytics_routes()], redirect_slashes=False),
                     state,
                     "personalize",
                     authenticate=True,

@@ -11,6 +11,7 @@
 | `POST /tokens/revoke` | `{"token"}` (its grant), `{"user_uid"}` (all their grants) or `{"all": true}` |
 | `GET /counters` | `{"token_requests": {grant_type: n}}` |
 | `POST /apps/{client_id}/redirect-uris` | `{"redirect_uri"}`: one more registered redirect URI (kept across resets) |
+| `POST /write-fault` | `{"after": n, "status"?: 500}`: the next n Personalize writes succeed, the one after fails |
 | `GET /scale` | the generated account served (spec, notable uids, counts), or `null` for the seed |
 | `POST /scale` | `{"k", "seed"?, <count>?...}`: serve a generated account (generated.py) until the next reset |
 """
@@ -44,6 +45,7 @@ class SwitchUpdate(BaseModel):
     single_variant_key: Literal["variant", "variants"] = "variant"
     enforce_scopes: StrictBool = True
     serve_attributes: StrictBool = True
+    short_uid_on_put: Literal["accept", "refuse"] = "accept"
 
 
 class TokenRequest(BaseModel):
@@ -215,6 +217,22 @@ async def load_scale(request: Request) -> JSONResponse:
     return JSONResponse(state_of(request).load_generated(spec).summary())
 
 
+class WriteFaultRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    after: Annotated[int, Field(ge=0, le=1000)] = 1
+    status: Annotated[int, Field(ge=400, le=599)] = 500
+
+
+async def write_fault(request: Request) -> JSONResponse:
+    try:
+        asked = WriteFaultRequest.model_validate(await _json(request))
+    except (ValueError, ValidationError) as exc:
+        return _bad(str(exc))
+    state_of(request).fail_write_after(asked.after, asked.status)
+    return JSONResponse({"after": asked.after, "status": asked.status})
+
+
 def control_routes() -> list[BaseRoute]:
     return [
         Route("/requests", get_requests, methods=["GET"]),
@@ -232,4 +250,5 @@ def control_routes() -> list[BaseRoute]:
         Route("/apps/{client_id}/redirect-uris", register_redirect_uri, methods=["POST"]),
         Route("/scale", get_scale, methods=["GET"]),
         Route("/scale", load_scale, methods=["POST"]),
+        Route("/write-fault", write_fault, methods=["POST"]),
     ]

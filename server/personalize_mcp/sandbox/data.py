@@ -15,6 +15,7 @@ Organisations, users, projects, stacks:
 | MOBILE_PROJECT_UID | 6650b8f1a3c94e2d170001a3 | "Mobile App", no stack: experiences without `_cms` |
 | SECOND_ORG_PROJECT_UID | 6650b8f1a3c94e2d170001a4 | "Storefront EU" → SECOND_STACK_API_KEY |
 | AUDIT_PROJECT_UID (audit_data.py) | 6650b8f1a3c94e2d170001a5 | "Audit demo" → its own stack: every audit check |
+| LYTICS_PROJECT_UID (lytics_data.py) | 6650b8f1a3c94e2d170001a6 | "Lytics demo", no stack: Lytics-targeted variants |
 | MAIN_STACK_API_KEY | blt3d7a1c9e5f2b8d40 | "Website": groups linked to Web experiences + 1 plain |
 | BIG_STACK_API_KEY | blt9e4c2a7f1d6b3e85 | "Product Catalog", no project: 121 groups, one of 130 variants |
 | EMPTY_STACK_API_KEY | blt1b6f3d8a4c9e2f07 | "Brand Guidelines", no project, no variant groups |
@@ -33,7 +34,7 @@ Audiences of the Web project (every condition and preset of contentstack-api.md 
 | NON_US_AUDIENCE_UID | COUNTRY STRING_EQUALS "US", invertCondition: true |
 | BLACK_FRIDAY_AUDIENCE_UID | DATE_AND_TIME BETWEEN_TIME 2025-11-28 .. 2025-12-01 |
 | LAUNCH_WEEK_AUDIENCE_UID | AND[DATE_AND_TIME AFTER_TIME 2025-06-02, BEFORE_TIME 2025-06-09] |
-| LYTICS_AUDIENCE_UID | 32-hex, source LYTICS: LyticsAttributeReference IS_MEMBER_OF |
+| LYTICS_AUDIENCE_UID | 32-hex, source LYTICS, slug LYTICS_SLUG, no definition (as Contentstack lists one) |
 | EMPTY_AUDIENCE_UID | empty definition (a RuleCombination without rules) |
 | NEWSLETTER_AUDIENCE_UID | AND[newsletter_opt_in IS_TRUE, unsubscribed IS_FALSE, email_domain HAS_ANY_VALUE]|
 | SYDNEY_AUDIENCE_UID | AND[CITY "Sydney", REGION "New South Wales"] |
@@ -100,7 +101,7 @@ import copy
 import hashlib
 from dataclasses import dataclass
 
-from personalize_mcp.sandbox import analytics_data, audit_data, catalogue_data, people, simulation_data
+from personalize_mcp.sandbox import analytics_data, audit_data, catalogue_data, lytics_data, people, simulation_data
 from personalize_mcp.sandbox.shapes import (
     CREATED,
     JSON,
@@ -112,12 +113,12 @@ from personalize_mcp.sandbox.shapes import (
     custom,
     experience,
     linked_group,
+    lytics_audience,
     number,
     organization,
     plain_group,
     preset,
     project,
-    rule,
     segmented,
     stack,
     text,
@@ -160,6 +161,7 @@ NON_US_AUDIENCE_UID = "6651c0a2b7d2e4f918000106"
 BLACK_FRIDAY_AUDIENCE_UID = "6651c0a2b7d2e4f918000107"
 LAUNCH_WEEK_AUDIENCE_UID = "6651c0a2b7d2e4f918000108"
 LYTICS_AUDIENCE_UID = "9f2c4b7e1a8d3f6c0b5e2d9a7c4f1e83"
+LYTICS_SLUG = "high_intent_shoppers"
 EMPTY_AUDIENCE_UID = "6651c0a2b7d2e4f91800010a"
 NEWSLETTER_AUDIENCE_UID = "6651c0a2b7d2e4f91800010b"
 SYDNEY_AUDIENCE_UID = "6651c0a2b7d2e4f91800010c"
@@ -230,7 +232,12 @@ EU_BANNER_FRANCE_VARIANT_UID = "csf8a6b1c5d9e2f3e7"
 PLAIN_VARIANT_UID = "iphone_color_white"
 PLAIN_VARIANT_UIDS = ("iphone_color_white", "iphone_color_black", "iphone_color_blue")
 
-MAIN_ORG_PROJECT_UIDS = (WEB_PROJECT_UID, MOBILE_PROJECT_UID, audit_data.AUDIT_PROJECT_UID)
+MAIN_ORG_PROJECT_UIDS = (
+    WEB_PROJECT_UID,
+    MOBILE_PROJECT_UID,
+    audit_data.AUDIT_PROJECT_UID,
+    lytics_data.LYTICS_PROJECT_UID,
+)
 """The main organisation's projects, in list (and uid) order."""
 MAIN_ORG_STACK_API_KEYS = (MAIN_STACK_API_KEY, BIG_STACK_API_KEY, EMPTY_STACK_API_KEY, audit_data.AUDIT_STACK_API_KEY)
 """The main organisation's stacks."""
@@ -412,22 +419,7 @@ def _web_audiences() -> list[JSON]:
             ),
             native,
         ),
-        audience(
-            LYTICS_AUDIENCE_UID,
-            p,
-            "High Intent Shoppers (Lytics)",
-            "Synced from Lytics",
-            combo(
-                "AND",
-                rule(
-                    {"__type": "LyticsAttributeReference", "ref": "segments"},
-                    "IS_MEMBER_OF",
-                    text("high_intent_shoppers"),
-                    False,
-                ),
-            ),
-            "LYTICS",
-        ),
+        lytics_audience(LYTICS_AUDIENCE_UID, p, "High Intent Shoppers (Lytics)", "Synced from Lytics", LYTICS_SLUG),
         audience(EMPTY_AUDIENCE_UID, p, "All Visitors (draft)", "", combo("AND"), native),
         audience(
             NEWSLETTER_AUDIENCE_UID,
@@ -948,6 +940,7 @@ def _build() -> SandboxData:
         ),
     )
     audit_data.extend(built)  # the "Audit demo" project and its stack (audit_data.py)
+    lytics_data.extend(built)  # the "Lytics demo" project (lytics_data.py)
     return built
 
 

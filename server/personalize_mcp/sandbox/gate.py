@@ -182,7 +182,7 @@ class ApiGate:
         except Refusal as refusal:
             await answer(refusal.response)
         except HTTPException as exc:  # unknown path (404) or method (405) in the API's dialect
-            if self.api == "personalize" and exc.status_code == 404:  # NestJS's words for a missing route
+            if self.api == "personalize" and exc.status_code in (404, 405):  # NestJS: no 405, "Cannot GET /x"
                 await answer(personalize_error(404, f"Cannot {scope['method']} {route_path(scope)}"))
             else:
                 await answer(generic_error(self.api, exc.status_code, dict(exc.headers or {})))

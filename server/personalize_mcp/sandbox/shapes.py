@@ -48,6 +48,8 @@ class SandboxData:
     stacks: list[JSON] = field(default_factory=list)
     variant_groups: dict[str, list[JSON]] = field(default_factory=dict)
     """stack api key → variant groups (CMS shape), each with its full `variants` list."""
+    short_uid_counters: dict[str, int] = field(default_factory=dict)
+    """experience uid → the highest variant short uid it ever gave (writes: short uids are never reused)."""
 
 
 def preset(ref: str, condition: str, options: JSON | None = None, *, invert: bool = False) -> JSON:
@@ -86,6 +88,21 @@ def audience(uid: str, project: str, name: str, description: str, definition: JS
         "project": project,
         "source": source,
         "definition": definition,
+        "createdAt": CREATED,
+        "updatedAt": UPDATED,
+    }
+
+
+def lytics_audience(uid: str, project: str, name: str, description: str, slug: str) -> JSON:
+    """An audience synced from Lytics as `GET /audiences` lists it: source LYTICS, a 32-hex uid, its `slug` (what
+    the site sends in `x-live-attributes`), and no rule `definition` (contentstack-api.md §2, §7)."""
+    return {
+        "uid": uid,
+        "name": name,
+        "description": description,
+        "project": project,
+        "source": "LYTICS",
+        "slug": slug,
         "createdAt": CREATED,
         "updatedAt": UPDATED,
     }

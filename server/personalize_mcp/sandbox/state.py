@@ -110,6 +110,11 @@ class SandboxState:
         """OAuth tokens may only call what their scopes allow (seeded tokens allow everything)."""
         self.serve_attributes: bool = True
         """False: `GET /attributes` answers 404, as an API built from contentstack-api.md alone would."""
+        self.short_uid_on_put: Literal["accept", "refuse"] = "accept"
+        """"refuse": a version PUT naming `shortUid` is a 400 blaming that field (the disputed answer of §8);
+        variants then sent without it keep their short uid by name."""
+        self.write_fault: tuple[int, int] | None = None
+        """(writes still to succeed, status of the one to fail): see `fail_write_after`."""
 
     SWITCHES = (
         "rate_limit_per_second",
@@ -121,6 +126,7 @@ class SandboxState:
         "single_variant_key",
         "enforce_scopes",
         "serve_attributes",
+        "short_uid_on_put",
     )
 
     def now(self) -> float:
@@ -254,3 +260,22 @@ class SandboxState:
 
     def clear_faults(self) -> None:
         self.faults.clear()
+        self.write_fault = None
+
+    def fail_write_after(self, successes: int = 1, status: int = 500) -> None:
+        """Let the next `successes` Personalize writes through, then fail the one after with `status`
+        (its effect not applied): a failure between the calls of a multi-call change."""
+        with self.lock:
+            self.write_fault = (successes, status)
+
+    def take_write_fault(self) -> int | None:
+        """Count one write against the switch: the status to fail it with when it is the one (then disarmed)."""
+        with self.lock:
+            if self.write_fault is None:
+                return None
+            remaining, status = self.write_fault
+            if remaining > 0:
+                self.write_fault = (remaining - 1, status)
+                return None
+            self.write_fault = None
+            return status

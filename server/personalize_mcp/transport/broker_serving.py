@@ -25,6 +25,8 @@ from personalize_mcp.broker.renewal import LoginRenewal
 from personalize_mcp.broker.routes import broker_routes
 from personalize_mcp.broker.settings import READ_SCOPE, BrokerSettings
 from personalize_mcp.broker.storage import BrokerStorage
+from personalize_mcp.config.settings import ServerSettings
+from personalize_mcp.config.writes import WriteSettings
 from personalize_mcp.connection.stack import Connection, open_lookups
 from personalize_mcp.mcp_server.server import SERVER_NAME, build_server
 from personalize_mcp.runtime.collector import settle_after_start_up
@@ -35,6 +37,7 @@ from personalize_mcp.transport.http_options import HTTPOptions
 from personalize_mcp.transport.lookup_options import LookupOptions
 from personalize_mcp.transport.shared_state import SharedState, open_limiter
 from personalize_mcp.transport.uvicorn_server import serve_http
+from personalize_mcp.transport.write_service import open_write_service
 
 
 class GrantTokenVerifier:
@@ -64,8 +67,19 @@ def describe_broker(broker: BrokerSettings, state: SharedState) -> str:
     )
 
 
-async def serve_broker(options: HTTPOptions, state: SharedState, sock: socket.socket, lookup: LookupOptions) -> None:
-    """Serve until a signal arrives; the store, the ledger and the HTTP pool are closed on the way out."""
+async def serve_broker(
+    options: HTTPOptions,
+    state: SharedState,
+    sock: socket.socket,
+    lookup: LookupOptions,
+    settings: ServerSettings,
+    writes: WriteSettings,
+) -> None:
+    """Serve until a signal arrives; the store, the ledger and the HTTP pool are closed on the way out.
+
+    `settings`: the default project and toolsets (never a stored account); `writes`: `--writes`,
+    whose plans and approvals go to the same store (`state`), shared by replicas with Redis.
+    """
     broker = options.broker
     assert broker is not None
     keys = state.required_keys()
@@ -81,16 +95,21 @@ async def serve_broker(options: HTTPOptions, state: SharedState, sock: socket.so
             renewal.renewals(),
             open_lookups(
                 connection,
+                default_project_uid=settings.default_project_uid,
                 cache_ttl=lookup.cache_ttl,
                 deadline=lookup.deadline,
                 max_response_bytes=lookup.max_upstream_bytes,
                 limiter=limiter,
+                write_mode=writes.mode,
             ) as lookups,
+            open_write_service(lookups, writes, settings.home, state.store_url) as write_service,
         ):
             server = build_server(
                 lookups,
                 auth=broker_auth_settings(broker),
                 token_verifier=verifier,
+                toolsets=settings.toolsets,
+                write_service=write_service,
                 request_state_security=RequestStateSecurity(keys=keys.derived(REQUEST_STATE), audience=SERVER_NAME),
             )
             consent = ConsentEndpoint(broker, storage)

@@ -22,6 +22,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from mcp.client.auth.utils import build_oauth_authorization_server_metadata_discovery_urls
 
+from personalize_mcp.runtime.plurals import count
 from personalize_mcp.transport.resource_settings import DEFAULT_JWKS_TTL_SECONDS, require_secure_url
 
 logger = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ class IssuerKeys:
             return
         self._keys = key_set
         self._fetched_at = self.clock()
-        logger.info("Fetched %d signing key(s) for %s", len(key_set.keys), self.issuer)
+        logger.info("Fetched %s for %s", count(len(key_set.keys), "signing key"), self.issuer)
 
     async def _discover_jwks_url(self) -> str:
         """RFC 8414 / OpenID discovery, in the order the MCP authorization spec gives."""

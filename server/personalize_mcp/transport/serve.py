@@ -19,7 +19,7 @@ import os
 import socket
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import anyio
@@ -28,6 +28,7 @@ from personalize_mcp import __version__
 from personalize_mcp.answers.lookups import DEFAULT_CACHE_TTL
 from personalize_mcp.auth.protocol import MissingCredentials
 from personalize_mcp.config.settings import ConnectionOverrides, ConnectionSettings, ServerSettings
+from personalize_mcp.config.writes import WriteSettings
 from personalize_mcp.connection.stack import Connection, open_lookups
 from personalize_mcp.mcp_server.server import build_server
 from personalize_mcp.runtime.collector import settle_after_start_up
@@ -35,6 +36,7 @@ from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE
 from personalize_mcp.runtime.errors import UserFacingError
 from personalize_mcp.runtime.logs import configure_logging
 from personalize_mcp.transport.lookup_options import LookupOptions
+from personalize_mcp.transport.write_service import open_write_service, refuse_http_writes, write_settings
 
 if TYPE_CHECKING:
     from personalize_mcp.transport.http_options import HTTPOptions
@@ -54,6 +56,8 @@ class Setup:
     lookup_options: LookupOptions
     problem: str | None = None
     """The sentence every tool answers with when the configuration is unusable (stdio only)."""
+    writes: WriteSettings = field(default_factory=WriteSettings)
+    store_url: str | None = None
 
 
 def resolve_connection(args: argparse.Namespace, server: ServerSettings) -> Connection:
@@ -71,8 +75,12 @@ def resolve_connection(args: argparse.Namespace, server: ServerSettings) -> Conn
 def resolve_setup(args: argparse.Namespace) -> Setup:
     """Flags, environment and the stored account; a bad value raises one sentence."""
     lookup_options = LookupOptions.from_args(args)
-    server_settings = ServerSettings.from_env(os.environ, account=args.account, sandbox=args.sandbox)
-    return Setup(server_settings, resolve_connection(args, server_settings), lookup_options)
+    server_settings = ServerSettings.from_env(
+        os.environ, account=args.account, sandbox=args.sandbox, toolsets=args.toolsets
+    )
+    writes = write_settings(args)
+    connection = resolve_connection(args, server_settings)
+    return Setup(server_settings, connection, lookup_options, writes=writes, store_url=getattr(args, "store", None))
 
 
 def unusable_setup(args: argparse.Namespace, error: UserFacingError) -> Setup:
@@ -115,6 +123,7 @@ def run_serve(args: argparse.Namespace, *, http_only_flags: Sequence[str] = ()) 
         from personalize_mcp.transport.uvicorn_server import listen
 
         options = HTTPOptions.from_args(args)
+        refuse_http_writes(args, write_settings(args))
         home = ServerSettings.from_env(os.environ, account=args.account, sandbox=args.sandbox).home
         state = SharedState.from_args(args, os.environ, home, broker=options.broker is not None)
         sock = listen(options)
@@ -122,7 +131,9 @@ def run_serve(args: argparse.Namespace, *, http_only_flags: Sequence[str] = ()) 
             if options.broker is not None:
                 from personalize_mcp.transport.broker_serving import serve_broker
 
-                anyio.run(serve_broker, options, state, sock, LookupOptions.from_args(args))
+                settings = ServerSettings.from_env(os.environ, toolsets=args.toolsets)  # never a stored account
+                lookup = LookupOptions.from_args(args)
+                anyio.run(serve_broker, options, state, sock, lookup, settings, write_settings(args))
             else:
                 anyio.run(_serve_http, options, sock, resolve_setup(args), state)
         return 0
@@ -143,14 +154,18 @@ def run_serve(args: argparse.Namespace, *, http_only_flags: Sequence[str] = ()) 
 
 
 async def _serve(setup: Setup) -> None:
-    async with open_lookups(
-        setup.connection,
-        default_project_uid=setup.settings.default_project_uid,
-        cache_ttl=setup.lookup_options.cache_ttl,
-        deadline=setup.lookup_options.deadline,
-        max_response_bytes=setup.lookup_options.max_upstream_bytes,
-    ) as lookups:
-        server = build_server(lookups)
+    async with (
+        open_lookups(
+            setup.connection,
+            default_project_uid=setup.settings.default_project_uid,
+            cache_ttl=setup.lookup_options.cache_ttl,
+            deadline=setup.lookup_options.deadline,
+            max_response_bytes=setup.lookup_options.max_upstream_bytes,
+            write_mode=setup.writes.mode,
+        ) as lookups,
+        open_write_service(lookups, setup.writes, setup.settings.home, setup.store_url) as writes,
+    ):
+        server = build_server(lookups, toolsets=setup.settings.toolsets, write_service=writes)
         settle_after_start_up()
         try:
             await server.run_stdio_async()
@@ -189,7 +204,9 @@ async def _serve_http(options: HTTPOptions, sock: socket.socket, setup: Setup, s
             deadline=setup.lookup_options.deadline,
             max_response_bytes=setup.lookup_options.max_upstream_bytes,
             limiter=limiter,
+            write_mode=setup.writes.mode,
         ) as lookups,
+        open_write_service(lookups, setup.writes, setup.settings.home, setup.store_url) as writes,
         httpx2.AsyncClient(timeout=FETCH_TIMEOUT_SECONDS) as issuer_http,
     ):
         verifier = JWTTokenVerifier(options.oauth, issuer_http) if options.oauth else None
@@ -197,6 +214,8 @@ async def _serve_http(options: HTTPOptions, sock: socket.socket, setup: Setup, s
             lookups,
             auth=options.oauth.auth_settings() if options.oauth else None,
             token_verifier=verifier,
+            toolsets=setup.settings.toolsets,
+            write_service=writes,
         )
         if verifier is not None:
             await verifier.warm_up()

@@ -43,6 +43,7 @@ from personalize_mcp.contentstack.models.versions import Version
 from personalize_mcp.runtime.concurrency import gather
 from personalize_mcp.runtime.errors import UserFacingError
 from personalize_mcp.runtime.ids import is_identifier, validate_choice
+from personalize_mcp.runtime.plurals import count
 from personalize_mcp.runtime.progress import advance
 
 T = TypeVar("T")
@@ -178,10 +179,9 @@ async def audit_project(
         by_severity[finding.severity] += 1
     audited = len(experiences) - len(gathered.missed)
     summary = (
-        f"{len(catalogue)} finding{'s' if len(catalogue) != 1 else ''} "
-        f"({', '.join(_count(n, s) for s, n in by_severity.items())}); {audited} of {len(experiences)} experiences "
-        f"audited{'' if not skipped else f'; {len(skipped)} check(s) skipped'}."
-    )
+        f"{count(len(catalogue), 'finding')} ({', '.join(_count(n, s) for s, n in by_severity.items())}); "
+        f"{audited} of {count(len(experiences), 'experience')} audited"
+    ) + (f"; {count(len(skipped), 'check')} skipped." if skipped else ".")
     return AuditResult(
         project_uid=project,
         summary=summary,

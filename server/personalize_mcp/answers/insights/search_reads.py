@@ -26,6 +26,7 @@ from personalize_mcp.contentstack.models.account import Project, Stack
 from personalize_mcp.contentstack.models.cms_variants import CMSVariant
 from personalize_mcp.runtime.errors import UserFacingError
 from personalize_mcp.runtime.ids import is_identifier
+from personalize_mcp.runtime.plurals import count
 
 PROJECT_KINDS = ("experience", "audience", "attribute", "event")
 CMS_KINDS = ("stack", "variant_group", "variant")
@@ -69,7 +70,7 @@ async def read_searched(lookups: Lookups, kinds: tuple[str, ...], project_uid: s
     chosen, beyond = _scope(projects, project_uid, lookups.default_project_uid)
     if beyond:
         reads.skipped.append(
-            f"{beyond} more project(s), past the first {MAX_PROJECTS} (pass project_uid to search one of them)"
+            f"{count(beyond, 'more project')}, past the first {MAX_PROJECTS} (pass project_uid to search one of them)"
         )
     readers: dict[str, Callable[[str], Awaitable[list[Any]]]] = {
         "experience": lookups.experiences,
@@ -94,7 +95,7 @@ async def read_searched(lookups: Lookups, kinds: tuple[str, ...], project_uid: s
         walked = ranked[:MAX_STACKS]
         if len(ranked) > MAX_STACKS:
             reads.skipped.append(
-                f"the variant groups of {len(ranked) - MAX_STACKS} more stack(s), past the first {MAX_STACKS}"
+                f"the variant groups of {count(len(ranked) - MAX_STACKS, 'more stack')}, past the first {MAX_STACKS}"
             )
         calls += [(f"variant_group\x00{s.api_key}", _call(lookups.variant_groups, s.api_key)) for s in walked]
     gathered = await gather_within(calls, what="lists to search")
@@ -111,9 +112,9 @@ async def read_searched(lookups: Lookups, kinds: tuple[str, ...], project_uid: s
                 if cached:
                     reads.variants.append((stack, group.uid, cached))
     reads.stacks = stacks
-    reads.searched.append(f"{len(chosen)} project(s)" if wanted else "no project's lists")
-    reads.searched.append(f"{len(stacks)} stack(s) and the variant groups of {len(walked)}")
-    reads.searched.append(f"the variants of {len(reads.variants)} group(s) listed recently")
+    reads.searched.append(count(len(chosen), "project") if wanted else "no project's lists")
+    reads.searched.append(f"{count(len(stacks), 'stack')} and the variant groups of {len(walked)}")
+    reads.searched.append(f"the variants of {count(len(reads.variants), 'group')} listed recently")
     return reads
 
 

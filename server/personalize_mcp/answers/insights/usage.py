@@ -41,11 +41,13 @@ from personalize_mcp.answers.shapes import SubjectRef
 from personalize_mcp.contentstack.models.audiences import Attribute, Audience
 from personalize_mcp.contentstack.models.experiences import Event, Experience
 from personalize_mcp.contentstack.models.versions import Version
+from personalize_mcp.rules.audience import is_lytics_audience
 from personalize_mcp.rules.model import PRESET_REFS
 from personalize_mcp.rules.render import render_tree
 from personalize_mcp.runtime.concurrency import gather
 from personalize_mcp.runtime.errors import InvalidInputError, NotFoundError, UserFacingError
 from personalize_mcp.runtime.ids import validate_identifier
+from personalize_mcp.runtime.plurals import count
 
 T = TypeVar("T")
 
@@ -57,10 +59,13 @@ def resolve_subject(
     events: Sequence[Event],
     experiences: Sequence[Experience],
 ) -> Subject:
-    """What `uid` names: an audience, an attribute (uid, key or preset ref) or an event (uid or key)."""
-    audience = next((a for a in audiences if a.uid == uid), None)
+    """What `uid` names: an audience (uid, or a Lytics audience's slug), an attribute (uid, key or preset ref) or
+    an event (uid or key)."""
+    audience = next((a for a in audiences if a.uid == uid), None) or next(
+        (a for a in audiences if a.slug == uid and is_lytics_audience(a.uid, a.source)), None
+    )
     if audience is not None:
-        return Subject(SubjectRef(kind="audience", uid=uid, name=audience.name))
+        return Subject(SubjectRef(kind="audience", uid=audience.uid, name=audience.name))
     attribute = next((a for a in attributes if uid in (a.uid, a.key)), None)
     if attribute is not None:
         refs: tuple[str, ...] = (attribute.uid,)
@@ -99,8 +104,9 @@ def _summary(subject: SubjectRef, entries: Sequence[UsageEntry]) -> str:
             return "No version of any experience targets this audience."
         if not variants:
             return (
-                f"No version read targets this audience, but {experiences} experience(s) whose versions were not "
-                "read name it in their summary."
+                f"No version read targets this audience, but {count(experiences, 'experience')} whose versions "
+                f"{'were' if experiences != 1 else 'was'} not read {'name' if experiences != 1 else 'names'} it in "
+                f"{'their' if experiences != 1 else 'its'} summary."
             )
         statuses: dict[str, int] = {}
         for entry in variants:
@@ -178,7 +184,7 @@ async def find_usage(
     incomplete = None
     if missed:
         incomplete = (
-            f"The versions of {len(missed)} of {len(experiences)} experiences were not read "
+            f"The versions of {len(missed)} of {count(len(experiences), 'experience')} were not read "
             f"({next(iter(missed.values()))}), so uses in them may be missing; call find_usage again soon "
             "(what was read is cached, so it goes on from there)."
         )

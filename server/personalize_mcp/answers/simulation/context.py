@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from personalize_mcp.answers.audiences import audience_trees
-from personalize_mcp.answers.lookups import Lookups
+from personalize_mcp.answers.lookups import Lookups, listed_names
 from personalize_mcp.contentstack.models.audiences import Attribute, Audience
 from personalize_mcp.rules.conditions.text import CASE_RULE
 from personalize_mcp.rules.evaluate import evaluate
@@ -48,9 +48,12 @@ class Context:
             found = self.memo[uid] = evaluate(self.trees[uid], self.visitor, self.index)
         return found
 
-    def name(self, uid: str) -> str:
+    def name(self, uid: str, *, lytics: bool = False) -> str:
+        """The audience's name, else `audience <uid>` (`Lytics audience <uid>` for a variant's Lytics one)."""
         audience = self.audiences.get(uid)
-        return (audience.name if audience and audience.name else None) or f"audience {uid}"
+        return (audience.name if audience and audience.name else None) or (
+            f"Lytics audience {uid}" if lytics else f"audience {uid}"
+        )
 
 
 async def attribute_index(lookups: Lookups, project: str) -> AttributeIndex:
@@ -65,10 +68,7 @@ async def attribute_index(lookups: Lookups, project: str) -> AttributeIndex:
 
 
 def _index(attributes: Sequence[Attribute]) -> AttributeIndex:
-    return AttributeIndex(
-        keys={a.uid: a.key for a in attributes if a.key},
-        names={a.uid: name for a in attributes if (name := a.display_name)},
-    )
+    return AttributeIndex(keys={a.uid: a.key for a in attributes if a.key}, names=listed_names(attributes))
 
 
 async def call_context(lookups: Lookups, project: str, visitor: Visitor) -> Context:

@@ -19,6 +19,7 @@ from personalize_mcp.rules.wording import clip
 from personalize_mcp.runtime.concurrency import gather
 from personalize_mcp.runtime.errors import NotFoundError
 from personalize_mcp.runtime.ids import validate_identifier
+from personalize_mcp.runtime.plurals import count
 
 _TRACE_BUDGET = 28 * 1024
 
@@ -77,8 +78,9 @@ async def explain_audience_match(
     left_out = len(evaluation.trace) - shown + evaluation.omitted_steps
     if left_out:
         note = (
-            f"The trace shows the first {shown} lines in reading order; {left_out} more were left out to keep the "
-            "answer small (matched, because and needs still cover every rule)."
+            f"The trace shows the first {count(shown, 'line')} in reading order; {left_out} more "
+            f"{'was' if left_out == 1 else 'were'} left out to keep the answer small (matched, because and needs "
+            "still cover every rule)."
         )
     return AudienceMatchResult(
         project_uid=project,

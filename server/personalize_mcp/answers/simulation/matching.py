@@ -47,12 +47,13 @@ def variant_match(context: Context, variant: VersionVariant) -> Match:
     combination = (variant.audience_combination_type or "OR").strip().upper()
     parts: list[tuple[bool | None, str, tuple[str, ...]]] = []
     names: list[str] = []
+    lytics = set(variant.lytics_audiences) - set(variant.audiences)
     for uid in uids:
         evaluation = context.audience(uid)
-        name = context.name(uid)
+        name = context.name(uid, lytics=uid in lytics)
         names.append(name)
         if evaluation is None:
-            parts.append((None, f"{name} is not among the project's audiences (deleted?)", ()))
+            parts.append((None, _unlisted(name, lytics=uid in lytics), ()))
         else:
             why = evaluation.why if len(uids) == 1 and variant.target is None else f"{name}: {evaluation.why}"
             parts.append((evaluation.result, why, evaluation.needs))
@@ -72,6 +73,13 @@ def variant_match(context: Context, variant: VersionVariant) -> Match:
         )
     result, why, needs = pieces[0] if len(pieces) == 1 else combine("AND", pieces)
     return Match(result, " AND ".join(wants), clip(why, MAX_PART_CHARS), needs)
+
+
+def _unlisted(name: str, *, lytics: bool) -> str:
+    """Why an audience the project does not list is undecided (never a match)."""
+    if lytics:
+        return f"{name} is not among the project's audiences (no longer synced from Lytics?), so it is undecided"
+    return f"{name} is not among the project's audiences (deleted?), so it is undecided"
 
 
 def segmented(

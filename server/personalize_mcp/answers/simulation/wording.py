@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from personalize_mcp.contentstack.models.versions import VersionVariant
 from personalize_mcp.rules.wording import clip
+from personalize_mcp.runtime.plurals import count
 
 MAX_PART_CHARS = 320
 MAX_REASON_CHARS = 900
@@ -26,7 +27,9 @@ def upper_first(text: str) -> str:
 def join_parts(parts: Sequence[str]) -> str:
     shown = [clip(p, MAX_PART_CHARS) for p in parts[:4]]
     more = len(parts) - len(shown)
-    return "; ".join(shown) + (f"; and {more} more variant(s) do not match" if more > 0 else "")
+    return "; ".join(shown) + (
+        f"; and {count(more, 'more variant')} {'does' if more == 1 else 'do'} not match" if more > 0 else ""
+    )
 
 
 def as_sentence(text: str) -> str:

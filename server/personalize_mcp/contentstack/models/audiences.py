@@ -10,12 +10,17 @@ from personalize_mcp.contentstack.models.base import OptionalStr, UpstreamModel
 
 
 class Audience(UpstreamModel):
+    """An audience of `GET /audiences`. One synced from Lytics (`source` LYTICS, a 32-hex uid) has no rules of its
+    own: the audience list gives its `slug`, which is what the Edge looks for in the visitor's Lytics audiences
+    (contentstack-api.md §2, §7)."""
+
     uid: str
     name: OptionalStr = None
     description: OptionalStr = None
     source: OptionalStr = None
     project: OptionalStr = None
     definition: Any = None
+    slug: OptionalStr = None
 
 
 PRESET_ATTRIBUTE_KEYS = frozenset(

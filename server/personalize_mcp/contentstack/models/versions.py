@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from personalize_mcp.contentstack.models.base import OptionalStr, UidList, UpstreamModel
+from personalize_mcp.contentstack.models.experiences import Metric
 
 
 class VersionVariant(UpstreamModel):
+    """A version's variant; fields it does not name are kept (`model_extra`), so a write can send it back whole."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
+
     type: str | None = Field(default=None, alias="__type")
     name: OptionalStr = None
     short_uid: OptionalStr = Field(default=None, alias="shortUid")
@@ -63,6 +68,13 @@ class Version(UpstreamModel):
     audiences: UidList = Field(default_factory=list)
     lytics_audiences: UidList = Field(default_factory=list, alias="lyticsAudiences")
     audience_combination_type: str | None = Field(default=None, alias="audienceCombinationType")
+    metrics: list[Metric] | None = None
+    """The events an A/B version counts, when the version carries them (a write may send them, §8)."""
+
+    @field_validator("metrics", mode="before")
+    @classmethod
+    def _metrics(cls, value: Any) -> list[Any] | None:
+        return [m for m in value if isinstance(m, dict)] if isinstance(value, list) else None
 
     @property
     def targeting_uids(self) -> list[str]:

@@ -27,26 +27,21 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
         name="get_all_audiences",
         title="Get All Audiences",
         annotations=READ_ONLY,
-        description="Get All Audiences: every audience of a Personalize project, each with its rules in plain "
-        'words (e.g. country equals "AU" AND device type equals "MOBILE") and its source (LYTICS for '
-        "audiences synced from Lytics). Pass audience_uids to get only those audiences, attribute to get those whose "
-        "rules test an attribute, query to search names and uids. Paged (by uid): total, next_cursor.",
+        description='A project\'s audiences, each with its rules in plain words (e.g. country equals "AU") and '
+        "its source (LYTICS: synced from Lytics). Narrow with audience_uids, attribute or query.",
     )
     async def get_all_audiences(
         project_uid: ProjectUid = None,
         audience_uids: Annotated[
             list[str] | None,
-            Field(description="Only these audience uids (from this tool, an experience or a version)."),
+            Field(description="Only these audience uids."),
         ] = None,
         query: Query = None,
         limit: Limit = None,
         cursor: Cursor = None,
         attribute: Annotated[
             str | None,
-            Field(
-                description="Only audiences whose rules test this attribute: a custom attribute's uid or key, or a "
-                "preset one (e.g. COUNTRY, DEVICE_TYPE); see list_attributes."
-            ),
+            Field(description="Only audiences whose rules test this attribute (custom uid or key, or e.g. COUNTRY)."),
         ] = None,
     ) -> Annotated[CallToolResult, AudiencesResult]:
         return as_tool_result(
@@ -59,9 +54,7 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
         name="get_single_audience",
         title="Get a Single Audience",
         annotations=READ_ONLY,
-        description="Get a Single Audience: one audience of a Personalize project with its rules in plain words "
-        "and its source. audience_uid comes from get_all_audiences, an experience's audience_uids or a "
-        "version's variants.",
+        description="One audience of a project: its name, description, source and its rules in plain words.",
     )
     async def get_single_audience(
         audience_uid: AudienceUid,

@@ -1,9 +1,14 @@
-"""What every tool module shares: the annotations, the argument types, and the result as MCP content."""
+"""What every tool module shares: the annotations, the argument types, and the result as MCP content.
+
+The argument types carry one short wording each, shared by every tool that takes them: a model reads
+them once per tool in `tools/list`, so they say what to pass and where it comes from, no more (the
+paging rules are in the server's instructions and the README).
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Protocol, runtime_checkable
 
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
@@ -12,29 +17,29 @@ READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempot
 
 ProjectUid = Annotated[
     str | None,
-    Field(
-        description="Personalize project uid, from list_projects. Optional when a default project is configured "
-        "or the organisation has exactly one project."
-    ),
+    Field(description="Project uid (list_projects); optional with a default project or only one project."),
 ]
-AudienceUid = Annotated[str, Field(description="Audience uid, from get_all_audiences.")]
-ExperienceUid = Annotated[str, Field(description="Experience uid, from get_all_experiences.")]
-StackApiKey = Annotated[str, Field(description="CMS stack API key, from list_stacks.")]
-VariantGroupUid = Annotated[str, Field(description="CMS variant group uid, from list_variant_groups.")]
+AudienceUid = Annotated[str, Field(description="Audience uid (get_all_audiences).")]
+ExperienceUid = Annotated[str, Field(description="Experience uid (get_all_experiences).")]
+StackApiKey = Annotated[str, Field(description="CMS stack API key (list_stacks).")]
+VariantGroupUid = Annotated[str, Field(description="CMS variant group uid (list_variant_groups).")]
 
 
-Query = Annotated[
-    str | None,
-    Field(description="Only items whose name, key or uid contains this text (case-insensitive)."),
-]
-Limit = Annotated[
-    int | None,
-    Field(description="Items per page, 1-500 (default 50; a page is also kept under 32 KiB unless limit is raised)."),
-]
-Cursor = Annotated[
-    str | None,
-    Field(description="The next_cursor of the previous page, to get the next one (same other arguments)."),
-]
+Query = Annotated[str | None, Field(description="Only items whose name, key or uid contains this text.")]
+Limit = Annotated[int | None, Field(description="Page size, 1-500 (default 50).")]
+Cursor = Annotated[str | None, Field(description="next_cursor of the previous page.")]
+
+
+@runtime_checkable
+class ChosenToolsets(Protocol):
+    """A server that knows which toolsets it offers (`PersonalizeMCPServer`)."""
+
+    toolsets_on: tuple[str, ...]
+
+
+def toolsets_on(server: object) -> tuple[str, ...]:
+    """The toolsets `server` offers, in table order (none known for a server that does not say)."""
+    return server.toolsets_on if isinstance(server, ChosenToolsets) else ()
 
 
 def as_tool_result(result: BaseModel) -> CallToolResult:

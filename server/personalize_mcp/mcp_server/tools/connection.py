@@ -10,7 +10,7 @@ from mcp_types import CallToolResult
 from personalize_mcp.answers import connection
 from personalize_mcp.answers.connection import ConnectionResult
 from personalize_mcp.answers.lookups import Lookups
-from personalize_mcp.mcp_server.tools.common import READ_ONLY, as_tool_result
+from personalize_mcp.mcp_server.tools.common import READ_ONLY, as_tool_result, toolsets_on
 
 
 def register(server: MCPServer[Any], lookups: Lookups) -> None:
@@ -18,10 +18,9 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
         name="get_connection",
         title="Get Connection",
         annotations=READ_ONLY,
-        description="Which connection answers: sandbox true means the built-in sample data, not a real account; "
-        "otherwise the stored account, its organisation (uid and name), region, the user who logged in and when "
-        "the access token expires (it renews itself). Call it when it matters whether the data is real. Never "
-        "shows a token.",
+        description="Whether the data is real: the sandbox (sample data) or which account, organisation, region "
+        "and user answer, which toolsets this server offers, and whether it writes (writes, can_write). Never shows "
+        "a token.",
     )
     async def get_connection() -> Annotated[CallToolResult, ConnectionResult]:
-        return as_tool_result(connection.get_connection(lookups))
+        return as_tool_result(connection.get_connection(lookups, toolsets_on(server)))

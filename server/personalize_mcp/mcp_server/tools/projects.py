@@ -18,9 +18,8 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
         name="list_projects",
         title="List Projects",
         annotations=READ_ONLY,
-        description="List every Personalize project of the connected organisation: uid, name, description and "
-        "the API key of its connected CMS stack. Start here: a project's uid is the project_uid the other "
-        "Personalize tools take. Paged: total, next_cursor.",
+        description="Start here: the organisation's Personalize projects (uid, name, description, connected "
+        "stack's API key). A project's uid is the project_uid the other tools take.",
     )
     async def list_projects(
         query: Query = None, limit: Limit = None, cursor: Cursor = None

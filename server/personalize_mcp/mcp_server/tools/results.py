@@ -16,10 +16,7 @@ from personalize_mcp.mcp_server.tools.common import READ_ONLY, Cursor, Experienc
 
 VersionUid = Annotated[
     str | None,
-    Field(
-        description="Version uid, from get_all_versions. Default: the ACTIVE version, else the latest that ran "
-        "(results exist only for activated versions)."
-    ),
+    Field(description="Version uid (get_all_versions); default: the ACTIVE version, else the latest that ran."),
 ]
 
 
@@ -28,13 +25,9 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
         name="get_experiment_results",
         title="Get Experiment Results",
         annotations=READ_ONLY,
-        description="Get Experiment Results: is an experiment working, and can the winner ship? For an "
-        "experience version: each variant's impressions and conversions as Contentstack counts them, conversion "
-        "rate, uplift against the control and probability to be best (computed from the counts; Contentstack's own "
-        "figure beside it), the metric (event) counted, days since activation, a sample-ratio-mismatch check "
-        "against the traffic split, and a verdict by Contentstack's rules with its reason in one sentence: winner "
-        "(P2BB >= 95 % after >= 14 complete days), leader, inconclusive, insufficient_data (under 1,000 "
-        "impressions and 30 conversions) or impressions_only (segmented experiences).",
+        description="Is an experiment working, can its winner ship? Per variant: impressions, conversions, "
+        "conversion rate, uplift against the control, probability to be best; a sample-ratio check; and a verdict "
+        "(winner, leader, inconclusive, insufficient_data, impressions_only) with its reason.",
     )
     async def get_experiment_results(
         experience_uid: ExperienceUid,
@@ -47,9 +40,8 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
         name="get_experiment_timeseries",
         title="Get Experiment Time Series",
         annotations=READ_ONLY,
-        description="Get Experiment Time Series: an experience version's impressions and conversions per variant "
-        "over time, by UTC day (default; each day the sum of its hours) or by hour, in time order, with totals. "
-        "Same version default as get_experiment_results. Paged: total, next_cursor.",
+        description="An experiment's impressions and conversions per variant over time, by UTC day or hour, "
+        "with totals.",
     )
     async def get_experiment_timeseries(
         experience_uid: ExperienceUid,
@@ -57,7 +49,7 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
         version_uid: VersionUid = None,
         granularity: Annotated[
             str | None,
-            Field(description="day (default) or hour.", json_schema_extra={"enum": list(timeseries.GRANULARITIES)}),
+            Field(description="Default: day.", json_schema_extra={"enum": list(timeseries.GRANULARITIES)}),
         ] = None,
         limit: Limit = None,
         cursor: Cursor = None,

@@ -26,9 +26,8 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
         name="list_stacks",
         title="List Stacks",
         annotations=READ_ONLY,
-        description="List the CMS stacks of the connected organisation (API key, name, uid, master locale). "
-        "A stack's api_key is the stack_api_key that list_variant_groups, list_variants and "
-        "get_variant_audiences take. Paged (by API key): total, next_cursor.",
+        description="The organisation's CMS stacks (API key, name, uid, master locale). A stack's api_key is the "
+        "stack_api_key of the variant tools.",
     )
     async def list_stacks(
         query: Query = None, limit: Limit = None, cursor: Cursor = None
@@ -39,10 +38,8 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
         name="list_variant_groups",
         title="List Variant Groups",
         annotations=READ_ONLY,
-        description="List every variant group of a CMS stack. experience_uid and project_uid name the "
-        "Personalize experience a group is linked to; null means a plain CMS variant group, whose variants "
-        "have no audiences. A group's uid is the variant_group_uid for list_variants. Paged (by uid): total, "
-        "next_cursor.",
+        description="A CMS stack's variant groups, each with the Personalize experience and project it is "
+        "linked to (null: a plain CMS group, whose variants have no audiences).",
     )
     async def list_variant_groups(
         stack_api_key: StackApiKey, query: Query = None, limit: Limit = None, cursor: Cursor = None
@@ -55,9 +52,8 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
         name="list_variants",
         title="List Variants",
         annotations=READ_ONLY,
-        description="List every variant of a CMS variant group: uid, name, alias and the short uid of the linked "
-        "Personalize variant. A variant's uid is the variant_uid for get_variant_audiences. Paged (by uid): total, "
-        "next_cursor.",
+        description="A CMS variant group's variants: uid, name, alias and the short uid of the linked "
+        "Personalize variant.",
     )
     async def list_variants(
         stack_api_key: StackApiKey,

@@ -26,20 +26,15 @@ def register(server: MCPServer[Any], lookups: Lookups) -> None:
         name="get_variant_audiences",
         title="Get Audience(s) of a Variant",
         annotations=READ_ONLY,
-        description="Get Audience(s) of a Variant: which audiences see a CMS entry variant. Follows the CMS "
-        "variant's link to its Personalize experience and answers with the audiences (rules in plain words, "
-        "Lytics audiences included) of the linked variant in the experience's ACTIVE version — or in its DRAFT "
-        "with draft=true. stack_api_key from list_stacks, variant_group_uid from list_variant_groups, "
-        "variant_uid from list_variants. For an A/B test variant: no audiences, experience_type AB_TEST and its "
-        "traffic_distribution. Paged (total, next_cursor) when there are many audiences.",
+        description="Which audiences see a CMS entry variant: those of its linked Personalize variant in the "
+        "experience's ACTIVE (or DRAFT) version, with their rules in plain words. An A/B test variant has none: "
+        "its traffic_distribution instead.",
     )
     async def get_variant_audiences(
         stack_api_key: StackApiKey,
         variant_group_uid: VariantGroupUid,
-        variant_uid: Annotated[str, Field(description="CMS variant uid, from list_variants.")],
-        draft: Annotated[
-            bool, Field(description="true: the DRAFT version's audiences instead of the ACTIVE version's.")
-        ] = False,
+        variant_uid: Annotated[str, Field(description="CMS variant uid (list_variants).")],
+        draft: Annotated[bool, Field(description="true: the DRAFT version instead of the ACTIVE one.")] = False,
         limit: Limit = None,
         cursor: Cursor = None,
     ) -> Annotated[CallToolResult, VariantAudiencesResult]:

@@ -66,12 +66,17 @@ def _member_of(check: RuleCheck) -> Found:
             expected=expected,
             observed=shown,
         )
+    held = "none" if not members else ", ".join(quote(m) for m in members[:5]) + _more(len(members) - 5)
     return Found(
         False,
-        f"the visitor's Lytics audiences ({shown}) do not include {alternatives(slugs)}",
+        f"the visitor's Lytics audiences (given: {held}) do not include {alternatives(slugs)}",
         expected=expected,
         observed=shown,
     )
+
+
+def _more(count: int) -> str:
+    return f" and {count} more" if count > 0 else ""
 
 
 def _in_flow_state(check: RuleCheck) -> Found:

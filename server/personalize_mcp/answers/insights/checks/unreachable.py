@@ -4,8 +4,10 @@ Within a segmented version the first variant a visitor matches wins (contentstac
 variant is unreachable when an earlier one matches every visitor it matches. Audiences are compared
 as sets of uids, never by their rules, which makes the check sound but incomplete: it never flags a
 reachable variant, and misses those only the rules' meaning makes unreachable (a variant for 'Sydney'
-after one for 'Australia'). With S the variant's audiences (Lytics ones included), an audience with no
-rules matching everyone, an earlier variant E covers a later variant L when: E targets everyone (OR
+after one for 'Australia'). With S the variant's audiences (Lytics ones included), a native audience with no
+rules matching everyone (assumed: Contentstack does not document it; a Lytics-synced audience has no rules either
+but matches only its members, `rules.audience`, so it never counts), an earlier variant E covers a later variant L
+when: E targets everyone (OR
 with an everyone-audience, or AND of only such); or E is OR and L is OR (or a single audience) with
 S(L) ⊆ S(E); or E is OR and L is AND with S(L) ∩ S(E) ≠ ∅; or E is AND and L is AND with S(E) ⊆ S(L).
 A variant with its own inline rules, or with no audiences, is never judged (how inline rules combine
@@ -23,7 +25,8 @@ from personalize_mcp.rules.model import Combination, Node, is_empty_definition
 
 
 def _everyone(tree: Node | None) -> bool:
-    """No rules at all: the audience is everyone (as rules.render words it)."""
+    """A native audience with no rules at all: everyone (as rules.render words it). A Lytics audience's tree is
+    its membership rule (`answers.audiences.audience_rules`), never this."""
     return tree is None or (
         isinstance(tree, Combination) and not tree.children and not (tree.inverted or tree.malformed or tree.truncated)
     )
@@ -52,7 +55,10 @@ def _reach(variant: VersionVariant, everyone: set[str]) -> _Reach | None:
 def covers(earlier: _Reach, later: _Reach) -> str | None:
     """Why every visitor `later` targets is already taken by `earlier`, or None when that is not proven."""
     if earlier.kind == "everyone":
-        return "it targets everyone (an audience with no rules)"
+        return (
+            "it targets everyone (an audience with no rules, taken to match every visitor: Contentstack does not "
+            "document it)"
+        )
     if later.kind == "everyone":
         return None
     if earlier.kind == "any" and later.kind == "any" and later.audiences <= earlier.audiences:

@@ -1,0 +1,55 @@
+"""The write tools' service for `serve --writes drafts|all`, and the rule that keeps writes off HTTP for now.
+
+Plans and approvals go to the key-value store (`--store URL` when given, else the SQLite file under
+`PERSONALIZE_MCP_HOME` that `personalize-mcp approve` reads too), the journal to files under the same home.
+Over HTTP, writes are refused at start unless each person acts as themselves (`--auth broker`): a shared
+login would let anyone who reaches the server write as whoever logged in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from personalize_mcp.answers.lookups import Lookups
+from personalize_mcp.answers.writes.journal import Journal
+from personalize_mcp.answers.writes.service import WriteService
+from personalize_mcp.config.writes import WriteSettings
+from personalize_mcp.runtime.errors import ConfigurationError
+from personalize_mcp.store.locate import default_store_url, open_store
+
+
+def write_settings(args: argparse.Namespace) -> WriteSettings:
+    return WriteSettings.resolve(
+        os.environ,
+        mode=getattr(args, "writes", None),
+        confirm=getattr(args, "confirm", None),
+        max_applies_per_minute=getattr(args, "max_applies_per_minute", 20),
+    )
+
+
+def refuse_http_writes(args: argparse.Namespace, settings: WriteSettings) -> None:
+    """Exit 2 (one sentence) for writes over HTTP unless each person acts as themselves."""
+    if settings.enabled and getattr(args, "auth", None) != "broker":
+        raise ConfigurationError(
+            f"--writes {settings.mode} over HTTP is refused unless each person acts as themselves (`--auth broker`); "
+            "serve writes over stdio, or start with --writes off."
+        )
+
+
+@asynccontextmanager
+async def open_write_service(
+    lookups: Lookups, settings: WriteSettings, home: Path, store_url: str | None = None
+) -> AsyncIterator[WriteService | None]:
+    """The service when writes are on (its store closed on exit), else None."""
+    if not settings.enabled:
+        yield None
+        return
+    store = open_store(store_url or default_store_url(home))
+    try:
+        yield WriteService(lookups, settings, store, Journal(home))
+    finally:
+        await store.aclose()

@@ -59,5 +59,8 @@ class ClientBook:
         check_registration(client_info, SCOPES)
         secret = client_info.client_secret
         fields = client_info.model_dump(exclude={"client_secret"})
+        # Every scope is open to every client: each sign-in's consent decides, so a client registered
+        # while reading may ask for writing later (the step-up after a 403) without registering again.
+        fields["scope"] = " ".join(SCOPES)
         record = BrokerClient.model_validate({**fields, "client_secret_digest": digest(secret) if secret else None})
         await self.storage.save_client(client_info.client_id, record.model_dump_json(exclude_none=True).encode())

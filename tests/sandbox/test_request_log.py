@@ -119,6 +119,7 @@ async def test_control_calls_are_not_logged_and_the_log_can_be_cleared(
         "api_key",
         "status",
         "fault",
+        "user",
     }
     assert (await client.delete("/_sandbox/requests")).status_code == 204
     assert state.request_log() == []

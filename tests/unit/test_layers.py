@@ -34,7 +34,8 @@ ALLOWED: dict[str, set[str]] = {
     "sandbox": set(),
     "connection": {"answers", "contentstack", "auth", "store", "config", "runtime", "sandbox"},
     "mcp_server": {"answers", "runtime"},
-    "transport": {"mcp_server", "connection", "answers", "auth", "store", "config", "runtime"},
+    "broker": {"contentstack", "auth", "store", "config", "runtime"},
+    "transport": {"mcp_server", "connection", "broker", "answers", "auth", "store", "config", "runtime"},
 }
 """Room -> the other rooms it may import (the package's `__init__`, for `__version__`, is open to all)."""
 

@@ -94,10 +94,11 @@ class Lookups(AccountLookups):
         self._default_project_uid = default_project_uid
         super().__init__(cache or TTLCache(DEFAULT_CACHE_TTL), lambda: credentials.account_name)
         self._deadline = deadline
-        self._attributes_refused: dict[str, float] = {}
-        """Projects whose `GET /attributes` was refused definitely (a 4xx other than 408/429), and
-        until when that is believed (per project: an unknown project is refused too, and must not
-        hide another's names; for minutes, not for good: one refusal may have been a passing one)."""
+        self._attributes_refused: dict[tuple[str, str], float] = {}
+        """(account, project) pairs whose `GET /attributes` was refused definitely (a 4xx other than
+        408/429), and until when that is believed (per project: an unknown project is refused too, and
+        must not hide another's names; per account: one person's role must not hide them from another;
+        for minutes, not for good: one refusal may have been a passing one)."""
         self.attribute_refusal_seconds = ATTRIBUTES_REFUSAL_SECONDS
         self._clock: Callable[[], float] = time.monotonic
 
@@ -120,11 +121,12 @@ class Lookups(AccountLookups):
         remembered for `attribute_refusal_seconds`, so such an API is asked once per project every
         few minutes, not once per audience lookup; anything else (5xx, 429, a timeout) is not.
         """
-        until = self._attributes_refused.get(project_uid)
+        refusal_key = (self._account_name(), project_uid)
+        until = self._attributes_refused.get(refusal_key)
         if until is not None:
             if self._clock() < until:
                 return _NO_NAMES
-            del self._attributes_refused[project_uid]
+            del self._attributes_refused[refusal_key]
 
         try:
             attributes = await self._cached(
@@ -134,7 +136,7 @@ class Lookups(AccountLookups):
             if is_definite_refusal(error):
                 if len(self._attributes_refused) >= _MAX_REMEMBERED_REFUSALS:
                     self._attributes_refused.clear()  # many unknown project uids: never grow without bound
-                self._attributes_refused[project_uid] = self._clock() + self.attribute_refusal_seconds
+                self._attributes_refused[refusal_key] = self._clock() + self.attribute_refusal_seconds
             logger.info("Custom attribute names unavailable for project %s (%s)", project_uid, type(error).__name__)
             return _NO_NAMES
         return self.derived(("attribute-names", project_uid), (attributes,), lambda: listed_names(attributes))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from personalize_mcp import __version__
+from personalize_mcp.cli.broker_arguments import add_broker_arguments, add_store_arguments
 from personalize_mcp.cli.http_arguments import add_http_arguments
 from personalize_mcp.cli.resilience_arguments import add_resilience_arguments
 from personalize_mcp.cli.toolset_arguments import add_toolset_arguments
@@ -101,3 +102,5 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     add_resilience_arguments(parser)
     add_writes_arguments(parser)
     add_http_arguments(parser)
+    add_broker_arguments(parser)
+    add_store_arguments(parser)

@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from personalize_mcp.cli.broker_arguments import add_broker_arguments
 from personalize_mcp.cli.http_arguments import add_http_arguments
 from personalize_mcp.cli.parser import add_serve_arguments, build_parser
 from personalize_mcp.runtime.collector import pause_during_start_up
@@ -41,6 +42,7 @@ def http_only_flags(args: argparse.Namespace) -> list[str]:
     """The `--transport http` flags `args` sets to something other than their default."""
     probe = argparse.ArgumentParser(add_help=False)
     add_http_arguments(probe)
+    add_broker_arguments(probe)
     defaults = vars(probe.parse_args([]))
     return [f"--{dest.replace('_', '-')}" for dest, default in defaults.items() if getattr(args, dest) != default]
 

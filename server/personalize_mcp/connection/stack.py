@@ -21,7 +21,7 @@ from personalize_mcp.contentstack.bodies import DEFAULT_MAX_RESPONSE_BYTES as DE
 from personalize_mcp.contentstack.cms import CMSAPI
 from personalize_mcp.contentstack.http import ContentstackHTTP
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
-from personalize_mcp.contentstack.ratelimit import RateLimit, RateLimiter
+from personalize_mcp.contentstack.ratelimit import Limiter, RateLimit, RateLimiter
 from personalize_mcp.contentstack.retries import RetryPolicy
 from personalize_mcp.runtime.cache import TTLCache
 from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE
@@ -49,6 +49,7 @@ async def open_lookups(
     cache_ttl: float = DEFAULT_CACHE_TTL,
     deadline: float | None = DEFAULT_DEADLINE,
     rate_limit: RateLimit | None = None,
+    limiter: Limiter | None = None,
     retry: RetryPolicy | None = None,
     http_timeout: httpx2.Timeout | None = None,
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
@@ -61,7 +62,7 @@ async def open_lookups(
     `serve --writes` (off: no write client at all).
     `rate_limit`, `retry`, `http_timeout`, `max_response_bytes`: the HTTP core's defaults (10
     requests/s per organisation and API; 3 attempts; 5 s connect, 10 s read; 16 MiB per answer)
-    unless given.
+    unless given. `limiter`: one the replicas share (`shared_ratelimit`), instead of this process's own.
     """
     http = ContentstackHTTP(
         connection.settings,
@@ -69,7 +70,7 @@ async def open_lookups(
         transport=connection.transport,
         timeout=http_timeout,
         retry=retry,
-        limiter=RateLimiter(rate_limit),
+        limiter=limiter or RateLimiter(rate_limit),
         max_response_bytes=max_response_bytes,
     )
     try:

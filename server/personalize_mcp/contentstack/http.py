@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import quote
 
 import httpx2
@@ -26,8 +26,8 @@ import httpx2
 from personalize_mcp.auth.protocol import Credentials
 from personalize_mcp.config.settings import ConnectionSettings
 from personalize_mcp.contentstack.bodies import DEFAULT_MAX_RESPONSE_BYTES, UpstreamAnswer, parse_json
-from personalize_mcp.contentstack.errors import Api
-from personalize_mcp.contentstack.ratelimit import RateLimiter
+from personalize_mcp.contentstack.errors import Api, UpstreamError
+from personalize_mcp.contentstack.ratelimit import Limiter, RateLimiter
 from personalize_mcp.contentstack.retries import RETRYABLE_STATUSES, RetryPolicy, Transient, wait_to_retry
 from personalize_mcp.contentstack.sender import UpstreamSender, loggable, shared_client
 from personalize_mcp.contentstack.upstream_failures import (
@@ -46,6 +46,13 @@ MAX_RENEWALS = 2
 
 
 _UNANSWERED = {Transient.READ_TIMEOUT: "got no answer in time", Transient.RESET: "lost its connection"}
+
+
+@runtime_checkable
+class WordsItsRefusals(Protocol):
+    """Credentials that say a final 401 or 403 in their own words (a person's login, not an account's)."""
+
+    def refusal(self, api: Api, status: int) -> UpstreamError | None: ...
 
 
 def url_path(*segments: str) -> str:
@@ -68,7 +75,7 @@ class ContentstackHTTP:
         transport: httpx2.AsyncBaseTransport | None = None,
         timeout: httpx2.Timeout | None = None,
         retry: RetryPolicy | None = None,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self._base_urls = {
@@ -97,7 +104,7 @@ class ContentstackHTTP:
         return self._credentials
 
     @property
-    def limiter(self) -> RateLimiter:
+    def limiter(self) -> Limiter:
         return self._sender.limiter
 
     @property
@@ -198,6 +205,10 @@ class ContentstackHTTP:
                 continue
             if 200 <= status < 300:
                 return response
+            if status in (401, 403) and isinstance(self._credentials, WordsItsRefusals):
+                own = self._credentials.refusal(api, status)
+                if own is not None:
+                    raise own
             if write and status != 401:
                 raise write_failure(api, method, status, response.body, self._credentials.account_name)
             raise error_for_status(api, status, self._credentials.account_name)

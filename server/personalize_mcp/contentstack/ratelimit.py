@@ -28,8 +28,9 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import AsyncIterator, Hashable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import anyio
 
@@ -48,6 +49,26 @@ class RateLimit:
     def hold(self) -> float:
         """How long a slot stays taken after its request's answer arrived."""
         return self.window + self.margin
+
+
+class Limiter(Protocol):
+    """What the HTTP core needs from a rate limiter: `RateLimiter` in one process, or the replicas'
+    shared one (`connection.shared_ratelimit`) holding the same rule."""
+
+    @property
+    def limit(self) -> RateLimit: ...
+
+    def slot(self, key: Hashable, *, reason: str = ...) -> AbstractAsyncContextManager[None]:
+        """Hold one slot of `key` while the block sends a request and reads its answer."""
+        ...
+
+    def pause(self, key: Hashable, seconds: float) -> None:
+        """Start nothing for `key` during the next `seconds` (a 429's Retry-After)."""
+        ...
+
+    def in_flight(self, key: Hashable) -> int:
+        """This process's requests of `key` sent and not yet answered."""
+        ...
 
 
 @dataclass(eq=False)

@@ -17,7 +17,7 @@ import httpx2
 
 from personalize_mcp.contentstack.bodies import UpstreamAnswer
 from personalize_mcp.contentstack.errors import Api
-from personalize_mcp.contentstack.ratelimit import RateLimiter
+from personalize_mcp.contentstack.ratelimit import Limiter
 from personalize_mcp.runtime.deadline import check_wait, format_seconds, sleep_within_deadline
 
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
@@ -44,7 +44,7 @@ class RetryPolicy:
 
 
 async def wait_to_retry(
-    policy: RetryPolicy, limiter: RateLimiter, key: tuple[str, str], api: Api, answer: UpstreamAnswer, attempt: int
+    policy: RetryPolicy, limiter: Limiter, key: tuple[str, str], api: Api, answer: UpstreamAnswer, attempt: int
 ) -> float:
     """Wait as an answer with a retryable status asks (within the deadline); the seconds waited."""
     retry_after = policy.retry_after(answer.headers.get("retry-after"))

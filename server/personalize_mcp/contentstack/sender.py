@@ -17,7 +17,7 @@ import httpx2
 from personalize_mcp import __version__
 from personalize_mcp.contentstack.bodies import ACCEPTED_ENCODINGS, UpstreamAnswer, read_body
 from personalize_mcp.contentstack.errors import Api
-from personalize_mcp.contentstack.ratelimit import RateLimiter
+from personalize_mcp.contentstack.ratelimit import Limiter
 from personalize_mcp.contentstack.retries import Transient, transient_failure
 from personalize_mcp.contentstack.upstream_failures import transport_failed
 
@@ -47,7 +47,7 @@ class UpstreamSender:
     """
 
     def __init__(
-        self, client: Callable[[], httpx2.AsyncClient], *, limiter: RateLimiter, max_response_bytes: int
+        self, client: Callable[[], httpx2.AsyncClient], *, limiter: Limiter, max_response_bytes: int
     ) -> None:
         self._shared_client = client
         self._limiter = limiter
@@ -59,7 +59,7 @@ class UpstreamSender:
         return self._shared_client()
 
     @property
-    def limiter(self) -> RateLimiter:
+    def limiter(self) -> Limiter:
         return self._limiter
 
     @property

@@ -21,6 +21,7 @@ from mcp.server import MCPServer
 from mcp.server.auth.provider import TokenVerifier
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.lowlevel.helper_types import ReadResourceContents
+from mcp.server.mcpserver import RequestStateSecurity
 from mcp.server.mcpserver.context import Context
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError, UnexpectedToolError
 from mcp.shared.exceptions import MCPError
@@ -57,6 +58,8 @@ class PersonalizeMCPServer(MCPServer[Any]):
     """The toolsets whose tools this server offers (`serve --toolsets`), in table order."""
     write_service: WriteService | None = None
     """What the write tools act through (`serve --writes drafts|all`); None: writes are off."""
+    write_tools: frozenset[str] = frozenset()
+    """The tools the write toolsets registered (over HTTP they need the write scope)."""
 
     def add_tool(self, fn: Callable[..., Any], name: str | None = None, *args: Any, **kwargs: Any) -> None:
         """Every tool's published input schema is compacted here, once (see `schema`)."""
@@ -101,6 +104,12 @@ class PersonalizeMCPServer(MCPServer[Any]):
             if isinstance(cause, UserFacingError):
                 raise ToolError(bounded(cause.message)) from None
             raise ToolError(bounded(str(error))) from error
+
+    def changing_tools(self) -> frozenset[str]:
+        """The write tools, and any tool that is not read-only: over HTTP they need the write scope."""
+        tools = self._tool_manager.list_tools()
+        changing = {t.name for t in tools if t.annotations is not None and t.annotations.read_only_hint is False}
+        return frozenset(changing | self.write_tools)
 
     async def read_resource(
         self, uri: AnyUrl | str, context: Context[Any, Any] | None = None
@@ -237,6 +246,7 @@ def build_server(
     token_verifier: TokenVerifier | None = None,
     toolsets: Collection[str] = TOOLSET_NAMES,
     write_service: WriteService | None = None,
+    request_state_security: RequestStateSecurity | None = None,
 ) -> PersonalizeMCPServer:
     """The MCP server for one account's lookups (transport-agnostic).
 
@@ -245,6 +255,7 @@ def build_server(
     (`serve --toolsets`, checked by the settings): resources, prompts and instructions that need
     a tool outside them are left out too. `write_service`: the four write tools (`serve --writes
     drafts|all`), which come with it and never with `toolsets` alone; without it none is listed.
+    `request_state_security`: keys replicas share for the 2026 request state (default: per process).
     """
     chosen = chosen_toolsets(toolsets, writes=write_service is not None)
     server = PersonalizeMCPServer(
@@ -255,12 +266,16 @@ def build_server(
         cache_hints=cache_hints(lookups.cache_ttl),
         auth=auth,
         token_verifier=token_verifier,
+        request_state_security=request_state_security,
     )
     server.deadline = lookups.deadline
     server.toolsets_on = tuple(toolset.name for toolset in chosen)
     server.write_service = write_service
-    register_tools(server, lookups, chosen)
+    register_tools(server, lookups, [toolset for toolset in chosen if not toolset.with_writes])
+    reads = set(server.tool_names())
+    register_tools(server, lookups, [toolset for toolset in chosen if toolset.with_writes])
     tools = server.tool_names()
+    server.write_tools = frozenset(tools) - reads
     server.set_instructions(instructions_for(tools))
     register_resources(server, lookups, tools)
     register_prompts(server, tools)

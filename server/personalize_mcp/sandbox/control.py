@@ -10,6 +10,7 @@
 | `POST /tokens/expire` | expire every non-permanent access token now |
 | `POST /tokens/revoke` | `{"token"}` (its grant), `{"user_uid"}` (all their grants) or `{"all": true}` |
 | `GET /counters` | `{"token_requests": {grant_type: n}}` |
+| `POST /apps/{client_id}/redirect-uris` | `{"redirect_uri"}`: one more registered redirect URI (kept across resets) |
 | `POST /write-fault` | `{"after": n, "status"?: 500}`: the next n Personalize writes succeed, the one after fails |
 | `GET /scale` | the generated account served (spec, notable uids, counts), or `null` for the seed |
 | `POST /scale` | `{"k", "seed"?, <count>?...}`: serve a generated account (generated.py) until the next reset |
@@ -54,6 +55,12 @@ class TokenRequest(BaseModel):
     user_uid: Identifier
     ttl: Annotated[float, Field(gt=0)] | None = None
     scopes: list[str] | None = None
+
+
+class RedirectRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    redirect_uri: Annotated[str, Field(pattern=r"^https?://[^\s#]+$", max_length=2000)]
 
 
 class RevokeRequest(BaseModel):
@@ -177,6 +184,18 @@ async def revoke_tokens(request: Request) -> JSONResponse:
     return _bad("give token, user_uid or all")
 
 
+async def register_redirect_uri(request: Request) -> JSONResponse:
+    state = state_of(request)
+    try:
+        asked = RedirectRequest.model_validate(await _json(request))
+    except (ValueError, ValidationError) as exc:
+        return _bad(str(exc))
+    client_id = request.path_params["client_id"]
+    if not state.register_redirect_uri(client_id, asked.redirect_uri):
+        return JSONResponse({"error": f"no app has client_id {client_id}"}, status_code=404)
+    return JSONResponse({"client_id": client_id, "redirect_uris": list(state.oauth_apps[client_id].redirect_uris)})
+
+
 async def counters(request: Request) -> JSONResponse:
     state = state_of(request)
     with state.lock:
@@ -228,6 +247,7 @@ def control_routes() -> list[BaseRoute]:
         Route("/tokens/expire", expire_tokens, methods=["POST"]),
         Route("/tokens/revoke", revoke_tokens, methods=["POST"]),
         Route("/counters", counters, methods=["GET"]),
+        Route("/apps/{client_id}/redirect-uris", register_redirect_uri, methods=["POST"]),
         Route("/scale", get_scale, methods=["GET"]),
         Route("/scale", load_scale, methods=["POST"]),
         Route("/write-fault", write_fault, methods=["POST"]),

@@ -88,7 +88,11 @@ holds BIG_STACK_GROUP_COUNT (121) groups.
 
 OAuth apps: CLI_APP_UID / CLI_CLIENT_ID, Contentstack's public CLI app (PKCE, no secret), and
 CONFIDENTIAL_APP_UID / CONFIDENTIAL_CLIENT_ID / CONFIDENTIAL_CLIENT_SECRET (secret; PKCE optional).
-Both accept DEFAULT_REDIRECT_URI and any http loopback redirect.
+Both accept DEFAULT_REDIRECT_URI and any http loopback redirect. The organisation's own app for a
+shared server (people.BROKER_*) accepts only its registered redirect URIs.
+
+More people of the two organisations, with roles that limit what they may do in Personalize (an
+analyst reads only, a content manager has no Personalize access): people.py.
 """
 
 from __future__ import annotations
@@ -97,7 +101,7 @@ import copy
 import hashlib
 from dataclasses import dataclass
 
-from personalize_mcp.sandbox import analytics_data, audit_data, catalogue_data, lytics_data, simulation_data
+from personalize_mcp.sandbox import analytics_data, audit_data, catalogue_data, lytics_data, people, simulation_data
 from personalize_mcp.sandbox.shapes import (
     CREATED,
     JSON,
@@ -261,6 +265,8 @@ class OAuthApp:
     name: str
     client_secret: str | None = None
     redirect_uris: tuple[str, ...] = (DEFAULT_REDIRECT_URI,)
+    any_loopback_redirect: bool = True
+    """Public apps also accept any http loopback redirect (RFC 8252 §7.3); an organisation's own app does not."""
 
 
 OAUTH_APPS: tuple[OAuthApp, ...] = (
@@ -270,6 +276,14 @@ OAUTH_APPS: tuple[OAuthApp, ...] = (
         client_id=CONFIDENTIAL_CLIENT_ID,
         name="Northwind Personalize Insights",
         client_secret=CONFIDENTIAL_CLIENT_SECRET,
+    ),
+    OAuthApp(
+        app_uid=people.BROKER_APP_UID,
+        client_id=people.BROKER_CLIENT_ID,
+        name="Northwind Personalize MCP",
+        client_secret=people.BROKER_CLIENT_SECRET,
+        redirect_uris=(people.BROKER_REDIRECT_URI,),
+        any_loopback_redirect=False,
     ),
 )
 
@@ -839,10 +853,7 @@ def _build() -> SandboxData:
     experiences = _experiences(versions)
     built = SandboxData(
         organizations={MAIN_ORG_UID: main_org, SECOND_ORG_UID: second_org},
-        users={
-            MAIN_USER_UID: user(MAIN_USER_UID, MAIN_USER_EMAIL, "Dana", "Whitfield", [main_org, second_org]),
-            SECOND_ORG_USER_UID: user(SECOND_ORG_USER_UID, SECOND_ORG_USER_EMAIL, "Kenji", "Sato", [second_org]),
-        },
+        users=_people(main_org, second_org),
         projects=[
             project(
                 WEB_PROJECT_UID,
@@ -931,6 +942,34 @@ def _build() -> SandboxData:
     audit_data.extend(built)  # the "Audit demo" project and its stack (audit_data.py)
     lytics_data.extend(built)  # the "Lytics demo" project (lytics_data.py)
     return built
+
+
+def _people(main_org: JSON, second_org: JSON) -> dict[str, JSON]:
+    """Every person of the two organisations, each membership with its role (people.py's table)."""
+    main, second = MAIN_ORG_UID, SECOND_ORG_UID
+    return {
+        MAIN_USER_UID: people.with_roles(
+            user(MAIN_USER_UID, MAIN_USER_EMAIL, "Dana", "Whitfield", [main_org, second_org]),
+            {main: "Owner", second: "Admin"},
+        ),
+        people.DEVELOPER_USER_UID: people.with_roles(
+            user(
+                people.DEVELOPER_USER_UID, people.PEOPLE_EMAILS[people.DEVELOPER_USER_UID], "Priya", "Raman", [main_org]
+            ),
+            {main: "Developer"},
+        ),
+        people.ANALYST_USER_UID: people.with_roles(
+            user(people.ANALYST_USER_UID, people.PEOPLE_EMAILS[people.ANALYST_USER_UID], "Omar", "Haddad", [main_org]),
+            {main: "Analyst"},
+        ),
+        people.EDITOR_USER_UID: people.with_roles(
+            user(people.EDITOR_USER_UID, people.PEOPLE_EMAILS[people.EDITOR_USER_UID], "Lena", "Fischer", [main_org]),
+            {main: "Content Manager"},
+        ),
+        SECOND_ORG_USER_UID: people.with_roles(
+            user(SECOND_ORG_USER_UID, SECOND_ORG_USER_EMAIL, "Kenji", "Sato", [second_org]), {second: "Owner"}
+        ),
+    }
 
 
 def _events() -> dict[str, list[JSON]]:

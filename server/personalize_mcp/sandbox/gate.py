@@ -1,6 +1,7 @@
 """The edge every API request passes, in the order a real edge applies it.
 
-latency → injected fault → bearer token (401) → rate limit (429) → route → request log.
+latency → injected fault → bearer token (401) → rate limit (429) → the person's role (403 on Personalize
+for a role without access, or on a change by a read-only role; people.py) → route → request log.
 A client that leaves during the latency is not answered (logged with status 0).
 Routes get the caller from `principal_of(request)` and refuse with `raise Refusal(response)`.
 """
@@ -19,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from personalize_mcp.sandbox.errors import Api, forbidden, generic_error, personalize_error, unauthorized
 from personalize_mcp.sandbox.faults import TRANSPORT_KEY, Fault, server_transport
+from personalize_mcp.sandbox.people import personalize_access
 from personalize_mcp.sandbox.state import RequestRecord, SandboxState
 from personalize_mcp.sandbox.tokens import Principal
 
@@ -120,6 +122,7 @@ class ApiGate:
                     path=route_path(scope),
                     query=scope.get("query_string", b"").decode("latin-1"),
                     organization=principal.org_uid if principal else None,
+                    user=principal.user_uid if principal else None,
                     project=headers.get("x-project-uid"),
                     api_key=headers.get("api_key"),
                     status=status,
@@ -161,7 +164,7 @@ class ApiGate:
                 if principal is None:
                     await answer(unauthorized(api))
                     return
-                refusal = self._rate_limit(principal, extra_headers)
+                refusal = self._rate_limit(principal, extra_headers) or self._role(principal, scope["method"])
                 if refusal is not None:
                     await answer(refusal)
                     return
@@ -183,6 +186,19 @@ class ApiGate:
                 await answer(personalize_error(404, f"Cannot {scope['method']} {route_path(scope)}"))
             else:
                 await answer(generic_error(self.api, exc.status_code, dict(exc.headers or {})))
+
+    def _role(self, principal: Principal, method: str) -> Response | None:
+        """403 when the person's role in the token's organisation does not allow this Personalize call."""
+        if self.api != "personalize":
+            return None
+        access = personalize_access(self.state.data.users, principal.org_uid, principal.user_uid)
+        if access == "none":
+            return forbidden(self.api, "Your role in this organization has no access to Personalize.")
+        if access == "read" and method not in ("GET", "HEAD"):
+            return forbidden(
+                self.api, "Your role in this organization may read Personalize projects but not change them."
+            )
+        return None
 
     def _rate_limit(self, principal: Principal, extra_headers: dict[str, str]) -> Response | None:
         limit = self.state.rate_limit_per_second

@@ -4,13 +4,15 @@ The real authorize page lives in a URL fragment (`{app host}/#!/apps/{uid}/autho
 reaches a server, so `GET /app/` serves a page whose script forwards the fragment to
 `/app/sandbox/consent?app_uid={uid}&...`; tests call that directly (`consent_url()` builds it from
 an authorize URL; `app_uid` may be left out; `/app/sandbox/apps/{uid}/authorize?...` is an alias).
-Consent is automatic, as MAIN_USER_UID, in the organisation `organization_uid` (default: the main
-one); `deny=1` refuses.
+Consent is automatic, as the person `user_uid` (default: MAIN_USER_UID, people.py lists the others)
+in the organisation `organization_uid` (default: the person's first one), as if they had signed in
+and picked it; `deny=1` refuses.
 
-Choices where the docs are silent: redirect URIs must be registered or loopback (RFC 8252 §7.3: any
-port, any path); problems with client or redirect URI answer 400 JSON, every other consent problem
-is redirected as `?error=` (RFC 6749 §4.1.2.1); without `scope` the app's default scopes are granted;
-client secrets travel only in the form body; errors are 400 (`invalid_client` included); a code is
+Choices where the docs are silent: redirect URIs must be registered, or loopback (RFC 8252 §7.3: any
+port, any path) for a public app; an organisation's own app (people.BROKER_*) takes registered ones
+only; problems with client or redirect URI answer 400 JSON, every other consent problem is redirected
+as `?error=` (RFC 6749 §4.1.2.1); without `scope` the app's default scopes are granted; client secrets
+travel only in the form body; errors are 400 (`invalid_client` included); a code is
 spent by its successful redemption, and a replayed code revokes what it produced; a refresh must
 repeat the grant's `redirect_uri`.
 """
@@ -50,7 +52,9 @@ else { document.getElementById("msg").textContent = "No authorize request in the
 """
 
 
-def consent_url(authorize_url: str, *, organization_uid: str | None = None, deny: bool = False) -> str:
+def consent_url(
+    authorize_url: str, *, organization_uid: str | None = None, deny: bool = False, user_uid: str | None = None
+) -> str:
     """Turn `{app}/#!/apps/{uid}/authorize?q` into `{app}/sandbox/consent?app_uid={uid}&q`: what a
     test GETs instead of a browser (the answer is the 302 to the redirect URI)."""
     base, _, fragment = authorize_url.partition("#!/")
@@ -63,15 +67,19 @@ def consent_url(authorize_url: str, *, organization_uid: str | None = None, deny
     params = [("app_uid", match.group(1)), *parse_qsl(match.group(2), keep_blank_values=True)]
     if organization_uid is not None:
         params.append(("organization_uid", organization_uid))
+    if user_uid is not None:
+        params.append(("user_uid", user_uid))
     if deny:
         params.append(("deny", "1"))
     return f"{base.rstrip('/')}/sandbox/consent?{urlencode(params)}"
 
 
 def redirect_allowed(app: OAuthApp, redirect_uri: str) -> bool:
-    """Registered exactly, or any http loopback redirect (RFC 8252 §7.3)."""
+    """Registered exactly, or (public apps) any http loopback redirect (RFC 8252 §7.3)."""
     if redirect_uri in app.redirect_uris:
         return True
+    if not app.any_loopback_redirect:
+        return False
     parts = urlsplit(redirect_uri)
     try:
         parts.port  # noqa: B018 - raises on a malformed port
@@ -128,7 +136,10 @@ async def consent(request: Request) -> Response:
         return fail("invalid_request", "code_challenge is required: this app uses PKCE.")
     if query.get("deny", "").lower() in ("1", "true"):
         return fail("access_denied", "The user denied access.")
-    user = state.data.users[MAIN_USER_UID]
+    user_uid = query.get("user_uid") or MAIN_USER_UID
+    user = state.data.users.get(user_uid)
+    if user is None:
+        return fail("access_denied", "No such user can sign in.")
     member_of = [org["uid"] for org in user["organizations"]]
     org_uid = query.get("organization_uid") or member_of[0]
     if org_uid not in member_of:
@@ -140,7 +151,7 @@ async def consent(request: Request) -> Response:
             client_id=app.client_id,
             redirect_uri=redirect_uri,
             code_challenge=challenge,
-            principal=Principal(org_uid, MAIN_USER_UID, scopes),
+            principal=Principal(org_uid, user_uid, scopes),
             ttl=state.code_ttl,
         )
     return redirect({"code": code, "location": state.location})

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 from personalize_mcp.sandbox.clock import Clock, system_clock
@@ -64,6 +64,8 @@ class RequestRecord:
     status: int
     fault: str | None = None
     """The injected fault kind that answered, if any."""
+    user: str | None = None
+    """The person whose token made the request (None when unauthenticated): whose login a call used."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -206,6 +208,17 @@ class SandboxState:
     def revoke_all_grants(self) -> int:
         with self.lock:
             return self.tokens.revoke_all()
+
+    def register_redirect_uri(self, client_id: str, redirect_uri: str) -> bool:
+        """Register one more redirect URI for an app, as its owner would in Developer Hub (kept across
+        resets, like logins); False for an unknown client id."""
+        with self.lock:
+            app = self.oauth_apps.get(client_id)
+            if app is None:
+                return False
+            if redirect_uri not in app.redirect_uris:
+                self.oauth_apps[client_id] = replace(app, redirect_uris=(*app.redirect_uris, redirect_uri))
+            return True
 
     # ------------------------------------------------------------------ faults
     def fail_next(self, api: FaultTarget, status: int = 500, count: int = 1, *, path: str | None = None) -> None:

@@ -8,5 +8,10 @@ under `PERSONALIZE_MCP_HOME`, shared by every process on the machine — a serve
 bytes the caller encodes; secrets are sealed before they get here, never stored in plain text.
 Every backend passes one contract suite (`tests/store/`).
 
-May import: `config`, `runtime` and the standard library (`redis` only inside its backend).
+Beside it: `sealing` (AES-256-GCM under `PERSONALIZE_MCP_SECRET_KEYS` for what must be read back,
+SHA-256 for what is only compared) and `slots` (a rate-limit budget shared by processes, with its
+Redis ledger in `redis_slots`; contract suite in `tests/store/` too).
+
+May import: `config`, `runtime`, `cryptography` and the standard library (`redis` only inside its
+backends).
 """

@@ -8,6 +8,7 @@ from urllib.parse import unquote, urlsplit
 
 from personalize_mcp.runtime.errors import ConfigurationError
 from personalize_mcp.store.protocol import KeyValueStore
+from personalize_mcp.store.slots import SlotLedger
 
 STATE_FILE_NAME = "state.sqlite3"
 KINDS = "sqlite:///PATH, redis://HOST[:PORT][/DB], rediss://… or memory://"
@@ -51,6 +52,15 @@ def open_store(url: str) -> KeyValueStore:
     from personalize_mcp.store.redis_store import RedisStore
 
     return RedisStore(url)
+
+
+def open_slot_ledger(url: str) -> SlotLedger:
+    """The rate-limit ledger replicas share: Redis only (one process keeps its limiter in memory)."""
+    if not is_shared_across_machines(url):
+        raise ConfigurationError("A rate limit shared by replicas needs --store redis://… (or rediss://).")
+    from personalize_mcp.store.redis_slots import RedisSlots
+
+    return RedisSlots(url)
 
 
 def _sqlite_path(url: str) -> str:

@@ -17,14 +17,20 @@ by every session; nothing here owns them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from mcp.server import MCPServer
+from mcp.server.auth.provider import TokenVerifier
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from personalize_mcp import __version__
+from personalize_mcp.broker.routes import BrokerApp
+from personalize_mcp.broker.settings import READ_SCOPE, SCOPES, WRITE_SCOPE
 from personalize_mcp.transport.addresses import HEALTH_PATH, MCP_PATH
 from personalize_mcp.transport.cross_origin import CrossOrigin
 from personalize_mcp.transport.http_options import HTTPOptions
@@ -32,16 +38,30 @@ from personalize_mcp.transport.rebinding import RebindingGuard, transport_securi
 from personalize_mcp.transport.request_timeout import RequestTimeout
 from personalize_mcp.transport.scope_challenge import ScopeChallenge
 from personalize_mcp.transport.session_caps import SessionLimiter
+from personalize_mcp.transport.write_scope import WriteScopeGate
 
 
-def create_http_app(server: MCPServer[Any], options: HTTPOptions) -> ASGIApp:
+@dataclass(frozen=True, slots=True)
+class AuthorizationServer:
+    """With `--auth broker`: the broker's routes (answered before the MCP app), the verifier of its
+    tokens and which tools change Contentstack (those need the write scope)."""
+
+    routes: list[Route]
+    verifier: TokenVerifier
+    changing_tools: Callable[[], frozenset[str]]
+
+
+def create_http_app(
+    server: MCPServer[Any], options: HTTPOptions, *, authorization_server: AuthorizationServer | None = None
+) -> ASGIApp:
     """Configure `server` for HTTP (time limit, `/healthz`) and return the ASGI app to serve.
 
     Call once per server. The server must have been built with the auth settings and token
-    verifier of `options.oauth` (see `build_server`), or without both.
+    verifier of `options.oauth` or `options.broker` (see `build_server`), or without both;
+    `authorization_server` is required with `options.broker`.
     """
-    if (server.settings.auth is None) != (options.oauth is None):
-        raise ValueError("the server's auth settings do not match options.oauth")
+    if (server.settings.auth is None) != (options.oauth is None and options.broker is None):
+        raise ValueError("the server's auth settings do not match options.oauth / options.broker")
     server.middleware.append(RequestTimeout(options.request_timeout))
     health = {
         "status": "ok",
@@ -50,7 +70,7 @@ def create_http_app(server: MCPServer[Any], options: HTTPOptions) -> ASGIApp:
         "transport": "streamable-http",
         "endpoint": MCP_PATH,
         "stateless": options.stateless,
-        "auth": "oauth" if options.oauth else "none",
+        "auth": "broker" if options.broker else "oauth" if options.oauth else "none",
     }
 
     @server.custom_route(HEALTH_PATH, methods=["GET"])  # type: ignore[untyped-decorator]  # SDK lacks annotations
@@ -78,6 +98,18 @@ def create_http_app(server: MCPServer[Any], options: HTTPOptions) -> ASGIApp:
         )
     if options.oauth is not None and options.oauth.required_scopes:
         app = ScopeChallenge(app, options.oauth.required_scopes)
+    if options.broker is not None:
+        if authorization_server is None:
+            raise ValueError("--auth broker needs its authorization server's routes")
+        gated = WriteScopeGate(
+            app,
+            authorization_server.verifier,
+            authorization_server.changing_tools,
+            write_scope=WRITE_SCOPE,
+            scopes=SCOPES,
+            resource_metadata=f"{options.broker.public_url}/.well-known/oauth-protected-resource{MCP_PATH}",
+        )
+        app = ScopeChallenge(BrokerApp(gated, authorization_server.routes), (READ_SCOPE,))
     if options.allowed_origins:
         app = CrossOrigin(app, options.allowed_origins)
     return RebindingGuard(app, security)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
+from personalize_mcp.broker.settings import BrokerSettings
 from personalize_mcp.runtime.errors import ConfigurationError
 from personalize_mcp.transport.addresses import (
     HOST_ENTRY,
@@ -19,6 +20,7 @@ from personalize_mcp.transport.addresses import (
     host_name,
     is_loopback_host,
 )
+from personalize_mcp.transport.auth_mode import broker_settings
 from personalize_mcp.transport.connection_limits import (
     DEFAULT_BODY_TIMEOUT,
     DEFAULT_HEADER_TIMEOUT,
@@ -47,6 +49,8 @@ class HTTPOptions:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
     oauth: OAuthResourceSettings | None = None
+    broker: BrokerSettings | None = None
+    """`--auth broker`: this server is the MCP authorization server, each person signs in as themselves."""
     insecure_no_auth: bool = False
     max_sessions: int = DEFAULT_MAX_SESSIONS
     max_sessions_per_client: int = DEFAULT_MAX_SESSIONS_PER_CLIENT
@@ -74,7 +78,7 @@ class HTTPOptions:
                 raise ConfigurationError(
                     f"--allowed-origin takes scheme://host with an optional :port or :* and no path, got {entry!r}."
                 )
-        if self.oauth is None and not self.insecure_no_auth:
+        if self.oauth is None and self.broker is None and not self.insecure_no_auth:
             if not self.loopback:
                 raise ConfigurationError(
                     f"Refusing to serve on {self.host} without authentication: add --oauth-issuer URL and "
@@ -129,6 +133,7 @@ class HTTPOptions:
             "--resource-url": args.resource_url,
         }
         oauth: OAuthResourceSettings | None = None
+        broker = broker_settings(args)  # --auth against the OAuth flags, and the broker's own
         if args.oauth_issuer:
             resource_url = args.resource_url
             if resource_url is None:
@@ -162,6 +167,7 @@ class HTTPOptions:
             max_body_bytes=args.max_body_bytes,
             request_timeout=args.request_timeout,
             oauth=oauth,
+            broker=broker,
             insecure_no_auth=bool(args.insecure_no_auth),
             max_sessions=args.max_sessions,
             max_sessions_per_client=args.max_sessions_per_client,

@@ -28,6 +28,10 @@ def transport_security(options: HTTPOptions) -> TransportSecuritySettings:
         resource = urlsplit(options.oauth.resource_url)
         hosts.append(resource.netloc.rpartition("@")[2])
         origins.append(f"{resource.scheme}://{resource.netloc.rpartition('@')[2]}")
+    if options.broker is not None:
+        public = urlsplit(options.broker.public_url)
+        hosts.append(public.netloc)
+        origins.append(f"{public.scheme}://{public.netloc}")
     hosts.extend(options.allowed_hosts)
     origins.extend(options.allowed_origins)
     return TransportSecuritySettings(

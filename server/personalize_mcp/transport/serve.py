@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import math
 import os
 import socket
 import sys
@@ -30,40 +29,22 @@ from personalize_mcp.answers.lookups import DEFAULT_CACHE_TTL
 from personalize_mcp.auth.protocol import MissingCredentials
 from personalize_mcp.config.settings import ConnectionOverrides, ConnectionSettings, ServerSettings
 from personalize_mcp.config.writes import WriteSettings
-from personalize_mcp.connection.stack import DEFAULT_MAX_RESPONSE_BYTES, Connection, open_lookups
+from personalize_mcp.connection.stack import Connection, open_lookups
 from personalize_mcp.mcp_server.server import build_server
 from personalize_mcp.runtime.collector import settle_after_start_up
 from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE
-from personalize_mcp.runtime.errors import ConfigurationError, UserFacingError
+from personalize_mcp.runtime.errors import UserFacingError
 from personalize_mcp.runtime.logs import configure_logging
+from personalize_mcp.transport.lookup_options import LookupOptions
 from personalize_mcp.transport.write_service import open_write_service, refuse_http_writes, write_settings
 
 if TYPE_CHECKING:
     from personalize_mcp.transport.http_options import HTTPOptions
+    from personalize_mcp.transport.shared_state import SharedState
 
 SANDBOX_SUMMARY = "the sandbox — sample data, not your account"
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class LookupOptions:
-    """`--cache-ttl` / `--no-cache`, `--deadline` and `--max-upstream-bytes`, checked."""
-
-    cache_ttl: float
-    deadline: float
-    max_upstream_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
-
-    @classmethod
-    def from_args(cls, args: argparse.Namespace) -> LookupOptions:
-        cache_ttl = 0.0 if args.no_cache else args.cache_ttl
-        if not (math.isfinite(cache_ttl) and cache_ttl >= 0):
-            raise ConfigurationError(f"--cache-ttl must be 0 or more seconds, got {args.cache_ttl}.")
-        if not (math.isfinite(args.deadline) and args.deadline > 0):
-            raise ConfigurationError(f"--deadline must be a positive number of seconds, got {args.deadline}.")
-        if args.max_upstream_bytes < 1024:
-            raise ConfigurationError(f"--max-upstream-bytes must be at least 1024, got {args.max_upstream_bytes}.")
-        return cls(cache_ttl=cache_ttl, deadline=args.deadline, max_upstream_bytes=args.max_upstream_bytes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,15 +116,26 @@ def run_serve(args: argparse.Namespace, *, http_only_flags: Sequence[str] = ()) 
     configure_logging()
     if args.transport == "http":
         from personalize_mcp.transport.http_options import HTTPOptions
-        from personalize_mcp.transport.uvicorn_server import listen
 
         # Checked first: an unsafe or inconsistent HTTP set-up, or a taken port, is refused before
         # anything else happens.
+        from personalize_mcp.transport.shared_state import SharedState
+        from personalize_mcp.transport.uvicorn_server import listen
+
         options = HTTPOptions.from_args(args)
         refuse_http_writes(args, write_settings(args))
+        home = ServerSettings.from_env(os.environ, account=args.account, sandbox=args.sandbox).home
+        state = SharedState.from_args(args, os.environ, home, broker=options.broker is not None)
         sock = listen(options)
         with sock:
-            anyio.run(_serve_http, options, sock, resolve_setup(args))
+            if options.broker is not None:
+                from personalize_mcp.transport.broker_serving import serve_broker
+
+                settings = ServerSettings.from_env(os.environ, toolsets=args.toolsets)  # never a stored account
+                lookup = LookupOptions.from_args(args)
+                anyio.run(serve_broker, options, state, sock, lookup, settings, write_settings(args))
+            else:
+                anyio.run(_serve_http, options, sock, resolve_setup(args), state)
         return 0
     if http_only_flags:
         print(
@@ -193,22 +185,25 @@ def _discard_stdout() -> None:
         pass
 
 
-async def _serve_http(options: HTTPOptions, sock: socket.socket, setup: Setup) -> None:
+async def _serve_http(options: HTTPOptions, sock: socket.socket, setup: Setup, state: SharedState) -> None:
     """One set of lookups (HTTP pool, lookup cache) shared by every HTTP session, closed on shutdown."""
     import httpx2
 
     from personalize_mcp.transport.http_app import create_http_app
     from personalize_mcp.transport.issuer_keys import FETCH_TIMEOUT_SECONDS
     from personalize_mcp.transport.jwt_verifier import JWTTokenVerifier
+    from personalize_mcp.transport.shared_state import open_limiter
     from personalize_mcp.transport.uvicorn_server import serve_http
 
     async with (
+        open_limiter(state) as limiter,
         open_lookups(
             setup.connection,
             default_project_uid=setup.settings.default_project_uid,
             cache_ttl=setup.lookup_options.cache_ttl,
             deadline=setup.lookup_options.deadline,
             max_response_bytes=setup.lookup_options.max_upstream_bytes,
+            limiter=limiter,
             write_mode=setup.writes.mode,
         ) as lookups,
         open_write_service(lookups, setup.writes, setup.settings.home, setup.store_url) as writes,

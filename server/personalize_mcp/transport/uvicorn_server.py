@@ -106,7 +106,9 @@ async def serve_http(app: ASGIApp, options: HTTPOptions, sock: socket.socket, *,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         http=guarded_protocol(options.connection_limits),
     )
-    if options.oauth is not None:
+    if options.broker is not None:
+        auth = f"OAuth: this server signs people in, metadata at {options.broker.public_url}"
+    elif options.oauth is not None:
         auth = "OAuth bearer tokens required"
     elif options.insecure_no_auth:
         auth = "NO AUTHENTICATION (--insecure-no-auth)"

@@ -13,8 +13,8 @@ import httpx2
 import pytest
 import redis
 
-from personalize_mcp.sandbox.data import BIG_STACK_API_KEY, MAIN_USER_UID
-from personalize_mcp.sandbox.people import ANALYST_USER_UID, DEVELOPER_USER_UID
+from personalize_mcp.sandbox.data import BIG_STACK_API_KEY, MAIN_USER_EMAIL, MAIN_USER_UID, WEB_PROJECT_UID
+from personalize_mcp.sandbox.people import ANALYST_USER_UID, DEVELOPER_USER_UID, PEOPLE_EMAILS
 from tests.broker.support import Broker, MemoryTokens, Person, signed_in, start_replicas
 from tests.conftest import Sandbox
 from tests.helpers import call_ok
@@ -142,3 +142,48 @@ async def test_kill_9_mid_refresh_loses_no_login(sandbox: Sandbox, redis_url: st
         doomed.stop(signal.SIGKILL)
         for replica in (doomed, survivor):
             replica.stderr.close()
+
+
+async def test_the_team_journal_is_shared_by_replicas_and_a_colleague_undoes_a_change(
+    sandbox: Sandbox, redis_url: str
+) -> None:
+    """Replicas sharing a store share the write tools' plans and the organisation's journal: what Dana changed
+    through one replica, Priya lists (with Dana's name) and undoes as herself through another. (`--confirm
+    token`: the test's clients cannot ask a person, and the undo is a delete.)"""
+    first, second = start_replicas(2, sandbox.origin, "--store", redis_url, "--writes", "all", "--confirm", "token")
+    try:
+        change = {"action": "create_event", "key": "replicated_event", "description": "Across replicas"}
+        async with signed_in(first, Person(MAIN_USER_UID)) as client:
+            applied = await plan_and_apply(client, change)
+        priya, tokens = Person(DEVELOPER_USER_UID), MemoryTokens()
+        async with signed_in(first, priya, tokens=tokens) as client:  # signs in, then again to write
+            await call_ok(client, "list_changes", {"project_uid": WEB_PROJECT_UID, "limit": 1})
+        async with signed_in(second, priya, tokens=tokens) as client:
+            query = {"query": applied["change_id"], "project_uid": WEB_PROJECT_UID}
+            listed = await call_ok(client, "list_changes", query)
+            sandbox.state.clear_requests()
+            undo = await call_ok(client, "undo_change", {"change_id": applied["change_id"]})
+            undone = await plan_and_apply(client, undo)
+            after = await call_ok(client, "list_changes", {"project_uid": WEB_PROJECT_UID})
+    finally:
+        codes = [replica.stop() for replica in (first, second)]
+        for replica in (first, second):
+            replica.stderr.close()
+    assert codes == [0, 0]
+    (entry,) = listed["changes"]
+    assert MAIN_USER_EMAIL in entry["actor"]
+    deletes = [r for r in sandbox.state.request_log() if r.method == "DELETE" and r.api == "personalize"]
+    assert [(r.user, r.status) for r in deletes] == [(DEVELOPER_USER_UID, 204)]
+    assert not any(e["key"] == "replicated_event" for e in sandbox.state.data.events[WEB_PROJECT_UID])
+    by_id = {c["change_id"]: c for c in after["changes"]}
+    assert by_id[applied["change_id"]]["undone_by"] == undone["change_id"]
+    assert PEOPLE_EMAILS[DEVELOPER_USER_UID] in by_id[undone["change_id"]]["actor"]
+
+
+async def plan_and_apply(client: object, change_or_plan: dict[str, object]) -> dict[str, object]:
+    """Apply `change_or_plan` (a change to plan first, or a plan already made) with its confirmation token."""
+    planned = change_or_plan
+    if "plan_id" not in change_or_plan:
+        planned = await call_ok(client, "plan_change", {"project_uid": WEB_PROJECT_UID, "change": change_or_plan})  # type: ignore[arg-type]
+    token = planned["confirmation"]["token"]  # type: ignore[index]
+    return await call_ok(client, "apply_change", {"plan_id": planned["plan_id"], "confirmation_token": token})  # type: ignore[arg-type]

@@ -73,3 +73,4 @@ async def test_a_read_only_role_is_refused_by_contentstack_in_its_words(writer: 
     assert "Your Contentstack role does not allow this" in refused and PEOPLE_EMAILS[ANALYST_USER_UID] in refused
     posts = [r for r in sandbox.state.request_log() if r.method == "POST" and r.api == "personalize"]
     assert [(r.user, r.status) for r in posts] == [(ANALYST_USER_UID, 403)]
+

@@ -4,6 +4,7 @@ the change's one-sentence errors, the cache's invalidation against reads already
 from __future__ import annotations
 
 import json
+import re
 import stat
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import anyio.lowlevel
 import pytest
 
 from personalize_mcp.answers.writes.changes import parse_change
-from personalize_mcp.answers.writes.journal import Journal, fold
+from personalize_mcp.answers.writes.journal import Journal, SharedJournal, file_name, fold
 from personalize_mcp.contentstack.errors import Api
 from personalize_mcp.contentstack.write_failures import (
     LockedVersionError,
@@ -23,6 +24,7 @@ from personalize_mcp.contentstack.write_failures import (
 )
 from personalize_mcp.runtime.cache import TTLCache
 from personalize_mcp.runtime.errors import InvalidInputError
+from personalize_mcp.store.memory_store import MemoryStore
 
 
 @pytest.mark.parametrize(
@@ -111,3 +113,22 @@ async def test_the_journal_is_owner_only_and_skips_a_torn_line(tmp_path: Path) -
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     changes = fold(await journal.entries("work"))
     assert changes["c1"]["result"] is None and changes["c1"]["undone_by"] == "c2"
+
+
+def test_every_book_has_a_file_of_its_own() -> None:
+    books = ["default", "organisation blt5a1e9c2f7d3b4e60", "dana@northwind.example", "dana_northwind_example", "../x"]
+    names = [file_name(book) for book in books]
+    assert len(set(names)) == len(books)
+    assert names[0] == "default" and all(re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name) for name in names)
+
+
+@pytest.mark.anyio
+async def test_replicas_sharing_a_store_read_one_journal(tmp_path: Path) -> None:
+    store = MemoryStore()
+    first, second = SharedJournal(tmp_path / "a", store), SharedJournal(tmp_path / "b", store)
+    await first.append("team", {"type": "intent", "change_id": "c1"})
+    await second.append("team", {"type": "result", "change_id": "c1", "outcome": "applied"})
+    await second.append("other team", {"type": "intent", "change_id": "c2"})
+    assert [e["change_id"] for e in await first.entries("team")] == ["c1", "c1"]
+    assert fold(await second.entries("team"))["c1"]["result"]["outcome"] == "applied"
+    assert first.path("team").is_file() and second.path("team").is_file()  # each replica keeps its own record

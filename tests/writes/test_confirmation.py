@@ -101,4 +101,4 @@ async def test_a_plan_that_is_not_destructive_asks_a_yes(writes: World, mode: st
     async with writes.client(mode, "accept") as client:
         planned = await plan(client, CREATE, WEB)
         await apply(client, planned, token=False)
-    assert writes.asked == [f"Apply this change to project {WEB}? Create the event add_to_cart."]
+    assert writes.asked == [f"Apply this change to project 'Web' ({WEB})? Create the event add_to_cart."]

@@ -196,18 +196,18 @@ async def test_applies_are_bounded_per_minute(sandbox: Sandbox, tmp_path: Path) 
         await apply(client, await plan(client, {"action": "create_event", "key": "one"}, WEB))
         second = await plan(client, {"action": "create_event", "key": "two"}, WEB)
         refused = await apply_error(client, second, second["confirmation"]["token"])
-    assert "applied 1 changes in the last minute" in refused
+    assert "applied 1 change in the last minute" in refused
     assert [r.method for r in writes.writes()] == ["POST"]
 
 
 async def test_one_apply_at_a_time_per_project(writes: World, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(write_service, "LOCK_WAIT_SECONDS", 0.3)
-    await writes.service.store.set(f"locks/sandbox/{WEB}", b"another process", ttl=30)
+    await writes.service.store.set(f"locks/{WEB}", b"another process", ttl=30)
     async with writes.client("auto") as client:
         planned = await plan(client, {"action": "create_event", "key": "add_to_cart"}, WEB)
         refused = await apply_error(client, planned, planned["confirmation"]["token"])
         assert "Another change to project" in refused and writes.writes() == []
-        await writes.service.store.delete(f"locks/sandbox/{WEB}")
+        await writes.service.store.delete(f"locks/{WEB}")
         await apply(client, planned)
     assert [r.method for r in writes.writes()] == ["POST"]
 

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from personalize_mcp.sandbox.cms_link import link_experience
 from personalize_mcp.sandbox.errors import generic_error, personalize_error
 from personalize_mcp.sandbox.gate import Refusal, require_scope, state_of
 from personalize_mcp.sandbox.state import SandboxState
@@ -243,7 +244,9 @@ def create_experience(state: SandboxState, project: JSON, _: str, body: JSON) ->
     experiences.append(experience)
     state.data.versions[uid] = [draft]
     state.data.priority.setdefault(project["uid"], []).append(uid)
-    return JSONResponse(experience, status_code=201)
+    answer = JSONResponse(dict(experience), status_code=201)  # the CMS link comes after, as Contentstack's job does
+    link_experience(state.data, project, experience)
+    return answer
 
 
 def _experience(state: SandboxState, project: JSON, uid: str) -> JSON:
@@ -285,6 +288,7 @@ def create_version(state: SandboxState, project: JSON, uid: str, body: JSON) -> 
         versions.remove(version)
         raise
     refresh_summary(state.data, experience)
+    link_experience(state.data, project, experience)
     return JSONResponse(version, status_code=201)
 
 
@@ -314,6 +318,7 @@ def version_write(method: str) -> Callable[[Request], Any]:
                                    "should not exist", field=field)  # fmt: skip
         put_version(state.data, project["uid"], experience, version, status, variants, metrics)
         refresh_summary(state.data, experience)
+        link_experience(state.data, project, experience)
         return JSONResponse(version)
 
     return handler(write, lambda r: f"{r.path_params['experience_uid']}/{r.path_params['version_uid']}")

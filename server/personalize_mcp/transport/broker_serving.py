@@ -102,7 +102,7 @@ async def serve_broker(
                 limiter=limiter,
                 write_mode=writes.mode,
             ) as lookups,
-            open_write_service(lookups, writes, settings.home, state.store_url) as write_service,
+            open_write_service(lookups, writes, settings.home, state.store_url, team=True) as write_service,
         ):
             server = build_server(
                 lookups,

@@ -62,7 +62,8 @@ def confirmation_kind(destructive: bool, elicitable: bool, mode: ConfirmMode) ->
 def question_for(plan: StoredPlan) -> Question:
     """The same text for the same plan in every round (the 2026 era re-asks a question whose text changed)."""
     result = plan.result
-    text = f"Apply this change to project {result.project_uid}? {result.summary}"
+    project = f"'{plan.project_name}' ({result.project_uid})" if plan.project_name else result.project_uid
+    text = f"Apply this change to project {project}? {result.summary}"
     if result.warnings:
         text += " Note: " + " ".join(result.warnings)
     if not result.destructive:

@@ -100,15 +100,15 @@ def _subject_words(key: str, names: dict[str, str | None]) -> str:
 
 async def _apply(service: WriteService, plan: StoredPlan, confirmed: str, client: str | None) -> ApplyResult:
     change_id = f"chg-{secrets.token_hex(8)}"
-    account = service.account
-    await service.journal.append(account, _intent(service, plan, change_id, confirmed, client))
+    book = service.book
+    await service.journal.append(book, _intent(service, plan, change_id, confirmed, client))
     run = await run_steps(service.lookups, plan.project_uid, plan.steps)
     _invalidate(service, plan, run)
     outcome = (
         "applied" if run.failed is None else "partial" if run.done else "unknown" if run.outcome_unknown else "failed"
     )
     sentence = None if run.failed is None else _failure(plan, run, change_id, outcome)
-    await service.journal.append(account, {"type": "result", "change_id": change_id, "at": _now(), "outcome": outcome,
+    await service.journal.append(book, {"type": "result", "change_id": change_id, "at": _now(), "outcome": outcome,
                                            "error": sentence, **run.entry()})  # fmt: skip
     if sentence is not None:
         if outcome != "failed":  # something may exist upstream now: the plan is spent
@@ -212,4 +212,4 @@ def _clause(text: str) -> str:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat()
+    return datetime.now(UTC).isoformat(timespec="microseconds")  # one width always: list_changes orders by it

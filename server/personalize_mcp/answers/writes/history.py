@@ -41,18 +41,24 @@ async def list_changes(
     cursor: str | None = None,
 ) -> ChangesResult:
     project = await service.lookups.resolve_project(project_uid) if project_uid else None
-    args = list_args(f"list_changes:{service.account}:{project or ''}", query=query, limit=limit, cursor=cursor)
+    args = list_args(f"list_changes:{service.book}:{project or ''}", query=query, limit=limit, cursor=cursor)
     entries = [
-        _entry(change_id, slot) for change_id, slot in fold(await service.journal.entries(service.account)).items()
+        _entry(change_id, slot) for change_id, slot in fold(await service.journal.entries(service.book)).items()
     ]
     entries = [e for e in entries if project is None or e.project_uid == project]
-    ordered = sorted(entries, key=lambda e: (e.applied_at or "", e.change_id), reverse=True)
-    catalogue = Catalogue.in_key_order(
-        ((f"{n:08d}", e) for n, e in enumerate(ordered)),
-        search=lambda e: (e.summary, e.change_id, e.action, e.plan_id),
-    )
+    keyed = sorted((_newest_first(e), e) for e in entries)
+    catalogue = Catalogue.in_key_order(keyed, search=lambda e: (e.summary, e.change_id, e.action, e.plan_id))
     page = catalogue.page(args, "changes", tool="list_changes")
     return ChangesResult(changes=page.items, **page.fields())
+
+
+_INVERTED = str.maketrans("0123456789", "9876543210")
+
+
+def _newest_first(entry: ChangeEntry) -> str:
+    """Each change's own key, newest first: a cursor names a change, not a place, so a change applied while
+    someone pages does not shift the pages (every applied_at is UTC ISO 8601 of one width)."""
+    return f"{(entry.applied_at or '').translate(_INVERTED)}/{entry.change_id}"
 
 
 def _entry(change_id: str, slot: dict[str, Any]) -> ChangeEntry:

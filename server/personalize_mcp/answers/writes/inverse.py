@@ -54,9 +54,9 @@ JSON = dict[str, Any]
 async def plan_undo(service: WriteService, change_id: str, *, elicitable: bool, client: str | None) -> PlanResult:
     service.check_can_write()
     change_id = validate_identifier("change_id", change_id)
-    slot = fold(await service.journal.entries(service.account)).get(change_id)
+    slot = fold(await service.journal.entries(service.book)).get(change_id)
     if slot is None or slot["intent"] is None:
-        raise NotFoundError(f"No change {change_id} in this account's journal; list_changes lists them.")
+        raise NotFoundError(f"No change {change_id} in this journal; list_changes lists them.")
     intent, result = slot["intent"], slot["result"]
     if slot["undone_by"]:
         raise InvalidInputError(f"Change {change_id} was undone already, by change {slot['undone_by']}.")

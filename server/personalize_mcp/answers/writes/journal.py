@@ -1,4 +1,9 @@
-"""The journal: one append-only JSON-lines file per account under `PERSONALIZE_MCP_HOME/journal/` (0600).
+"""The journal: one append-only JSON-lines file per book under `PERSONALIZE_MCP_HOME/journal/` (0600).
+
+A book is the stored account's (one login, over stdio) or, on a shared server where each person acts as
+themselves, the organisation's: the team sees who changed what. Replicas on a shared store also keep each
+line in it (`SharedJournal`), so every replica lists and undoes every change; the file stays each replica's
+own record.
 
 Each apply writes its intent before the first upstream call and its result after the last, so a crash in
 between still leaves what was attempted. An entry holds who (the login's user, account, organisation),
@@ -10,9 +15,12 @@ is skipped, never fatal.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
+import re
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,24 +28,34 @@ from typing import Any
 import anyio.to_thread
 
 from personalize_mcp.runtime.errors import ConfigurationError
-from personalize_mcp.runtime.ids import is_identifier
+from personalize_mcp.store.protocol import KeyValueStore
 
 logger = logging.getLogger(__name__)
 
 FOLDER = "journal"
 
 
+def file_name(book: str) -> str:
+    """A file name for `book` that no other book shares: its plain part, then a digest when it had to change."""
+    plain = re.sub(r"[^A-Za-z0-9_-]", "_", book)[:48] or "book"
+    return plain if plain == book else f"{plain}-{hashlib.sha256(book.encode()).hexdigest()[:12]}"
+
+
+def encode(entry: Mapping[str, Any]) -> str:
+    return json.dumps(entry, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
 class Journal:
+    """The journal in files, under one home (a process's own record)."""
+
     def __init__(self, home: Path) -> None:
         self.folder = home / FOLDER
 
-    def path(self, account: str) -> Path:
-        name = account if is_identifier(account) else "account"
-        return self.folder / f"{name}.jsonl"
+    def path(self, book: str) -> Path:
+        return self.folder / f"{file_name(book)}.jsonl"
 
-    async def append(self, account: str, entry: Mapping[str, Any]) -> None:
-        line = json.dumps(entry, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
-        await anyio.to_thread.run_sync(self._append, self.path(account), line.encode())
+    async def append(self, book: str, entry: Mapping[str, Any]) -> None:
+        await anyio.to_thread.run_sync(self._append, self.path(book), (encode(entry) + "\n").encode())
 
     def _append(self, path: Path, data: bytes) -> None:
         try:
@@ -58,9 +76,9 @@ class Journal:
                 "was sent to Contentstack -- make PERSONALIZE_MCP_HOME writable."
             ) from None
 
-    async def entries(self, account: str) -> list[dict[str, Any]]:
+    async def entries(self, book: str) -> list[dict[str, Any]]:
         """Every readable entry, oldest first."""
-        return await anyio.to_thread.run_sync(self._read, self.path(account))
+        return await anyio.to_thread.run_sync(self._read, self.path(book))
 
     @staticmethod
     def _read(path: Path) -> list[dict[str, Any]]:
@@ -78,6 +96,38 @@ class Journal:
                 entry = json.loads(line)
             except ValueError:
                 logger.warning("Skipping unreadable line %d of the change journal %s", number, path)
+                continue
+            if isinstance(entry, dict):
+                entries.append(entry)
+        return entries
+
+
+class SharedJournal(Journal):
+    """The journal of replicas sharing a store: each line in this replica's file, then in the store (keys in
+    time order), which is what every replica reads. A line the store cannot take is one sentence, raised
+    after the file has it: an intent is never followed by an upstream call the other replicas cannot see."""
+
+    def __init__(self, home: Path, store: KeyValueStore) -> None:
+        super().__init__(home)
+        self.store = store
+
+    @staticmethod
+    def _prefix(book: str) -> str:
+        return f"journal/{file_name(book)}/"
+
+    async def append(self, book: str, entry: Mapping[str, Any]) -> None:
+        await super().append(book, entry)
+        key = f"{self._prefix(book)}{time.time_ns():020d}-{os.urandom(4).hex()}"
+        await self.store.set(key, encode(entry).encode())
+
+    async def entries(self, book: str) -> list[dict[str, Any]]:
+        entries: list[dict[str, Any]] = []
+        for key in await self.store.keys(self._prefix(book)):
+            raw = await self.store.get(key)
+            try:
+                entry = json.loads(raw) if raw is not None else None
+            except ValueError:
+                logger.warning("Skipping an unreadable journal entry %s in the shared store", key)
                 continue
             if isinstance(entry, dict):
                 entries.append(entry)

@@ -63,6 +63,7 @@ from personalize_mcp.answers.writes.rule_tree import definition_of
 from personalize_mcp.answers.writes.service import WriteService, plan_key
 from personalize_mcp.answers.writes.variants import metric_drafts, variant_drafts
 from personalize_mcp.config.writes import PLAN_TTL_SECONDS
+from personalize_mcp.runtime.errors import UserFacingError
 
 
 async def planning_for(service: WriteService, project_uid: str | None) -> Planning:
@@ -127,6 +128,15 @@ async def _on_experience(p: Planning, change: OnExperience) -> PlanDraft:
     return await plan_status(p, uid, "PAUSED" if change.action == "pause_experience" else "ACTIVE")
 
 
+async def _project_name(service: WriteService, project_uid: str) -> str | None:
+    """The project's name for the person's question (the project list is read for every plan anyway)."""
+    try:
+        projects = await service.lookups.projects()
+    except UserFacingError:
+        return None
+    return next((p.name for p in projects if p.uid == project_uid and p.name), None)
+
+
 async def finish(
     service: WriteService, planning: Planning, draft: PlanDraft, *, elicitable: bool, client: str | None
 ) -> PlanResult:
@@ -161,6 +171,7 @@ async def finish(
         stale=[list(key) for key in draft.stale],
         cannot_undo=draft.cannot_undo,
         evidence=draft.evidence,
+        project_name=await _project_name(service, planning.project),
     )
     await service.store.set(plan_key(result.plan_id), stored.model_dump_json().encode(), ttl=PLAN_TTL_SECONDS)
     return result

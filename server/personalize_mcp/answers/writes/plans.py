@@ -108,6 +108,8 @@ class StoredPlan(BaseModel):
     cannot_undo: str | None = None
     evidence: dict[str, Any] | None = None
     """promote_winner: the results that made the winner (counts, P2BB, days)."""
+    project_name: str | None = None
+    """For the person's question: a project they know by name."""
 
     @property
     def plan_id(self) -> str:

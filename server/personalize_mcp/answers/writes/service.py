@@ -26,6 +26,7 @@ from personalize_mcp.config.writes import WriteSettings
 from personalize_mcp.contentstack.write_failures import LOGIN_WITH_WRITES
 from personalize_mcp.runtime.errors import InvalidInputError, NotConnectedError, NotFoundError
 from personalize_mcp.runtime.ids import validate_identifier
+from personalize_mcp.runtime.plurals import count
 from personalize_mcp.store.protocol import KeyValueStore
 
 LEASE_SECONDS = 60.0
@@ -62,11 +63,15 @@ class WriteService:
         journal: Journal,
         *,
         clock: Callable[[], float] = time.monotonic,
+        team_book: bool = False,
     ) -> None:
         self.lookups = lookups
         self.settings = settings
         self.store = store
         self.journal = journal
+        self.team_book = team_book
+        """The journal is the organisation's (a shared server where each person acts as themselves), not the
+        stored account's."""
         self._clock = clock
         self._locks: dict[str, anyio.Lock] = {}
         self._applies: deque[float] = deque()
@@ -78,6 +83,14 @@ class WriteService:
     @property
     def account(self) -> str:
         return self.lookups.connection_facts().account or "none"
+
+    @property
+    def book(self) -> str:
+        """Whose journal a change goes to and list_changes / undo_change read: the organisation's on a shared
+        server, else the stored account's."""
+        if self.team_book:
+            return f"organisation {self.lookups.connection_facts().organization_uid or 'none'}"
+        return self.account
 
     def check_can_write(self) -> None:
         """The login must be connected and hold `personalize:manage`; else one sentence."""
@@ -107,7 +120,7 @@ class WriteService:
         limit = self.settings.max_applies_per_minute
         if len(self._applies) >= limit:
             raise InvalidInputError(
-                f"This server has applied {limit} changes in the last minute, its limit (serve "
+                f"This server has applied {count(limit, 'change')} in the last minute, its limit (serve "
                 "--max-applies-per-minute); nothing was written -- check that no loop is applying changes, then wait."
             )
         self._applies.append(now)
@@ -115,7 +128,7 @@ class WriteService:
     @asynccontextmanager
     async def project_lock(self, project: str) -> AsyncIterator[None]:
         """One apply at a time per project: in this process, then across processes (a lease in the store)."""
-        key = f"locks/{self.account}/{project}"
+        key = f"locks/{project}"  # per project, whoever applies: two people never apply to one project at once
         lock = self._locks.setdefault(key, anyio.Lock())
         owner = secrets.token_hex(8).encode()
         with anyio.move_on_after(LOCK_WAIT_SECONDS) as waited:

@@ -22,7 +22,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from html import unescape
-from typing import IO
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx2
@@ -36,7 +35,7 @@ from personalize_mcp.sandbox import consent_url, sandbox_base_urls
 from personalize_mcp.sandbox.data import MAIN_ORG_UID
 from personalize_mcp.sandbox.people import BROKER_APP_UID, BROKER_CLIENT_ID, BROKER_CLIENT_SECRET
 from tests.core.test_stdio_end_to_end import subprocess_env
-from tests.http.support import free_port
+from tests.http.support import Served, free_port
 
 SECRET_KEYS = "test-key-0123456789abcdefghijklmnopqrstuvwxyz"
 CLIENT_REDIRECT = "http://127.0.0.1:33418/callback"
@@ -58,33 +57,8 @@ def broker_env(sandbox_origin: str, home: str, **extra: str) -> dict[str, str]:
     )
 
 
-@dataclass
-class Broker:
-    process: subprocess.Popen[bytes]
-    port: int
-    stderr: IO[bytes]
-
-    @property
-    def origin(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def url(self) -> str:
-        return f"{self.origin}/mcp"
-
-    def log(self) -> str:
-        self.stderr.seek(0)
-        return self.stderr.read().decode(errors="replace")
-
-    def stop(self, sig: signal.Signals = signal.SIGTERM, timeout: float = 20) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        try:
-            return self.process.wait(timeout=timeout)
-        finally:
-            if self.process.poll() is None:
-                self.process.kill()
-                self.process.wait()
+Broker = Served
+"""`serve --auth broker` as a subprocess (the HTTP tests' `Served`)."""
 
 
 def launch_broker(

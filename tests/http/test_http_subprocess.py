@@ -12,9 +12,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 import httpx2
 import pytest
@@ -24,40 +22,11 @@ from mcp.client.streamable_http import streamable_http_client
 from personalize_mcp.sandbox import SANDBOX_ACCESS_TOKEN, data
 from tests.core.test_stdio_end_to_end import subprocess_env
 from tests.helpers import CONTRACT_TOOLS, call_ok
-from tests.http.support import INITIALIZE, MCP_HEADERS, SCOPE, Issuer, free_port, serve_asgi_in_thread
+from tests.http.support import INITIALIZE, MCP_HEADERS, SCOPE, Issuer, Served, free_port, serve_asgi_in_thread
 
 NPX = shutil.which("npx")
 NO_NPX = "npx (Node.js) is not installed, so the third-party MCP tools cannot run"
 CONTRACT_TOOL_COUNT = len(CONTRACT_TOOLS)
-
-
-@dataclass
-class Served:
-    process: subprocess.Popen[bytes]
-    port: int
-    stderr: IO[bytes]
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/mcp"
-
-    @property
-    def origin(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def log(self) -> str:
-        self.stderr.seek(0)
-        return self.stderr.read().decode(errors="replace")
-
-    def stop(self, sig: signal.Signals = signal.SIGTERM, timeout: float = 20) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        try:
-            return self.process.wait(timeout=timeout)
-        finally:
-            if self.process.poll() is None:
-                self.process.kill()
-                self.process.wait()
 
 
 def start_server(*flags: str, env: dict[str, str] | None = None) -> Served:

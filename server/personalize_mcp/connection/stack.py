@@ -21,7 +21,8 @@ from personalize_mcp.contentstack.bodies import DEFAULT_MAX_RESPONSE_BYTES as DE
 from personalize_mcp.contentstack.cms import CMSAPI
 from personalize_mcp.contentstack.http import ContentstackHTTP
 from personalize_mcp.contentstack.personalize import PersonalizeAPI
-from personalize_mcp.contentstack.ratelimit import Limiter, RateLimit, RateLimiter
+from personalize_mcp.contentstack.ratelimit import Limiter as Limiter
+from personalize_mcp.contentstack.ratelimit import RateLimit, RateLimiter
 from personalize_mcp.contentstack.retries import RetryPolicy
 from personalize_mcp.runtime.cache import TTLCache
 from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE

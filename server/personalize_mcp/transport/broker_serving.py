@@ -27,7 +27,7 @@ from personalize_mcp.broker.settings import READ_SCOPE, BrokerSettings
 from personalize_mcp.broker.storage import BrokerStorage
 from personalize_mcp.config.settings import ServerSettings
 from personalize_mcp.config.writes import WriteSettings
-from personalize_mcp.connection.stack import Connection, open_lookups
+from personalize_mcp.connection.stack import Connection
 from personalize_mcp.mcp_server.server import SERVER_NAME, build_server
 from personalize_mcp.runtime.collector import settle_after_start_up
 from personalize_mcp.store.locate import open_store
@@ -93,14 +93,11 @@ async def serve_broker(
         async with (
             open_limiter(state) as limiter,
             renewal.renewals(),
-            open_lookups(
+            lookup.open(
                 connection,
                 default_project_uid=settings.default_project_uid,
-                cache_ttl=lookup.cache_ttl,
-                deadline=lookup.deadline,
-                max_response_bytes=lookup.max_upstream_bytes,
-                limiter=limiter,
                 write_mode=writes.mode,
+                limiter=limiter,
             ) as lookups,
             open_write_service(lookups, writes, settings.home, state.store_url, team=True) as write_service,
         ):

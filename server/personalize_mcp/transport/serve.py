@@ -29,7 +29,7 @@ from personalize_mcp.answers.lookups import DEFAULT_CACHE_TTL
 from personalize_mcp.auth.protocol import MissingCredentials
 from personalize_mcp.config.settings import ConnectionOverrides, ConnectionSettings, ServerSettings
 from personalize_mcp.config.writes import WriteSettings
-from personalize_mcp.connection.stack import Connection, open_lookups
+from personalize_mcp.connection.stack import Connection
 from personalize_mcp.mcp_server.server import build_server
 from personalize_mcp.runtime.collector import settle_after_start_up
 from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE
@@ -155,13 +155,8 @@ def run_serve(args: argparse.Namespace, *, http_only_flags: Sequence[str] = ()) 
 
 async def _serve(setup: Setup) -> None:
     async with (
-        open_lookups(
-            setup.connection,
-            default_project_uid=setup.settings.default_project_uid,
-            cache_ttl=setup.lookup_options.cache_ttl,
-            deadline=setup.lookup_options.deadline,
-            max_response_bytes=setup.lookup_options.max_upstream_bytes,
-            write_mode=setup.writes.mode,
+        setup.lookup_options.open(
+            setup.connection, default_project_uid=setup.settings.default_project_uid, write_mode=setup.writes.mode
         ) as lookups,
         open_write_service(lookups, setup.writes, setup.settings.home, setup.store_url) as writes,
     ):
@@ -197,14 +192,11 @@ async def _serve_http(options: HTTPOptions, sock: socket.socket, setup: Setup, s
 
     async with (
         open_limiter(state) as limiter,
-        open_lookups(
+        setup.lookup_options.open(
             setup.connection,
             default_project_uid=setup.settings.default_project_uid,
-            cache_ttl=setup.lookup_options.cache_ttl,
-            deadline=setup.lookup_options.deadline,
-            max_response_bytes=setup.lookup_options.max_upstream_bytes,
-            limiter=limiter,
             write_mode=setup.writes.mode,
+            limiter=limiter,
         ) as lookups,
         open_write_service(lookups, setup.writes, setup.settings.home, setup.store_url) as writes,
         httpx2.AsyncClient(timeout=FETCH_TIMEOUT_SECONDS) as issuer_http,

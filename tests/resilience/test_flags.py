@@ -15,7 +15,7 @@ from personalize_mcp import cli
 from personalize_mcp.answers.lookups import DEFAULT_CACHE_TTL
 from personalize_mcp.cli import add_resilience_arguments, build_parser
 from personalize_mcp.runtime.deadline import DEFAULT_DEADLINE
-from personalize_mcp.transport import serve
+from personalize_mcp.transport import lookup_options
 from personalize_mcp.transport.serve import LookupOptions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,7 +73,7 @@ def test_the_flags_reach_open_lookups(monkeypatch: pytest.MonkeyPatch) -> None:
         raise Stop
         yield
 
-    monkeypatch.setattr(serve, "open_lookups", fake_open_lookups)
+    monkeypatch.setattr(lookup_options, "open_lookups", fake_open_lookups)
     with pytest.raises(Stop):
         cli.main(["serve", "--sandbox", "--no-cache", "--deadline", "7"])
     assert seen["cache_ttl"] == 0 and seen["deadline"] == 7
@@ -92,7 +92,7 @@ def test_max_upstream_bytes_reaches_open_lookups(monkeypatch: pytest.MonkeyPatch
         raise Stop
         yield
 
-    monkeypatch.setattr(serve, "open_lookups", fake_open_lookups)
+    monkeypatch.setattr(lookup_options, "open_lookups", fake_open_lookups)
     with pytest.raises(Stop):
         cli.main(["serve", "--sandbox", "--max-upstream-bytes", "2048"])
     assert seen["max_response_bytes"] == 2048

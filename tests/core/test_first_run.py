@@ -189,3 +189,14 @@ def test_every_flag_has_help_that_names_its_default() -> None:
     assert len(options) > 25
     missing = [name for name, action in options if not action.help or "default" not in action.help]
     assert missing == []
+
+
+def test_the_start_up_line_says_which_toolsets_and_writes_the_operator_turned_on(
+    served: list[Setup], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["serve", "--sandbox", "--toolsets", "core,results", "--writes", "drafts"]) == 0
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line == (
+        f"personalize-mcp {__version__} serving MCP over stdio: {SANDBOX_SUMMARY}; toolsets core, results; "
+        "writes drafts (--confirm elicitation)"
+    )

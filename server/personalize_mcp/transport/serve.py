@@ -28,6 +28,7 @@ from personalize_mcp import __version__
 from personalize_mcp.answers.lookups import DEFAULT_CACHE_TTL
 from personalize_mcp.auth.protocol import MissingCredentials
 from personalize_mcp.config.settings import ConnectionOverrides, ConnectionSettings, ServerSettings
+from personalize_mcp.config.toolsets import TOOLSET_NAMES
 from personalize_mcp.config.writes import WriteSettings
 from personalize_mcp.connection.stack import Connection
 from personalize_mcp.mcp_server.server import build_server
@@ -93,7 +94,23 @@ def unusable_setup(args: argparse.Namespace, error: UserFacingError) -> Setup:
 
 
 def describe(setup: Setup) -> str:
-    """What answers the tools, for the start-up line: never a token."""
+    """What answers the tools, for the start-up line (and what the operator turned on): never a token."""
+    return _answering(setup) + _modes(setup)
+
+
+def _modes(setup: Setup) -> str:
+    """The choices that change what a client can do, when they differ from the defaults."""
+    if setup.problem is not None:
+        return ""
+    modes = []
+    if set(setup.settings.toolsets) != set(TOOLSET_NAMES):
+        modes.append(f"toolsets {', '.join(setup.settings.toolsets)}")
+    if setup.writes.enabled:
+        modes.append(f"writes {setup.writes.mode} (--confirm {setup.writes.confirm})")
+    return f"; {'; '.join(modes)}" if modes else ""
+
+
+def _answering(setup: Setup) -> str:
     if setup.problem is not None:
         return f"NOT USABLE until the configuration is fixed — every tool answers: {setup.problem}"
     if setup.settings.sandbox:

@@ -8,7 +8,7 @@ needs `serve --writes all`. Refusals are `InvalidInputError` / `NotFoundError`, 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -101,6 +101,24 @@ def step(
         draft=draft_json(draft) if draft is not None else None,
         order=order,
     )
+
+
+def new_version_activated(
+    experience_uid: str, ref: SubjectRef, version: VersionDraft, *, created: str, activated: str
+) -> list[Step]:
+    """The documented way to change what an ACTIVE version shows: a new draft of `version`'s variants,
+    then that draft activated (the second call names the first's version as `$0`)."""
+    return [
+        step("create_version", created, ref, uid=experience_uid, draft=replace(version, status="DRAFT")),
+        step(
+            "update_version",
+            activated,
+            ref,
+            uid=experience_uid,
+            version_uid="$0",
+            draft=replace(version, status="ACTIVE"),
+        ),
+    ]
 
 
 def named(name: str | None, uid: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from personalize_mcp.answers.experiences import experience_label
 from personalize_mcp.answers.results import get_experiment_results
 from personalize_mcp.answers.versions import ACTIVE, DRAFT, select_version
-from personalize_mcp.answers.writes.drafting import NEW, PlanDraft, Planning, row, step, subject
+from personalize_mcp.answers.writes.drafting import NEW, PlanDraft, Planning, new_version_activated, row, subject
 from personalize_mcp.answers.writes.fingerprints import dumped
 from personalize_mcp.answers.writes.plan_experiences import experience_of
 from personalize_mcp.answers.writes.plan_versions import ANALYTICS
@@ -74,23 +74,13 @@ async def plan_promote_winner(planning: Planning, uid: str, variant_short_uid: s
         summary=f"Ship the winner of the {label}: a new draft with 100 % of the traffic on variant {winner} "
         f"{shown.name!r}, activated at once (version {active.uid} is archived).",
         rows=rows,
-        steps=[
-            step(
-                "create_version",
-                f"create the draft with the winner of the {label}",
-                new_ref,
-                uid=experience.uid,
-                draft=VersionDraft(DRAFT, tuple(variants), metrics),
-            ),
-            step(
-                "update_version",
-                f"activate the winner's draft of the {label}",
-                new_ref,
-                uid=experience.uid,
-                version_uid="$0",
-                draft=VersionDraft(ACTIVE, tuple(variants), metrics),
-            ),
-        ],
+        steps=new_version_activated(
+            experience.uid,
+            new_ref,
+            VersionDraft(ACTIVE, tuple(variants), metrics),
+            created=f"create the draft with the winner of the {label}",
+            activated=f"activate the winner's draft of the {label}",
+        ),
         touched=[f"versions:{experience.uid}"],
         confirm_name=experience.name or experience.uid,
         warnings=[ANALYTICS, said],

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from personalize_mcp.answers.experiences import experience_label, experience_type
 from personalize_mcp.answers.versions import ACTIVE, DRAFT, select_version, statuses_of
 from personalize_mcp.answers.writes.changes import VariantSpec
-from personalize_mcp.answers.writes.drafting import NEW, PlanDraft, Planning, row, step, subject
+from personalize_mcp.answers.writes.drafting import NEW, PlanDraft, Planning, new_version_activated, row, step, subject
 from personalize_mcp.answers.writes.fingerprints import dumped
 from personalize_mcp.answers.writes.plan_experiences import experience_of
 from personalize_mcp.answers.writes.variants import (
@@ -223,23 +223,13 @@ async def plan_bring_back(planning: Planning, uid: str, previous: Version) -> Pl
         action="activate_draft",
         summary=f"Bring back version {previous.uid} of the {label}: a new draft of its variants, activated at once.",
         rows=[*rows, row(ref, "status", None, ACTIVE)],
-        steps=[
-            step(
-                "create_version",
-                f"create a draft of version {previous.uid}",
-                ref,
-                uid=experience.uid,
-                draft=VersionDraft(DRAFT, tuple(variants), metrics),
-            ),
-            step(
-                "update_version",
-                f"activate that draft of the {label}",
-                ref,
-                uid=experience.uid,
-                version_uid="$0",
-                draft=VersionDraft(ACTIVE, tuple(variants), metrics),
-            ),
-        ],
+        steps=new_version_activated(
+            experience.uid,
+            ref,
+            VersionDraft(ACTIVE, tuple(variants), metrics),
+            created=f"create a draft of version {previous.uid}",
+            activated=f"activate that draft of the {label}",
+        ),
         touched=[f"versions:{experience.uid}"],
         confirm_name=experience.name or experience.uid,
         warnings=[ANALYTICS],

@@ -6,14 +6,19 @@ from __future__ import annotations
 import json
 import re
 import stat
+from datetime import UTC, datetime
 from pathlib import Path
 
 import anyio
 import anyio.lowlevel
 import pytest
 
+from personalize_mcp.answers.paging import DEFAULT_BUDGET_BYTES, json_size
+from personalize_mcp.answers.shapes import SubjectRef
 from personalize_mcp.answers.writes.changes import parse_change
 from personalize_mcp.answers.writes.journal import Journal, SharedJournal, file_name, fold
+from personalize_mcp.answers.writes.plan_size import LONGEST_VALUE, within_budget
+from personalize_mcp.answers.writes.plans import ChangeRow, Confirmation, PlanResult
 from personalize_mcp.contentstack.errors import Api
 from personalize_mcp.contentstack.write_failures import (
     LockedVersionError,
@@ -132,3 +137,28 @@ async def test_replicas_sharing_a_store_read_one_journal(tmp_path: Path) -> None
     assert [e["change_id"] for e in await first.entries("team")] == ["c1", "c1"]
     assert fold(await second.entries("team"))["c1"]["result"]["outcome"] == "applied"
     assert first.path("team").is_file() and second.path("team").is_file()  # each replica keeps its own record
+
+
+def _plan_with(rows: int, value: str) -> PlanResult:
+    ref = SubjectRef(kind="experience", uid="6652d1e3c4a8b1f027000011", name="Homepage hero")
+    return PlanResult(
+        plan_id="plan-0123456789abcdef",
+        project_uid="6650b8f1a3c94e2d170001a2",
+        action="set_priority",
+        summary="Move 'Homepage hero' to rank 1.",
+        changes=[ChangeRow(subject=ref, change="rank", before=value, after=f"rank {n}") for n in range(rows)],
+        warnings=[],
+        destructive=True,
+        confirmation=Confirmation(kind="token", token="t"),
+        expires_at=datetime(2026, 12, 7, tzinfo=UTC),
+    )
+
+
+def test_a_plan_too_large_for_one_answer_says_what_it_does_not_show() -> None:
+    small = _plan_with(3, "rank 2")
+    assert within_budget(small) is small
+    huge = within_budget(_plan_with(2_000, "x" * 2_000))
+    assert json_size(huge) <= DEFAULT_BUDGET_BYTES
+    assert 0 < len(huge.changes) < 2_000 and all(len(row.before or "") <= LONGEST_VALUE for row in huge.changes)
+    assert any("2000 values longer than 400 characters are shortened" in w for w in huge.warnings)
+    assert any(f"This plan changes 2000 objects; the first {len(huge.changes)} are shown" in w for w in huge.warnings)

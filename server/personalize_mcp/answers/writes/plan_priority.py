@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from personalize_mcp.answers.writes.drafting import PlanDraft, Planning, missing, named, row, step, subject
 from personalize_mcp.runtime.errors import InvalidInputError
 from personalize_mcp.runtime.ids import validate_identifier
+from personalize_mcp.runtime.plurals import count
 
 MAX_ROWS = 25
 
@@ -50,7 +51,15 @@ async def plan_set_priority(
     warnings = ["Priority decides which experience's variant a visitor gets when several vary the same entry."]
     unlisted = [u for u in current if u not in listed]
     if unlisted:
-        warnings.append(f"{len(unlisted)} experience(s) were not in the priority list; they are sent after it.")
+        warnings.append(
+            f"{count(len(unlisted), 'experience')} {'was' if len(unlisted) == 1 else 'were'} not in the priority "
+            "list; they are sent after it."
+        )
+    if len(rows) > MAX_ROWS:
+        warnings.append(
+            f"{count(len(rows), 'experience')} change rank; the first {MAX_ROWS} are shown here, and the plan sends "
+            "the whole order."
+        )
     label = named(names.get(moved), moved) if moved else "the earlier order"
     return PlanDraft(
         action=action,

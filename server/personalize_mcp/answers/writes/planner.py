@@ -52,6 +52,7 @@ from personalize_mcp.answers.writes.plan_experiences import (
 )
 from personalize_mcp.answers.writes.plan_priority import plan_set_priority
 from personalize_mcp.answers.writes.plan_promote import plan_promote_winner
+from personalize_mcp.answers.writes.plan_size import within_budget
 from personalize_mcp.answers.writes.plan_versions import (
     plan_activate_draft,
     plan_delete_draft,
@@ -146,17 +147,19 @@ async def finish(
     kind = confirmation_kind(draft.destructive, elicitable, service.settings.confirm)
     token = secrets.token_urlsafe(12)
     now = datetime.now(UTC)
-    result = PlanResult(
-        plan_id=f"plan-{secrets.token_hex(8)}",
-        project_uid=planning.project,
-        action=draft.action,
-        summary=draft.summary,
-        changes=draft.rows,
-        warnings=draft.warnings,
-        destructive=draft.destructive,
-        confirmation=Confirmation(kind=kind, token=token if kind == "token" else None),
-        expires_at=(now + timedelta(seconds=PLAN_TTL_SECONDS)).replace(microsecond=0),
-        undoes=draft.undoes,
+    result = within_budget(
+        PlanResult(
+            plan_id=f"plan-{secrets.token_hex(8)}",
+            project_uid=planning.project,
+            action=draft.action,
+            summary=draft.summary,
+            changes=draft.rows,
+            warnings=draft.warnings,
+            destructive=draft.destructive,
+            confirmation=Confirmation(kind=kind, token=token if kind == "token" else None),
+            expires_at=(now + timedelta(seconds=PLAN_TTL_SECONDS)).replace(microsecond=0),
+            undoes=draft.undoes,
+        )
     )
     stored = StoredPlan(
         result=result,

@@ -11,7 +11,7 @@ import pytest
 
 from personalize_mcp.answers.writes import service as write_service
 from personalize_mcp.connection.sandbox import sandbox_connection
-from personalize_mcp.sandbox import data
+from personalize_mcp.sandbox import audit_data, data
 from personalize_mcp.sandbox.analytics_data import PAYWALL_EXPERIENCE_UID
 from tests.conftest import Sandbox
 from tests.helpers import call_error, call_ok
@@ -218,4 +218,21 @@ async def test_an_expired_plan_is_one_sentence(writes: World) -> None:
         await writes.service.store.delete(f"plans/{planned['plan_id']}")  # what its ten minutes' end does
         refused = await apply_error(client, planned, planned["confirmation"]["token"])
     assert "unknown or has expired (plans last 10 minutes)" in refused
+    assert writes.writes() == []
+
+
+async def test_uses_not_read_in_time_are_never_taken_for_unused(writes: World) -> None:
+    """'Cart value' is tested only by a variant's own rules in 'Regional offer', whose versions cannot be read
+    (a persistent 500): deleting the attribute is refused as unknown, never planned as unused; planning again
+    once the versions can be read finds the use."""
+    versions = f"/experiences/{audit_data.AUDIT_UNREACHABLE_EXPERIENCE_UID}/versions"
+    change = {"action": "delete_attribute", "attribute_uid": audit_data.AUDIT_CART_VALUE_ATTRIBUTE_UID}
+    project = audit_data.AUDIT_PROJECT_UID
+    writes.sandbox.state.fail_next("personalize", 500, count=10, path=versions)
+    async with writes.client("auto") as client:
+        refused = await call_error(client, "plan_change", {"project_uid": project, "change": change})
+        writes.sandbox.state.clear_faults()
+        again = await call_error(client, "plan_change", {"project_uid": project, "change": change})
+    assert "were not read" in refused and "nothing was planned" in refused and "\n" not in refused
+    assert "still used, so it is not deleted: by 'Regional offer'" in again
     assert writes.writes() == []

@@ -48,11 +48,27 @@ class Uses:
 
 
 async def uses_of(planning: Planning, uid: str) -> Uses:
-    """Everything that uses `uid` (find_usage's entries, all pages), after the plan's fresh reads."""
-    usage = await find_usage(planning.lookups, planning.project, uid, limit=MAX_USES)
+    """Everything that uses `uid` (find_usage's entries, every page), after the plan's fresh reads.
+
+    Uses not read in time are never taken for "not used": that would let a delete through, or call a live
+    edit harmless; the plan is refused in one sentence instead, and planning again goes on from the cache."""
+    entries: list[UsageEntry] = []
+    cursor: str | None = None
+    while True:
+        usage = await find_usage(planning.lookups, planning.project, uid, limit=MAX_USES, cursor=cursor)
+        if usage.incomplete is not None:
+            unread = usage.incomplete.split(", so uses", 1)[0]
+            raise InvalidInputError(
+                f"{unread}, so where {uid} is used is not known and nothing was planned; call plan_change again in a "
+                "moment (what was read is kept)."
+            )
+        entries.extend(usage.used_by)
+        cursor = usage.next_cursor
+        if cursor is None:
+            break
     experiences = await planning.reads.experiences()
     running = frozenset(e.uid for e in experiences if (e.status or "").upper() == LIVE)
-    return Uses(list(usage.used_by), running)
+    return Uses(entries, running)
 
 
 def where(entries: list[UsageEntry]) -> str:
